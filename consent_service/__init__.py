@@ -1,0 +1,1 @@
+"""Consent registry: records purpose-level consent, proves it, and tells the mailer."""

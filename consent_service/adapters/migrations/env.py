@@ -1,0 +1,35 @@
+"""Alembic environment: the URL comes from the caller (consent_service.adapters.schema)."""
+
+from alembic import context
+from sqlalchemy import pool
+
+from consent_service.adapters.db import make_engine
+from consent_service.adapters.orm import Base
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+connectable = config.attributes.get("connection")
+
+if context.is_offline_mode():
+    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+elif connectable is not None:
+    context.configure(
+        connection=connectable,
+        target_metadata=Base.metadata,
+        render_as_batch=connectable.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = make_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

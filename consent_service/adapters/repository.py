@@ -1,0 +1,259 @@
+"""Reads and writes of the registry's rows: the only place that knows the tables.
+
+Statements are SQLAlchemy Core on the ORM's tables: a consent write is a handful of small
+statements on the hot path, and Core keeps them cheap and explicit.
+"""
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from consent_service.adapters import orm
+from consent_service.domain.ledger import Checkpoint, LedgerRecord, StoredEntry
+
+
+@dataclass
+class SubjectRow:
+    id: uuid.UUID
+    email: str | None
+    locale: str
+    name: str | None
+    external_id: str | None
+    version: int
+    email_confirmed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class ConsentRow:
+    purpose: str
+    status: str
+    policy_version: str
+    source: str
+    version: int
+    updated_at: datetime
+
+
+_SUBJECT_COLUMNS = [getattr(orm.Subject, f) for f in SubjectRow.__dataclass_fields__]
+_CONSENT_COLUMNS = [getattr(orm.Consent, f) for f in ConsentRow.__dataclass_fields__]
+
+
+class Registry:
+    """Repository over one session; the caller owns the transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # subjects
+    def _subject(self, where: Any, *, for_update: bool) -> SubjectRow | None:
+        query = select(*_SUBJECT_COLUMNS).where(where, orm.Subject.erased_at.is_(None))
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).first()
+        return SubjectRow(*row) if row else None
+
+    def subject_by_id(
+        self, subject_id: uuid.UUID, *, for_update: bool = False
+    ) -> SubjectRow | None:
+        return self._subject(orm.Subject.id == subject_id, for_update=for_update)
+
+    def subject_by_email_key(self, key: str, *, for_update: bool = False) -> SubjectRow | None:
+        return self._subject(orm.Subject.email_key == key, for_update=for_update)
+
+    def add_subject(self, subject: SubjectRow, email_key: str) -> None:
+        values = {f: getattr(subject, f) for f in SubjectRow.__dataclass_fields__}
+        self.session.execute(insert(orm.Subject).values(**values, email_key=email_key))
+
+    def set_subject_version(
+        self, subject_id: uuid.UUID, version: int, now: datetime, **changes: Any
+    ) -> None:
+        self.session.execute(
+            update(orm.Subject)
+            .where(orm.Subject.id == subject_id)
+            .values(version=version, updated_at=now, **changes)
+        )
+
+    def subject_versions(self) -> Iterator[tuple[str, int]]:
+        query = select(orm.Subject.id, orm.Subject.version).execution_options(yield_per=5000)
+        for subject_id, version in self.session.execute(query):
+            yield str(subject_id), version
+
+    # consents
+    def consents_of(self, subject_id: uuid.UUID) -> dict[str, ConsentRow]:
+        query = select(*_CONSENT_COLUMNS).where(orm.Consent.subject_id == subject_id)
+        return {row.purpose: ConsentRow(*row) for row in self.session.execute(query)}
+
+    def save_consents(
+        self, subject_id: uuid.UUID, rows: list[ConsentRow], existing: set[str]
+    ) -> None:
+        for row in rows:
+            values = {f: getattr(row, f) for f in ConsentRow.__dataclass_fields__}
+            if row.purpose in existing:
+                self.session.execute(
+                    update(orm.Consent)
+                    .where(orm.Consent.subject_id == subject_id, orm.Consent.purpose == row.purpose)
+                    .values(**values)
+                )
+            else:
+                self.session.execute(insert(orm.Consent).values(subject_id=subject_id, **values))
+
+    # ledger
+    def ledger_hash(self, subject_id: uuid.UUID, seq: int) -> str | None:
+        query = select(orm.LedgerEntry.hash).where(
+            orm.LedgerEntry.subject_id == subject_id, orm.LedgerEntry.seq == seq
+        )
+        return self.session.execute(query).scalar_one_or_none()
+
+    def append_ledger(
+        self, entries: list[tuple[LedgerRecord, str, dict[str, str] | None, str]]
+    ) -> None:
+        """Entries as (record, hash, evidence, evidence nonce), in chain order."""
+        self.session.execute(
+            insert(orm.LedgerEntry),
+            [
+                {
+                    "subject_id": uuid.UUID(record.subject_id),
+                    "seq": record.seq,
+                    "kind": record.kind,
+                    "purpose": record.purpose,
+                    "previous_status": record.previous_status,
+                    "status": record.status,
+                    "source": record.source,
+                    "actor": record.actor,
+                    "policy_version": record.policy_version,
+                    "recorded_at": record.recorded_at,
+                    "evidence": evidence,
+                    "evidence_nonce": nonce,
+                    "evidence_digest": record.evidence_digest,
+                    "prev_hash": record.prev_hash,
+                    "hash": entry_hash,
+                }
+                for record, entry_hash, evidence, nonce in entries
+            ],
+        )
+
+    def history(self, subject_id: uuid.UUID) -> list[orm.LedgerEntry]:
+        query = (
+            select(orm.LedgerEntry)
+            .where(orm.LedgerEntry.subject_id == subject_id)
+            .order_by(orm.LedgerEntry.seq)
+        )
+        return list(self.session.scalars(query))
+
+    def ledger_entries(
+        self, after_id: int = 0, up_to_id: int | None = None
+    ) -> Iterator[StoredEntry]:
+        """Every entry in ledger order, streamed."""
+        table = orm.LedgerEntry
+        query = select(table).where(table.id > after_id).order_by(table.id)
+        if up_to_id is not None:
+            query = query.where(table.id <= up_to_id)
+        for row in self.session.scalars(query.execution_options(yield_per=5000)):
+            yield StoredEntry(
+                id=row.id,
+                record=LedgerRecord(
+                    subject_id=str(row.subject_id),
+                    seq=row.seq,
+                    kind=row.kind,
+                    purpose=row.purpose,
+                    previous_status=row.previous_status,
+                    status=row.status,
+                    source=row.source,
+                    actor=row.actor,
+                    policy_version=row.policy_version,
+                    recorded_at=row.recorded_at,
+                    evidence_digest=row.evidence_digest,
+                    prev_hash=row.prev_hash,
+                ),
+                hash=row.hash,
+                evidence=row.evidence,
+                evidence_nonce=row.evidence_nonce,
+            )
+            self.session.expunge(row)
+
+    def last_entry_id_before(self, moment: datetime) -> int:
+        query = select(func.max(orm.LedgerEntry.id)).where(orm.LedgerEntry.recorded_at < moment)
+        return self.session.execute(query).scalar_one_or_none() or 0
+
+    def checkpoints(self) -> list[Checkpoint]:
+        rows = self.session.scalars(select(orm.LedgerCheckpoint).order_by(orm.LedgerCheckpoint.id))
+        return [
+            Checkpoint(
+                id=r.id,
+                created_at=r.created_at,
+                first_entry_id=r.first_entry_id,
+                last_entry_id=r.last_entry_id,
+                entry_count=r.entry_count,
+                range_digest=r.range_digest,
+                prev_hash=r.prev_hash,
+                hash=r.hash,
+                seal=r.seal,
+            )
+            for r in rows
+        ]
+
+    def add_checkpoint(self, values: dict[str, Any]) -> None:
+        self.session.execute(insert(orm.LedgerCheckpoint).values(**values))
+
+    # outbox
+    def add_outbox(self, messages: list[dict[str, Any]]) -> None:
+        self.session.execute(insert(orm.OutboxMessage), messages)
+
+    # policies
+    def policy_effective_at(self, version: str) -> datetime | None:
+        query = select(orm.Policy.effective_at).where(orm.Policy.version == version)
+        return self.session.execute(query).scalar_one_or_none()
+
+    def current_policy_version(self, now: datetime) -> str | None:
+        query = (
+            select(orm.Policy.version)
+            .where(orm.Policy.effective_at <= now)
+            .order_by(orm.Policy.effective_at.desc())
+            .limit(1)
+        )
+        return self.session.execute(query).scalar_one_or_none()
+
+    def policies(self) -> list[tuple[str, datetime, dict[str, str]]]:
+        docs: dict[str, dict[str, str]] = {}
+        for version, locale, text in self.session.execute(
+            select(orm.PolicyDocument.version, orm.PolicyDocument.locale, orm.PolicyDocument.text)
+        ):
+            docs.setdefault(version, {})[locale] = text
+        rows = self.session.execute(
+            select(orm.Policy.version, orm.Policy.effective_at).order_by(orm.Policy.effective_at)
+        )
+        return [(version, effective, docs.get(version, {})) for version, effective in rows]
+
+    def add_policy(
+        self, version: str, effective_at: datetime, documents: dict[str, str], now: datetime
+    ) -> None:
+        self.session.execute(
+            insert(orm.Policy).values(version=version, effective_at=effective_at, created_at=now)
+        )
+        self.session.execute(
+            insert(orm.PolicyDocument),
+            [{"version": version, "locale": loc, "text": text} for loc, text in documents.items()],
+        )
+
+    # idempotency
+    def idempotent_request(self, api_key_id: str, key: str) -> orm.IdempotentRequest | None:
+        query = select(orm.IdempotentRequest).where(
+            orm.IdempotentRequest.api_key_id == api_key_id, orm.IdempotentRequest.key == key
+        )
+        return self.session.scalars(query).first()
+
+    def remember_request(self, values: dict[str, Any]) -> None:
+        self.session.execute(insert(orm.IdempotentRequest).values(**values))
+
+    # api keys
+    def api_key(self, key_id: str) -> orm.ApiKey | None:
+        return self.session.get(orm.ApiKey, key_id)
+
+    def add_api_key(self, values: dict[str, Any]) -> None:
+        self.session.execute(insert(orm.ApiKey).values(**values))

@@ -1,0 +1,72 @@
+"""The purpose catalogue and the versioned privacy policy."""
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from consent_service.adapters.repository import Registry
+from consent_service.api.http import in_transaction, json_body, now, read_only, require
+from consent_service.domain.purposes import CATALOGUE
+from consent_service.services.policies import current_policy, list_policies, publish_policy
+from schemas.api.catalogue import PoliciesSchema, PolicyCreateSchema, PolicySchema, PurposesSchema
+
+blueprint = Blueprint("catalogue", __name__)
+_policy = PolicySchema()
+_policies = PoliciesSchema()
+_policy_create = PolicyCreateSchema()
+
+
+@blueprint.get("/v1/purposes")
+@require(None)
+def purposes() -> Response:
+    """Every purpose of the policy, consent-based or not, with its legal basis."""
+    double_opt_in = current_app.extensions["consent.settings"].double_opt_in
+    return jsonify(
+        PurposesSchema().dump(
+            {
+                "purposes": [
+                    {
+                        "id": p.id,
+                        "title": p.title,
+                        "description": p.description,
+                        "legal_basis": p.legal_basis.value,
+                        "channel": p.channel.value,
+                        "double_opt_in": p.id in double_opt_in,
+                    }
+                    for p in CATALOGUE.values()
+                ]
+            }
+        )
+    )
+
+
+@blueprint.get("/v1/policies")
+def policies() -> Response:
+    with read_only() as registry:
+        return jsonify(_policies.dump({"policies": list_policies(registry)}))
+
+
+@blueprint.get("/v1/policies/current")
+def policy_current() -> Response:
+    with read_only() as registry:
+        return jsonify(_policy.dump(current_policy(registry, now())))
+
+
+@blueprint.post("/v1/policies")
+@require("admin")
+def policy_publish() -> Response:
+    body = json_body(_policy_create)
+    default_locale = current_app.extensions["consent.settings"].default_locale
+
+    def work(registry: Registry) -> dict:
+        published = publish_policy(
+            registry,
+            body["version"],
+            body["effective_at"],
+            body["documents"],
+            default_locale,
+            now(),
+        )
+        return _policy.dump(published)
+
+    response = jsonify(in_transaction(work, attempts=1))
+    response.status_code = 201
+    return response

@@ -1,0 +1,85 @@
+"""Errors as RFC 9457 problem documents, for every failure the API can produce."""
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
+
+PROBLEM_BASE = "tag:consent-service,2026:problem/"
+log = logging.getLogger(__name__)
+
+
+class Problem(Exception):
+    """An error answered as application/problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        slug: str | None = None,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.slug, self.errors, self.headers = slug, errors, headers or {}
+
+    def response(self) -> Response:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.slug if self.slug else "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors is not None:
+            body["errors"] = self.errors
+        response = Response(
+            json.dumps(body), status=self.status, mimetype="application/problem+json"
+        )
+        response.headers.update(self.headers)
+        return response
+
+
+def invalid_body(errors: dict[str, Any], detail: str = "The request body is not valid.") -> Problem:
+    return Problem(422, "Invalid request body", detail, slug="invalid-body", errors=errors)
+
+
+def from_domain(error: DomainError) -> Problem:
+    """Map a refused rule to its status: unknown things are 404 or 422, clashes 409."""
+    if isinstance(error, SubjectNotFound):
+        return Problem(404, "Subject not found", error.message, slug="subject-not-found")
+    if isinstance(error, Conflict):
+        return Problem(409, "Conflict", error.message, slug="conflict")
+    return invalid_body({error.field or "_schema": [error.message]}, error.message)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(error: Problem) -> Response:
+        return error.response()
+
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return from_domain(error).response()
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        status = error.code or 500
+        headers = {}
+        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return Problem(
+            status, error.name, error.description or error.name, headers=headers
+        ).response()
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error", extra={"event": "unhandled_error"})
+        return Problem(
+            500, "Internal Server Error", "Something went wrong; nothing was changed."
+        ).response()

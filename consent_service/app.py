@@ -1,0 +1,32 @@
+"""The Flask application factory: wires settings, database and blueprints together."""
+
+import logging
+
+from flask import Flask
+
+from consent_service.adapters.db import make_engine, session_factory
+from consent_service.api import catalogue, consents, health, openapi, problems, subjects
+from consent_service.config import Settings
+from consent_service.logs import configure_logging
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure_logging()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        JSON_SORT_KEYS=False,
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions["consent.settings"] = settings
+    app.extensions["consent.engine"] = engine
+    app.extensions["consent.sessions"] = session_factory(engine)
+    problems.register(app)
+    for module in (health, catalogue, consents, subjects, openapi):
+        app.register_blueprint(module.blueprint)
+    logging.getLogger(__name__).info(
+        "app created", extra={"event": "app_created", "database": engine.url.get_backend_name()}
+    )
+    return app

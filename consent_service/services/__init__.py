@@ -1,0 +1,1 @@
+"""Use cases: each runs inside one transaction that the caller opens and commits."""

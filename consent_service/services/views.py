@@ -1,0 +1,70 @@
+"""What the API shows of a subject: contact data and the current status of each purpose."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
+from consent_service.domain.errors import SubjectNotFound
+
+
+@dataclass(frozen=True)
+class SubjectView:
+    subject: SubjectRow
+    consents: dict[str, ConsentRow]
+
+    @property
+    def subject_id(self) -> uuid.UUID:
+        return self.subject.id
+
+
+def subject_view(registry: Registry, subject: SubjectRow) -> SubjectView:
+    return SubjectView(subject, registry.consents_of(subject.id))
+
+
+def get_subject(registry: Registry, subject_id: uuid.UUID) -> SubjectView:
+    subject = registry.subject_by_id(subject_id)
+    if subject is None:
+        raise SubjectNotFound(f"No subject {subject_id}.")
+    return subject_view(registry, subject)
+
+
+def find_subject_by_email(registry: Registry, email_key: str) -> SubjectView:
+    subject = registry.subject_by_email_key(email_key)
+    if subject is None:
+        raise SubjectNotFound("No subject has this email address.")
+    return subject_view(registry, subject)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    purpose: str | None
+    status: str | None
+    previous_status: str | None
+    source: str
+    actor: str
+    policy_version: str | None
+    recorded_at: datetime
+    hash: str
+    kind: str
+    version: int
+
+
+def history(registry: Registry, subject_id: uuid.UUID) -> list[HistoryEntry]:
+    if registry.subject_by_id(subject_id) is None:
+        raise SubjectNotFound(f"No subject {subject_id}.")
+    return [
+        HistoryEntry(
+            purpose=e.purpose,
+            status=e.status,
+            previous_status=e.previous_status,
+            source=e.source,
+            actor=e.actor,
+            policy_version=e.policy_version,
+            recorded_at=e.recorded_at,
+            hash=e.hash,
+            kind=e.kind,
+            version=e.seq,
+        )
+        for e in registry.history(subject_id)
+    ]

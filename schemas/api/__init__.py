@@ -1,0 +1,1 @@
+"""Bodies of the registry's HTTP API. Every schema rejects unknown fields."""

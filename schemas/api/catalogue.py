@@ -1,0 +1,67 @@
+"""The purpose catalogue and policy documents."""
+
+import re
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from consent_service.domain.locales import LOCALES
+
+LocalizedText = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class PurposeSchema(Schema):
+    id = fields.String()
+    title = fields.Dict(keys=fields.String(), values=fields.String())
+    description = fields.Dict(keys=fields.String(), values=fields.String())
+    legal_basis = fields.String()
+    channel = fields.String()
+    double_opt_in = fields.Boolean()
+
+
+class PurposesSchema(Schema):
+    purposes = fields.List(fields.Nested(PurposeSchema))
+
+
+class PolicySchema(Schema):
+    version = fields.String()
+    effective_at = fields.AwareDateTime()
+    documents = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class PoliciesSchema(Schema):
+    policies = fields.List(fields.Nested(PolicySchema))
+
+
+class PolicyCreateSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    version = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$",
+            error="Letters, digits, '.', '_' and '-', at most 32 characters.",
+        ),
+    )
+    effective_at = fields.AwareDateTime(required=True)
+    documents = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.String(validate=validate.Length(min=1, max=200_000)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+
+    @validates("version")
+    def _not_blank(self, value: str, **_: object) -> None:
+        if not re.search(r"[A-Za-z0-9]", value):
+            raise ValidationError("A version needs a letter or digit.")
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict()
