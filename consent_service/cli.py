@@ -1,7 +1,7 @@
 """The `consent` command: serve, migrate, manage keys and audit the ledger."""
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
@@ -108,9 +108,20 @@ def audit_verify() -> None:
 
 
 @audit_group.command("checkpoint")
-def audit_checkpoint() -> None:
+@click.option(
+    "--settle-seconds",
+    default=int(audit.CHECKPOINT_SETTLE.total_seconds()),
+    show_default=True,
+    help="Leave entries younger than this for the next checkpoint.",
+)
+def audit_checkpoint(settle_seconds: int) -> None:
     """Seal the ledger entries written since the last checkpoint."""
     settings = _settings()
     with _sessions(settings)() as session, session.begin():
-        sealed = audit.checkpoint(Registry(session), settings.secret_key, datetime.now(UTC))
+        sealed = audit.checkpoint(
+            Registry(session),
+            settings.secret_key,
+            datetime.now(UTC),
+            timedelta(seconds=settle_seconds),
+        )
     click.echo(f"sealed {sealed} entries" if sealed else "nothing new to seal")

@@ -46,12 +46,14 @@ def verify(registry: Registry, secret_keys: list[str]) -> AuditReport:
     return AuditReport(verifier.entries, len(versions), len(checkpoints), findings)
 
 
-def checkpoint(registry: Registry, secret_key: str, now: datetime) -> int | None:
+def checkpoint(
+    registry: Registry, secret_key: str, now: datetime, settle: timedelta = CHECKPOINT_SETTLE
+) -> int | None:
     """Seal the settled entries since the last checkpoint; returns how many were sealed."""
     existing = registry.checkpoints()
     previous = existing[-1] if existing else None
     after = previous.last_entry_id if previous else 0
-    up_to = registry.last_entry_id_before(now - CHECKPOINT_SETTLE)
+    up_to = registry.last_entry_id_before(now - settle)
     if up_to <= after:
         return None
     digest = RangeDigest()

@@ -1,0 +1,5 @@
+"""`python -m consent_service` is the `consent` command."""
+
+from consent_service.cli import main
+
+main()

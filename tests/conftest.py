@@ -1,0 +1,147 @@
+"""Fixtures: a fresh app on SQLite and on the machine's PostgreSQL, API clients and keys.
+
+PostgreSQL tests need the real server. Locally they are skipped when it is not running; with
+CI=true they fail instead, so a missing server can never pass for green.
+"""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from consent_service.adapters import schema
+from consent_service.adapters.db import make_engine
+from consent_service.adapters.repository import Registry
+from consent_service.app import create_app
+from consent_service.config import Settings
+from consent_service.services import api_keys
+
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+REGISTRY_TABLES = (
+    "consent_ledger_checkpoints",
+    "consent_ledger",
+    "outbox",
+    "idempotency_keys",
+    "consents",
+    "subjects",
+    "api_keys",
+)
+
+
+def _pg_unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(f"PostgreSQL not available: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One fresh database for the whole run, dropped at the end."""
+    name = f"consent_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        _pg_unavailable(str(error).strip())
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    schema.upgrade(url.replace("postgresql://", "postgresql+psycopg://"))
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The registry database, empty but for the seeded policy; each backend in turn."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'consent.db'}"
+        schema.upgrade(url)
+        return url
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(REGISTRY_TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("DELETE FROM policies WHERE version <> '2026-11-01'"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def environ(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return {
+        "CONSENT_INSTANCE_DIR": str(tmp_path / "instance"),
+        "CONSENT_DATABASE_URL": database_url,
+        "CONSENT_SECRET_KEY": "test-secret",
+    }
+
+
+@pytest.fixture
+def settings(environ: dict[str, str]) -> Settings:
+    return Settings.from_env(environ)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["consent.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def registry_session(app: Flask) -> Callable[[], Registry]:
+    """A fresh read session on the app's database, to look behind the API."""
+    sessions = app.extensions["consent.sessions"]
+    opened = []
+
+    def open_registry() -> Registry:
+        session = sessions()
+        opened.append(session)
+        return Registry(session)
+
+    yield open_registry
+    for session in opened:
+        session.close()
+
+
+@pytest.fixture
+def make_key(app: Flask) -> Callable[..., str]:
+    def create(*scopes: str, name: str = "test") -> str:
+        with app.extensions["consent.sessions"]() as session, session.begin():
+            return api_keys.create_key(Registry(session), name, list(scopes), datetime.now(UTC))
+
+    return create
+
+
+@pytest.fixture
+def writer(make_key: Callable[..., str]) -> dict[str, str]:
+    """Headers of a key that may write consents and read subjects."""
+    key = make_key("consents:write", "subjects:read", "subjects:write")
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+def table_counts(app: Flask) -> Callable[[], dict[str, int]]:
+    """Row counts of every registry table: 'the database is unchanged' made checkable."""
+    engine = app.extensions["consent.engine"]
+
+    def counts() -> dict[str, int]:
+        with engine.connect() as conn:
+            tables = (*REGISTRY_TABLES, "policies", "policy_documents")
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+    return counts
