@@ -1,9 +1,6 @@
 """`consent audit verify` as an auditor runs it, against a ledger someone tampered with."""
 
 import dataclasses
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import text
@@ -11,17 +8,7 @@ from sqlalchemy import text
 from consent_service.adapters.repository import Registry
 from consent_service.domain.ledger import genesis_hash
 from tests.factories import consent_body
-
-
-def consent_cli(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "consent_service", *args],
-        env=os.environ | environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.processes import consent_cli
 
 
 @pytest.fixture

@@ -1,0 +1,112 @@
+"""The README's commands: `consent serve` on embedded defaults, keys, migrations, curl."""
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.processes import consent_cli, free_port, wait_for_http
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """`consent serve` with nothing configured but an instance directory."""
+    environ = {"CONSENT_INSTANCE_DIR": str(tmp_path / "instance")}
+    for name in ("CONSENT_DATABASE_URL", "CONSENT_SECRET_KEY"):
+        environ[name] = ""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "consent_service", "serve", "--port", str(port)],
+        env=os.environ | environ,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/healthz")
+        yield base, environ
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+
+
+def request(method: str, url: str, key: str, body: dict | None = None) -> tuple[int, dict]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {key}")
+    if data:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_serve_runs_on_embedded_sqlite_and_answers_a_key_created_by_the_cli(served) -> None:
+    base, environ = served
+    created = consent_cli(
+        environ,
+        "keys",
+        "create",
+        "--name",
+        "shop",
+        "--scope",
+        "consents:write",
+        "--scope",
+        "subjects:read",
+    )
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    assert key.startswith("ck_")
+    body = {
+        "subject": {"email": "aigul@example.kg", "locale": "ky"},
+        "purposes": {"newsletters": True, "personalization": True},
+        "source": "registration",
+        "policy_version": "2026-11-01",
+    }
+    status, answer = request("POST", f"{base}/v1/consents", key, body)
+    assert status == 201
+    assert answer["consents"]["personalization"]["status"] == "granted"
+    status, found = request("GET", f"{base}/v1/subjects/{answer['subject_id']}", key)
+    assert found == answer
+    instance = Path(environ["CONSENT_INSTANCE_DIR"])
+    assert (instance / "consent.db").exists()
+    assert stat.S_IMODE((instance / "secret_key").stat().st_mode) == 0o600
+
+
+def test_keys_create_prints_the_key_alone_on_the_last_line_and_rejects_unknown_scopes(
+    tmp_path,
+) -> None:
+    environ = {"CONSENT_INSTANCE_DIR": str(tmp_path), "CONSENT_DATABASE_URL": ""}
+    ok = consent_cli(environ, "keys", "create", "--name", "n", "--scope", "admin")
+    assert ok.returncode == 0
+    assert ok.stdout.splitlines()[-1].startswith("ck_")
+    assert len(ok.stdout.strip().splitlines()) == 1
+    bad = consent_cli(environ, "keys", "create", "--name", "n", "--scope", "everything")
+    assert bad.returncode != 0
+
+
+def test_db_upgrade_migrates_the_configured_database(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    result = consent_cli(
+        {"CONSENT_INSTANCE_DIR": str(tmp_path), "CONSENT_DATABASE_URL": url}, "db", "upgrade"
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "other.db").exists()
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:
+    environ = {
+        "CONSENT_INSTANCE_DIR": str(tmp_path),
+        "CONSENT_ENV": "production",
+        "CONSENT_SECRET_KEY": "",
+    }
+    result = consent_cli(environ, "db", "upgrade")
+    assert result.returncode != 0
+    assert "CONSENT_SECRET_KEY is required" in result.stderr
