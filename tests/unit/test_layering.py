@@ -1,0 +1,41 @@
+"""The domain stays plain Python: no web, database, broker or email library may creep in."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = {
+    "flask",
+    "werkzeug",
+    "sqlalchemy",
+    "alembic",
+    "kombu",
+    "pika",
+    "sendgrid",
+    "marshmallow",
+    "psycopg",
+}
+DOMAIN_MODULES = sorted((ROOT / "consent_service" / "domain").glob("*.py"))
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize("module", DOMAIN_MODULES, ids=lambda p: p.name)
+def test_domain_module_imports_no_framework(module: Path) -> None:
+    assert imported_roots(module) & FORBIDDEN == set()
+
+
+@pytest.mark.parametrize("package", ["consent_service", "schemas"])
+def test_registry_and_schemas_never_import_the_mailer(package: str) -> None:
+    for module in (ROOT / package).rglob("*.py"):
+        assert "mailer" not in imported_roots(module), module
