@@ -14,6 +14,19 @@ import pytest
 from tests.processes import consent_cli, free_port, wait_for_http
 
 
+class Served:
+    """A running `consent serve`; `stop()` ends it and returns what it logged."""
+
+    def __init__(self, process: subprocess.Popen, base: str, environ: dict[str, str]) -> None:
+        self.process, self.base, self.environ = process, base, environ
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        _, stderr = self.process.communicate(timeout=10)
+        return stderr
+
+
 @pytest.fixture
 def served(tmp_path: Path):
     """`consent serve` with nothing configured but an instance directory."""
@@ -29,13 +42,19 @@ def served(tmp_path: Path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    server = Served(process, f"http://127.0.0.1:{port}", environ)
     try:
-        wait_for_http(f"{base}/healthz")
-        yield base, environ
+        wait_for_http(f"{server.base}/healthz")
+        yield server
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=10)
+        server.stop()
+
+
+def create_key(environ: dict[str, str], *scopes: str) -> str:
+    args = [arg for scope in scopes for arg in ("--scope", scope)]
+    created = consent_cli(environ, "keys", "create", "--name", "shop", *args)
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip().splitlines()[-1]
 
 
 def request(method: str, url: str, key: str, body: dict | None = None) -> tuple[int, dict]:
@@ -49,20 +68,8 @@ def request(method: str, url: str, key: str, body: dict | None = None) -> tuple[
 
 
 def test_serve_runs_on_embedded_sqlite_and_answers_a_key_created_by_the_cli(served) -> None:
-    base, environ = served
-    created = consent_cli(
-        environ,
-        "keys",
-        "create",
-        "--name",
-        "shop",
-        "--scope",
-        "consents:write",
-        "--scope",
-        "subjects:read",
-    )
-    assert created.returncode == 0, created.stderr
-    key = created.stdout.strip().splitlines()[-1]
+    base, environ = served.base, served.environ
+    key = create_key(environ, "consents:write", "subjects:read")
     assert key.startswith("ck_")
     body = {
         "subject": {"email": "aigul@example.kg", "locale": "ky"},
@@ -110,3 +117,18 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:
     result = consent_cli(environ, "db", "upgrade")
     assert result.returncode != 0
     assert "CONSENT_SECRET_KEY is required" in result.stderr
+
+
+def test_logs_are_json_lines_without_email_addresses_in_clear(served) -> None:
+    key = create_key(served.environ, "consents:write", "subjects:read")
+    body = {
+        "subject": {"email": "secret.person@example.kg"},
+        "purposes": {"surveys": True},
+        "source": "survey",
+    }
+    request("POST", f"{served.base}/v1/consents", key, body)
+    request("GET", f"{served.base}/v1/subjects?email=secret.person@example.kg", key)
+    logs = served.stop()
+    lines = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
+    assert any("/v1/subjects?email=" in line["message"] for line in lines)
+    assert "secret.person" not in logs
