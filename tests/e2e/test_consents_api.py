@@ -1,10 +1,15 @@
 """POST /v1/consents and PUT /v1/subjects/{id}/consents/{purpose}, end to end over HTTP."""
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from consent_service.adapters import orm
+from consent_service.adapters.repository import Registry
+from consent_service.app import create_app
+from consent_service.config import Settings
+from consent_service.services.api_keys import create_key
 from tests.factories import consent_body, unique_email
 
 
@@ -90,31 +95,15 @@ def test_put_grant_of_an_email_purpose_waits_for_double_opt_in(client, writer) -
     assert answer.get_json()["consents"]["surveys"]["status"] == "pending"
 
 
-def test_double_opt_in_can_be_turned_off_by_configuration(tmp_path, database_url) -> None:
-    from consent_service.app import create_app
-    from consent_service.config import Settings
-
-    settings = Settings.from_env(
-        {
-            "CONSENT_INSTANCE_DIR": str(tmp_path),
-            "CONSENT_DATABASE_URL": database_url,
-            "CONSENT_DOUBLE_OPT_IN": "",
-            "CONSENT_SECRET_KEY": "s",
-        }
-    )
-    app = create_app(settings)
-    from datetime import UTC, datetime
-
-    from consent_service.adapters.repository import Registry
-    from consent_service.services.api_keys import create_key
-
+def test_double_opt_in_can_be_turned_off_by_configuration(environ) -> None:
+    app = create_app(Settings.from_env(environ | {"CONSENT_DOUBLE_OPT_IN": ""}))
     with app.extensions["consent.sessions"]() as session, session.begin():
         key = create_key(Registry(session), "t", ["consents:write"], datetime.now(UTC))
     answer = app.test_client().post(
         "/v1/consents", json=consent_body(), headers={"Authorization": f"Bearer {key}"}
     )
-    assert answer.get_json()["consents"]["newsletters"]["status"] == "granted"
     app.extensions["consent.engine"].dispose()
+    assert answer.get_json()["consents"]["newsletters"]["status"] == "granted"
 
 
 def test_history_lists_ledger_entries_oldest_first_with_chain_hashes(client, writer) -> None:
