@@ -5,6 +5,7 @@ CI=true they fail instead, so a missing server can never pass for green.
 """
 
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -145,3 +146,45 @@ def table_counts(app: Flask) -> Callable[[], dict[str, int]]:
             return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
 
     return counts
+
+
+def _rabbitmqctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["rabbitmqctl", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.fixture
+def rabbitmq_url() -> Iterator[str]:
+    """A fresh vhost on the machine's RabbitMQ, deleted afterwards."""
+    vhost = f"consent-test-{uuid.uuid4().hex[:10]}"
+    try:
+        created = _rabbitmqctl("add_vhost", vhost)
+    except FileNotFoundError as error:
+        _rabbitmq_unavailable(str(error))
+    if created.returncode != 0:
+        _rabbitmq_unavailable(created.stderr.strip() or created.stdout.strip())
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    _rabbitmqctl("delete_vhost", vhost)
+
+
+def _rabbitmq_unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"RabbitMQ is required in CI: {reason}")
+    pytest.skip(f"RabbitMQ not available: {reason}")
+
+
+@pytest.fixture
+def rabbitmq_control() -> Iterator[Callable[[str], None]]:
+    """Stop and start the broker's app; it is always started again, even if the test fails."""
+
+    def control(action: str) -> None:
+        assert action in ("stop_app", "start_app")
+        result = _rabbitmqctl(action)
+        assert result.returncode == 0, result.stderr
+        if action == "start_app":
+            _rabbitmqctl("await_startup")
+
+    yield control
+    control("start_app")

@@ -1,8 +1,8 @@
 """The languages the service speaks. Kyrgyz first: the shop's policy is written in it."""
 
-from typing import Final
+from schemas.vocabulary import LOCALES
 
-LOCALES: Final = ("ky", "ru", "en")
+__all__ = ["LOCALES", "is_supported"]
 
 
 def is_supported(locale: str) -> bool:

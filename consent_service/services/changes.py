@@ -39,6 +39,7 @@ def consent_changed_message(
         "version": change.version,
         "email": subject.email,
         "locale": subject.locale,
+        "name": subject.name,
         "purpose": change.purpose,
         "status": change.status.value,
         "previous_status": change.previous.value if change.previous else None,

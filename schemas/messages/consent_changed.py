@@ -6,24 +6,19 @@ registry; `version` is the subject's version after the change, which only grows.
 
 from marshmallow import fields, validate
 
-from consent_service.domain.consent import ConsentStatus, Source
-from consent_service.domain.locales import LOCALES
-from consent_service.domain.purposes import CONSENT_PURPOSES
-from schemas.messages.base import MessageSchema
-
-STATUSES = [s.value for s in ConsentStatus]
+from schemas.messages.base import SubjectMessageSchema
+from schemas.vocabulary import CONSENT_PURPOSES, LOCALES, SOURCES, STATUSES
 
 
-class ConsentChangedV1(MessageSchema):
+class ConsentChangedV1(SubjectMessageSchema):
     schema = fields.String(required=True, validate=validate.Equal("consent.changed/1"))
-    subject_id = fields.UUID(required=True)
-    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     email = fields.Email(required=True)
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    name = fields.String(required=True, allow_none=True)
     purpose = fields.String(required=True, validate=validate.OneOf(sorted(CONSENT_PURPOSES)))
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     previous_status = fields.String(
         required=True, allow_none=True, validate=validate.OneOf(STATUSES)
     )
-    source = fields.String(required=True, validate=validate.OneOf([s.value for s in Source]))
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
     policy_version = fields.String(required=True)

@@ -39,3 +39,21 @@ def test_domain_module_imports_no_framework(module: Path) -> None:
 def test_registry_and_schemas_never_import_the_mailer(package: str) -> None:
     for module in (ROOT / package).rglob("*.py"):
         assert "mailer" not in imported_roots(module), module
+
+
+def test_mailer_and_message_schemas_never_import_the_registry() -> None:
+    modules = [*(ROOT / "mailer").rglob("*.py"), *(ROOT / "schemas" / "messages").rglob("*.py")]
+    modules.append(ROOT / "schemas" / "vocabulary.py")
+    for module in modules:
+        assert "consent_service" not in imported_roots(module), module
+
+
+def test_shared_vocabulary_matches_the_registry_domain() -> None:
+    from consent_service.domain.consent import ConsentStatus, Source
+    from consent_service.domain.purposes import CONSENT_PURPOSES, EMAIL_PURPOSES
+    from schemas import vocabulary
+
+    assert vocabulary.CONSENT_PURPOSES == CONSENT_PURPOSES
+    assert vocabulary.EMAIL_PURPOSES == EMAIL_PURPOSES
+    assert set(vocabulary.STATUSES) == {s.value for s in ConsentStatus}
+    assert list(vocabulary.SOURCES) == [s.value for s in Source]

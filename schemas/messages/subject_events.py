@@ -1,0 +1,36 @@
+"""Events about a subject as a whole: rectified contact data, erasure, double opt-in."""
+
+from marshmallow import fields, validate
+
+from schemas.messages.base import SubjectMessageSchema
+from schemas.vocabulary import EMAIL_PURPOSES, LOCALES
+
+
+class SubjectUpdatedV1(SubjectMessageSchema):
+    """`subject.updated/1`: contact data rectified; carries the whole new contact record."""
+
+    schema = fields.String(required=True, validate=validate.Equal("subject.updated/1"))
+    email = fields.Email(required=True)
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    name = fields.String(required=True, allow_none=True)
+    changed = fields.List(fields.String(), required=True)
+
+
+class SubjectErasedV1(SubjectMessageSchema):
+    """`subject.erased/1`: forget the person; carries no contact data at all."""
+
+    schema = fields.String(required=True, validate=validate.Equal("subject.erased/1"))
+
+
+class ConfirmationRequestedV1(SubjectMessageSchema):
+    """`optin.confirmation_requested/1`: send the double opt-in email with this link."""
+
+    schema = fields.String(required=True, validate=validate.Equal("optin.confirmation_requested/1"))
+    email = fields.Email(required=True)
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    purposes = fields.List(
+        fields.String(validate=validate.OneOf(sorted(EMAIL_PURPOSES))),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    confirm_url = fields.Url(required=True, require_tld=False)

@@ -1,0 +1,63 @@
+"""Names and arguments of the broker topology, shared by the registry and the mailer.
+
+Plain data, no broker library: each side builds its own kombu or pika objects from it, so
+that the two never import each other's code yet always agree on the names (SPEC section 6).
+"""
+
+from typing import Any, Final
+
+CONSENT_EVENTS: Final = "consent.events"
+"""Topic exchange, durable: every event the registry publishes."""
+
+MAILER_REPORTS: Final = "mailer.reports"
+"""Topic exchange, durable: what the mailer reports back (run progress, sends)."""
+
+MAILER_QUEUE: Final = "mailer.consent-events"
+"""Quorum queue of the mailer's view and commands; every `mailer work` consumes it."""
+
+MAILER_QUEUE_BINDINGS: Final = ("consent.#", "subject.#", "optin.#", "campaign.#")
+
+DEAD_LETTER_EXCHANGE: Final = "mailer.dead-letter"
+"""Fanout exchange receiving rejected, malformed and over-delivered messages."""
+
+DEAD_LETTER_QUEUE: Final = "mailer.dead-letter"
+
+REGISTRY_REPORTS_QUEUE: Final = "registry.mailer-reports"
+REGISTRY_REPORTS_BINDINGS: Final = ("mailer.#",)
+
+DELIVERY_LIMIT: Final = 5
+"""A message redelivered more often than this (a consumer crashing on it) is dead-lettered."""
+
+DEAD_LETTER_REASON_HEADER: Final = "x-consent-dead-letter-reason"
+
+
+def quorum_queue_arguments() -> dict[str, Any]:
+    """Arguments of the mailer's queue on a real RabbitMQ (ignored by embedded transports)."""
+    return {
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+        "x-delivery-limit": DELIVERY_LIMIT,
+    }
+
+
+def embedded_broker(instance_dir: str) -> tuple[str, dict[str, Any]]:
+    """kombu URL and options of the embedded broker: files under `<instance>/broker/`.
+
+    kombu's filesystem transport works across processes on one host and keeps exchange
+    bindings in control files, which the in-memory and SQLAlchemy transports do not. It
+    deletes a message when it is fetched, before the ack, so a consumer killed mid-message
+    loses it: the mailer's catch-up repairs that, and the registry's outbox keeps everything
+    until it was published. Processed messages are not kept (they may hold addresses).
+    """
+    root = f"{instance_dir.rstrip('/')}/broker"
+    options = {
+        "data_folder_in": f"{root}/messages",
+        "data_folder_out": f"{root}/messages",
+        "control_folder": f"{root}/control",
+        "processed_folder": f"{root}/processed",
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }
+    return "filesystem://", options
