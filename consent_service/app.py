@@ -5,7 +5,7 @@ import logging
 from flask import Flask
 
 from consent_service.adapters.db import make_engine, session_factory
-from consent_service.api import catalogue, consents, health, openapi, problems, subjects
+from consent_service.api import catalogue, consents, health, openapi, problems, subjects, sync
 from consent_service.config import Settings
 from consent_service.logs import configure_logging
 
@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["consent.engine"] = engine
     app.extensions["consent.sessions"] = session_factory(engine)
     problems.register(app)
-    for module in (health, catalogue, consents, subjects, openapi):
+    for module in (health, catalogue, consents, subjects, sync, openapi):
         app.register_blueprint(module.blueprint)
     logging.getLogger(__name__).info(
         "app created", extra={"event": "app_created", "database": engine.url.get_backend_name()}

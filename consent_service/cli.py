@@ -1,16 +1,25 @@
 """The `consent` command: serve, migrate, manage keys and audit the ledger."""
 
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import schema
+from consent_service.adapters.broker import Publisher, broker_reachable, broker_settings
 from consent_service.adapters.db import make_engine, session_factory
+from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
 from consent_service.adapters.repository import Registry
 from consent_service.config import ConfigError, Settings
+from consent_service.logs import configure_logging
 from consent_service.services import api_keys, audit
+from consent_service.services.housekeeping import Housekeeping
+from consent_service.services.relay import run_relay
+from consent_service.services.status import OutboxLag
+from consent_service.supervisor import Part, Supervisor, python_command
 
 
 def _settings() -> Settings:
@@ -20,6 +29,11 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
+def _safe_url(url: str) -> str:
+    """A URL fit for a terminal or a log: the password replaced by stars."""
+    return make_url(url).render_as_string(hide_password=True) if "://" in url else url
+
+
 def _sessions(settings: Settings) -> sessionmaker[Session]:
     return session_factory(make_engine(settings.database_url))
 
@@ -27,6 +41,7 @@ def _sessions(settings: Settings) -> sessionmaker[Session]:
 @click.group()
 def main() -> None:
     """Consent registry: purpose-level opt-ins with proof."""
+    configure_logging()
 
 
 @main.command()
@@ -42,6 +57,89 @@ def serve(host: str, port: int) -> None:
     app = create_app(settings)
     click.echo(f"Consent API on http://{host}:{port}/ (instance: {settings.instance_dir})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command()
+def relay() -> None:
+    """Publish committed outbox messages to the broker, with confirms, until stopped."""
+    settings = _settings()
+    if settings.is_embedded_sqlite:
+        schema.upgrade(settings.database_url)
+        single_relay_lock(settings.instance_dir)
+    url, options = broker_settings(settings.broker_url, settings.instance_dir)
+    publisher = Publisher(url, options)
+    stop = stop_flag()
+    click.echo(f"relay publishing to {_safe_url(url)}", err=True)
+    stats = run_relay(
+        _sessions(settings),
+        publisher,
+        batch_size=settings.relay_batch_size,
+        idle_sleep=0.05,
+        should_stop=stop,
+        sleep=time.sleep,
+    )
+    publisher.close()
+    click.echo(f"relay stopped after publishing {stats.published} messages", err=True)
+
+
+@main.command()
+def scheduler() -> None:
+    """Run periodic jobs (ledger checkpoints; campaign schedules in a later release)."""
+    settings = _settings()
+    if settings.is_embedded_sqlite:
+        schema.upgrade(settings.database_url)
+    jobs = Housekeeping(_sessions(settings), settings.secret_key, settings.checkpoint_interval)
+    stop = stop_flag()
+    while not stop():
+        jobs.tick(datetime.now(UTC))
+        time.sleep(1)
+
+
+@main.command()
+def status() -> None:
+    """Outbox lag and broker reachability."""
+    settings = _settings()
+    url, options = broker_settings(settings.broker_url, settings.instance_dir)
+    with _sessions(settings)() as session:
+        lag = OutboxLag.measure(Registry(session), datetime.now(UTC))
+    reachable = broker_reachable(url, options)
+    click.echo(f"database: {_safe_url(settings.database_url)}")
+    click.echo(f"broker: {_safe_url(url)} ({'reachable' if reachable else 'UNREACHABLE'})")
+    click.echo(f"outbox: {lag.unsent} unsent, oldest waiting {lag.oldest_age_seconds:.1f}s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def up(host: str, port: int) -> None:
+    """Start the API, relay, scheduler and one mailer; Ctrl-C stops them all."""
+    settings = _settings()
+    if settings.is_embedded_sqlite:
+        schema.upgrade(settings.database_url)
+    base = f"http://{host}:{port}"
+    mailer_env = {
+        "MAILER_REGISTRY_URL": base,
+        "MAILER_REGISTRY_KEY": internal_key(settings, "mailer catch-up", ["subjects:read"]),
+        "CONSENT_SECRET_KEY": settings.secret_key,
+    }
+    parts = [
+        Part(
+            "api", python_command("consent_service", "serve", "--host", host, "--port", str(port))
+        ),
+        Part("relay", python_command("consent_service", "relay")),
+        Part("scheduler", python_command("consent_service", "scheduler")),
+        Part("mailer", python_command("mailer", "work"), env=mailer_env),
+    ]
+    for part in parts:
+        part.env.setdefault("CONSENT_SECRET_KEY", settings.secret_key)
+    click.echo(f"API        {base}/  (OpenAPI: {base}/openapi.json)")
+    click.echo(f"Policy     {base}/v1/policies/current")
+    click.echo(f"Instance   {settings.instance_dir}")
+    click.echo(
+        f"Broker     {_safe_url(broker_settings(settings.broker_url, settings.instance_dir)[0])}"
+    )
+    click.echo("Press Ctrl-C to stop everything.")
+    sys.exit(Supervisor(parts).run())
 
 
 @main.group()

@@ -7,10 +7,10 @@ statements on the hot path, and Core keeps them cheap and explicit.
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
@@ -83,6 +83,24 @@ class Registry:
         query = select(orm.Subject.id, orm.Subject.version).execution_options(yield_per=5000)
         for subject_id, version in self.session.execute(query):
             yield str(subject_id), version
+
+    def subject_states(self, bounds: tuple[uuid.UUID, uuid.UUID] | None) -> Iterator[orm.Subject]:
+        """Every subject, erased ones included, optionally within an id range; streamed."""
+        query = select(orm.Subject).order_by(orm.Subject.id)
+        if bounds is not None:
+            query = query.where(orm.Subject.id.between(*bounds))
+        for row in self.session.scalars(query.execution_options(yield_per=5000)):
+            yield row
+            self.session.expunge(row)
+
+    def consent_states(
+        self, bounds: tuple[uuid.UUID, uuid.UUID] | None
+    ) -> Iterator[tuple[uuid.UUID, str, str, int]]:
+        table = orm.Consent
+        query = select(table.subject_id, table.purpose, table.status, table.version)
+        if bounds is not None:
+            query = query.where(table.subject_id.between(*bounds))
+        yield from self.session.execute(query.execution_options(yield_per=20000))
 
     # consents
     def consents_of(self, subject_id: uuid.UUID) -> dict[str, ConsentRow]:
@@ -204,6 +222,44 @@ class Registry:
     # outbox
     def add_outbox(self, messages: list[dict[str, Any]]) -> None:
         self.session.execute(insert(orm.OutboxMessage), messages)
+
+    def claim_outbox(self, limit: int) -> list[tuple[int, uuid.UUID, str, dict[str, Any]]]:
+        """The oldest unsent messages, locked against other relays (SKIP LOCKED on PostgreSQL).
+
+        On SQLite the statement compiles without the lock clause; the relay's transaction
+        began with BEGIN IMMEDIATE, which excludes every other writer instead.
+        """
+        table = orm.OutboxMessage
+        query = (
+            select(table.id, table.message_id, table.routing_key, table.payload)
+            .where(table.sent_at.is_(None))
+            .order_by(table.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
+
+    def mark_sent(self, ids: list[int], now: datetime) -> None:
+        if ids:
+            table = orm.OutboxMessage
+            self.session.execute(update(table).where(table.id.in_(ids)).values(sent_at=now))
+
+    def prune_sent_outbox(self, before: datetime) -> int:
+        """Sent messages hold addresses: keep them only briefly, for inspection."""
+        table = orm.OutboxMessage
+        result = self.session.execute(
+            delete(table).where(table.sent_at.is_not(None), table.sent_at < before)
+        )
+        return result.rowcount or 0
+
+    def outbox_lag(self) -> tuple[int, datetime | None]:
+        """How many messages wait to be published, and since when the oldest has waited."""
+        table = orm.OutboxMessage
+        query = select(func.count(), func.min(table.created_at)).where(table.sent_at.is_(None))
+        count, oldest = self.session.execute(query).one()
+        if oldest is not None and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=UTC)
+        return count, oldest
 
     # policies
     def policy_effective_at(self, version: str) -> datetime | None:

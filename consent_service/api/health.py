@@ -1,12 +1,20 @@
-"""Liveness and readiness for orchestrators and load balancers."""
+"""Liveness, readiness and metrics for orchestrators, load balancers and Prometheus."""
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from consent_service.api.http import read_only
+from consent_service.adapters.broker import broker_reachable, broker_settings
+from consent_service.api.http import now, read_only
+from consent_service.services.status import OutboxLag, prometheus_text
 
 blueprint = Blueprint("health", __name__)
+
+
+def _broker_up() -> bool:
+    settings = current_app.extensions["consent.settings"]
+    url, options = broker_settings(settings.broker_url, settings.instance_dir)
+    return broker_reachable(url, options)
 
 
 @blueprint.get("/healthz")
@@ -17,15 +25,35 @@ def healthz() -> Response:
 
 @blueprint.get("/readyz")
 def readyz() -> Response:
-    """Ready when the database answers; 503 otherwise, so traffic goes elsewhere."""
-    checks = {}
+    """503 when the database does not answer. A broker outage is reported but still ready:
+    writes keep succeeding into the outbox, so taking the API out of rotation would turn a
+    delivery delay into lost sign-ups."""
+    checks: dict[str, str] = {}
     try:
         with read_only() as registry:
             registry.session.execute(text("SELECT 1"))
+            lag = OutboxLag.measure(registry, now())
         checks["database"] = "ok"
     except SQLAlchemyError as error:
         checks["database"] = f"error: {type(error).__name__}"
-    ready = all(value == "ok" for value in checks.values())
-    response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks})
-    response.status_code = 200 if ready else 503
+        lag = None
+    checks["broker"] = "ok" if _broker_up() else "unreachable"
+    body: dict[str, object] = {"checks": checks}
+    if lag is not None:
+        body["outbox"] = {"unsent": lag.unsent, "oldest_age_seconds": lag.oldest_age_seconds}
+    if checks["database"] != "ok":
+        body["status"] = "unavailable"
+        status = 503
+    else:
+        body["status"] = "ready" if checks["broker"] == "ok" else "degraded"
+        status = 200
+    response = jsonify(body)
+    response.status_code = status
     return response
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    with read_only() as registry:
+        lag = OutboxLag.measure(registry, now())
+    return Response(prometheus_text(lag, _broker_up()), mimetype="text/plain; version=0.0.4")

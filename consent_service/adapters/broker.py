@@ -1,0 +1,212 @@
+"""The registry's side of the broker: topology and confirmed publishing, behind one interface.
+
+RabbitMQ (`amqp://`) gets publisher confirms pipelined over a batch: every message of the
+batch is sent, then the acks are awaited together, so a batch costs one round trip rather than
+one per message. `mandatory` makes RabbitMQ hand back a message that no queue would take, and
+such a message counts as not published. The embedded filesystem transport writes each message
+to a file before `publish` returns, which is its confirmation.
+"""
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kombu import Connection, Exchange, Producer, Queue
+
+from schemas.messages import topology
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    message_id: str
+    routing_key: str
+    body: dict[str, Any]
+
+
+class PublishError(Exception):
+    """The broker is unreachable or refused the batch; nothing of it counts as published."""
+
+
+def broker_settings(url: str | None, instance_dir: Path) -> tuple[str, dict[str, Any]]:
+    """The kombu URL and transport options: the given URL, or the embedded broker."""
+    if url:
+        return url, {}
+    embedded_url, options = topology.embedded_broker(str(instance_dir))
+    for key in ("data_folder_in", "control_folder", "processed_folder"):
+        Path(options[key]).mkdir(parents=True, exist_ok=True)
+    return embedded_url, options
+
+
+def is_amqp(url: str) -> bool:
+    return url.startswith(("amqp://", "amqps://", "pyamqp://"))
+
+
+def consent_events_exchange() -> Exchange:
+    return Exchange(topology.CONSENT_EVENTS, type="topic", durable=True)
+
+
+def mailer_reports_exchange() -> Exchange:
+    return Exchange(topology.MAILER_REPORTS, type="topic", durable=True)
+
+
+def mailer_queues(amqp: bool) -> list[Queue]:
+    """The mailer's queue, declared by the registry too, so no event is ever unroutable."""
+    exchange = consent_events_exchange()
+    arguments = topology.quorum_queue_arguments() if amqp else None
+    return [
+        Queue(
+            topology.MAILER_QUEUE,
+            exchange=exchange,
+            routing_key=key,
+            durable=True,
+            queue_arguments=arguments,
+        )
+        for key in topology.MAILER_QUEUE_BINDINGS
+    ]
+
+
+def dead_letter_queue() -> Queue:
+    exchange = Exchange(topology.DEAD_LETTER_EXCHANGE, type="fanout", durable=True)
+    return Queue(topology.DEAD_LETTER_QUEUE, exchange=exchange, durable=True)
+
+
+class Publisher:
+    """Publishes batches of outbox messages and says which ones the broker confirmed."""
+
+    def __init__(
+        self, url: str, transport_options: dict[str, Any], confirm_timeout: float = 10
+    ) -> None:
+        self.url = url
+        self.amqp = is_amqp(url)
+        self.confirm_timeout = confirm_timeout
+        self.connection = Connection(url, transport_options=transport_options, heartbeat=0)
+        self._channel: Any = None
+        self._producer: Producer | None = None
+        self._next_tag = 1
+        self._pending: set[int] = set()
+        self._acked: set[int] = set()
+        self._nacked: set[int] = set()
+        self._returned: set[str] = set()
+
+    def _open(self) -> Producer:
+        if self._producer is not None:
+            return self._producer
+        self.connection.ensure_connection(max_retries=1)
+        channel = self.connection.channel()
+        declare_topology(channel, self.amqp)
+        if self.amqp:
+            channel.confirm_select()
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
+            channel.events["basic_return"].add(self._on_return)
+            self._next_tag = 1
+        self._channel = channel
+        self._producer = Producer(channel, exchange=consent_events_exchange(), serializer="json")
+        return self._producer
+
+    def _on_ack(self, tag: int, multiple: bool) -> None:
+        self._acked |= self._settled(tag, multiple)
+
+    def _on_nack(self, tag: int, multiple: bool) -> None:
+        self._nacked |= self._settled(tag, multiple)
+
+    def _settled(self, tag: int, multiple: bool) -> set[int]:
+        """Tags an ack or nack covers; `multiple` covers every outstanding tag up to it."""
+        settled = {t for t in self._pending if t <= tag} if multiple else {tag} & self._pending
+        self._pending -= settled
+        return settled
+
+    def _on_return(self, exc: Exception, exchange: str, routing_key: str, message: Any) -> None:
+        returned = message.properties.get("message_id")
+        log.warning(
+            "broker returned an unroutable message",
+            extra={"event": "message_returned", "routing_key": routing_key, "message_id": returned},
+        )
+        if returned:
+            self._returned.add(returned)
+
+    def publish(self, messages: Sequence[OutgoingMessage]) -> list[str]:
+        """Publish persistently; return the ids the broker confirmed, in order."""
+        try:
+            producer = self._open()
+            tags: list[tuple[int, str]] = []
+            for message in messages:
+                producer.publish(
+                    message.body,
+                    routing_key=message.routing_key,
+                    mandatory=self.amqp,
+                    delivery_mode=2,
+                    message_id=message.message_id,
+                    retry=False,
+                )
+                tags.append((self._next_tag, message.message_id))
+                self._pending.add(self._next_tag)
+                self._next_tag += 1
+            if not self.amqp:
+                self._pending.clear()
+                return [message_id for _, message_id in tags]
+            self._await_confirms()
+            confirmed = [
+                message_id
+                for tag, message_id in tags
+                if tag in self._acked and message_id not in self._returned
+            ]
+            self._acked.clear()
+            self._nacked.clear()
+            self._returned.clear()
+            return confirmed
+        except PublishError:
+            self.reset()
+            raise
+        except Exception as error:
+            self.reset()
+            raise PublishError(f"{type(error).__name__}: {error}") from error
+
+    def _await_confirms(self) -> None:
+        deadline = time.monotonic() + self.confirm_timeout
+        while self._pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PublishError("timed out waiting for publisher confirms")
+            self.connection.drain_events(timeout=remaining)
+
+    def reset(self) -> None:
+        """Drop the connection; the next publish reconnects and redeclares."""
+        try:
+            self.connection.release()
+        except Exception:  # a dead connection may fail to close; it is gone anyway
+            log.debug("closing a broken broker connection failed", exc_info=True)
+        self.connection = self.connection.clone()
+        self._channel = self._producer = None
+        self._pending.clear()
+        self._acked.clear()
+        self._nacked.clear()
+        self._returned.clear()
+
+    def close(self) -> None:
+        self.connection.release()
+
+
+def declare_topology(channel: Any, amqp: bool) -> None:
+    """Exchanges and the mailer's queues; idempotent, run by every process at start-up."""
+    consent_events_exchange()(channel).declare()
+    mailer_reports_exchange()(channel).declare()
+    dead_letter_queue()(channel).declare()
+    for queue in mailer_queues(amqp):
+        queue(channel).declare()
+
+
+def broker_reachable(url: str, transport_options: dict[str, Any], timeout: float = 2.0) -> bool:
+    connection = Connection(url, transport_options=transport_options, connect_timeout=timeout)
+    try:
+        connection.ensure_connection(max_retries=1, timeout=timeout)
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable" for readiness
+        return False
+    finally:
+        connection.release()

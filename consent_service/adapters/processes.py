@@ -1,0 +1,57 @@
+"""Process-level plumbing for the long-running commands: signals, locks, internal keys."""
+
+import fcntl
+import os
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from consent_service.adapters.db import make_engine, session_factory
+from consent_service.adapters.repository import Registry
+from consent_service.config import Settings
+from consent_service.services import api_keys
+
+_held_locks: list[int] = []
+
+
+def stop_flag() -> Callable[[], bool]:
+    """A flag raised by SIGINT or SIGTERM, so loops finish their batch and exit cleanly."""
+    stopped = [False]
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stopped[0] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return lambda: stopped[0]
+
+
+def single_relay_lock(instance_dir: Path) -> None:
+    """On SQLite only one relay may run: a second one exits instead of contending."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(instance_dir / "relay.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SystemExit("another relay is running on this instance (SQLite allows one)") from None
+    _held_locks.append(fd)
+
+
+def internal_key(settings: Settings, name: str, scopes: list[str]) -> str:
+    """A key for the service's own processes, kept in the instance dir and reused."""
+    key_file = settings.instance_dir / f"{name.replace(' ', '_')}.key"
+    sessions = session_factory(make_engine(settings.database_url))
+    if key_file.exists():
+        key = key_file.read_text().strip()
+        with sessions() as session:
+            if api_keys.authenticate(Registry(session), key) is not None:
+                return key
+    with sessions() as session, session.begin():
+        key = api_keys.create_key(Registry(session), name, scopes, datetime.now(UTC))
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,90 @@
+"""The relay: moves committed outbox messages to the broker, oldest first.
+
+A batch is claimed inside a transaction, published with confirms, and marked sent in the same
+transaction, so a relay that dies mid-batch leaves its rows unsent for the next one to take
+(the mailer drops the duplicates by message id). Rows of one subject are published in id
+order, which is their commit order because writers of one subject hold its row lock; with
+several relays, two of them may publish one subject's rows in either order, and the version
+on every message keeps the mailer from going backwards.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from consent_service.adapters.broker import OutgoingMessage, Publisher, PublishError
+from consent_service.adapters.repository import Registry
+
+log = logging.getLogger(__name__)
+KEEP_SENT = timedelta(hours=1)
+
+
+@dataclass
+class RelayStats:
+    published: int = 0
+    batches: int = 0
+    failures: int = 0
+
+
+def relay_batch(sessions: sessionmaker[Session], publisher: Publisher, batch_size: int) -> int:
+    """Publish one batch; returns how many messages the broker confirmed."""
+    with sessions() as session, session.begin():
+        registry = Registry(session)
+        rows = registry.claim_outbox(batch_size)
+        if not rows:
+            return 0
+        confirmed = set(
+            publisher.publish(
+                [OutgoingMessage(str(mid), key, payload) for _, mid, key, payload in rows]
+            )
+        )
+        sent = [row_id for row_id, mid, _, _ in rows if str(mid) in confirmed]
+        registry.mark_sent(sent, datetime.now(UTC))
+    if len(sent) < len(rows):
+        log.warning(
+            "broker did not confirm every message; they stay in the outbox",
+            extra={"event": "relay_partial", "claimed": len(rows), "confirmed": len(sent)},
+        )
+    return len(sent)
+
+
+def prune(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session, session.begin():
+        return Registry(session).prune_sent_outbox(datetime.now(UTC) - KEEP_SENT)
+
+
+def run_relay(
+    sessions: sessionmaker[Session],
+    publisher: Publisher,
+    *,
+    batch_size: int,
+    idle_sleep: float,
+    should_stop: Callable[[], bool],
+    sleep: Callable[[float], None],
+) -> RelayStats:
+    """Relay until told to stop; back off while the broker is unreachable, never give up."""
+    stats, backoff, last_prune = RelayStats(), 0.0, datetime.now(UTC)
+    while not should_stop():
+        try:
+            count = relay_batch(sessions, publisher, batch_size)
+        except PublishError as error:
+            stats.failures += 1
+            backoff = min(max(backoff * 2, 0.2), 5.0)
+            log.warning(
+                "broker unavailable; outbox kept",
+                extra={"event": "relay_broker_error", "error": str(error), "retry_in": backoff},
+            )
+            sleep(backoff)
+            continue
+        backoff = 0.0
+        stats.published += count
+        stats.batches += 1 if count else 0
+        if datetime.now(UTC) - last_prune > timedelta(minutes=1):
+            prune(sessions)
+            last_prune = datetime.now(UTC)
+        if count < batch_size:
+            sleep(idle_sleep)
+    return stats
