@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import schema
-from consent_service.adapters.broker import Publisher, broker_reachable, broker_settings
+from consent_service.adapters.broker import Publisher, broker_reachable
 from consent_service.adapters.db import make_engine, session_factory
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
 from consent_service.adapters.repository import Registry
@@ -32,6 +32,12 @@ def _settings() -> Settings:
 def _safe_url(url: str) -> str:
     """A URL fit for a terminal or a log: the password replaced by stars."""
     return make_url(url).render_as_string(hide_password=True) if "://" in url else url
+
+
+def _broker_name(settings: Settings) -> str:
+    if settings.broker_url:
+        return _safe_url(settings.broker_url)
+    return f"embedded, under {settings.instance_dir / 'broker'}"
 
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:
@@ -66,10 +72,9 @@ def relay() -> None:
     if settings.is_embedded_sqlite:
         schema.upgrade(settings.database_url)
         single_relay_lock(settings.instance_dir)
-    url, options = broker_settings(settings.broker_url, settings.instance_dir)
-    publisher = Publisher(url, options)
+    publisher = Publisher(settings.broker_url, settings.instance_dir)
     stop = stop_flag()
-    click.echo(f"relay publishing to {_safe_url(url)}", err=True)
+    click.echo(f"relay publishing to {_broker_name(settings)}", err=True)
     stats = run_relay(
         _sessions(settings),
         publisher,
@@ -99,12 +104,11 @@ def scheduler() -> None:
 def status() -> None:
     """Outbox lag and broker reachability."""
     settings = _settings()
-    url, options = broker_settings(settings.broker_url, settings.instance_dir)
     with _sessions(settings)() as session:
         lag = OutboxLag.measure(Registry(session), datetime.now(UTC))
-    reachable = broker_reachable(url, options)
+    reachable = broker_reachable(settings.broker_url, settings.instance_dir)
     click.echo(f"database: {_safe_url(settings.database_url)}")
-    click.echo(f"broker: {_safe_url(url)} ({'reachable' if reachable else 'UNREACHABLE'})")
+    click.echo(f"broker: {_broker_name(settings)} ({'reachable' if reachable else 'UNREACHABLE'})")
     click.echo(f"outbox: {lag.unsent} unsent, oldest waiting {lag.oldest_age_seconds:.1f}s")
 
 
@@ -135,9 +139,7 @@ def up(host: str, port: int) -> None:
     click.echo(f"API        {base}/  (OpenAPI: {base}/openapi.json)")
     click.echo(f"Policy     {base}/v1/policies/current")
     click.echo(f"Instance   {settings.instance_dir}")
-    click.echo(
-        f"Broker     {_safe_url(broker_settings(settings.broker_url, settings.instance_dir)[0])}"
-    )
+    click.echo(f"Broker     {_broker_name(settings)}")
     click.echo("Press Ctrl-C to stop everything.")
     sys.exit(Supervisor(parts).run())
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kombu import Connection, Exchange, Producer, Queue
+from kombu import Exchange, Producer, Queue
 
 from schemas.messages import topology
+from schemas.messages.connection import broker_connection, is_amqp
 
 log = logging.getLogger(__name__)
 
@@ -30,20 +31,6 @@ class OutgoingMessage:
 
 class PublishError(Exception):
     """The broker is unreachable or refused the batch; nothing of it counts as published."""
-
-
-def broker_settings(url: str | None, instance_dir: Path) -> tuple[str, dict[str, Any]]:
-    """The kombu URL and transport options: the given URL, or the embedded broker."""
-    if url:
-        return url, {}
-    embedded_url, options = topology.embedded_broker(str(instance_dir))
-    for key in ("data_folder_in", "control_folder", "processed_folder"):
-        Path(options[key]).mkdir(parents=True, exist_ok=True)
-    return embedded_url, options
-
-
-def is_amqp(url: str) -> bool:
-    return url.startswith(("amqp://", "amqps://", "pyamqp://"))
 
 
 def consent_events_exchange() -> Exchange:
@@ -78,13 +65,10 @@ def dead_letter_queue() -> Queue:
 class Publisher:
     """Publishes batches of outbox messages and says which ones the broker confirmed."""
 
-    def __init__(
-        self, url: str, transport_options: dict[str, Any], confirm_timeout: float = 10
-    ) -> None:
-        self.url = url
+    def __init__(self, url: str | None, instance_dir: Path, confirm_timeout: float = 10) -> None:
         self.amqp = is_amqp(url)
         self.confirm_timeout = confirm_timeout
-        self.connection = Connection(url, transport_options=transport_options, heartbeat=0)
+        self.connection = broker_connection(url, instance_dir, heartbeat=0)
         self._channel: Any = None
         self._producer: Producer | None = None
         self._next_tag = 1
@@ -201,8 +185,8 @@ def declare_topology(channel: Any, amqp: bool) -> None:
         queue(channel).declare()
 
 
-def broker_reachable(url: str, transport_options: dict[str, Any], timeout: float = 2.0) -> bool:
-    connection = Connection(url, transport_options=transport_options, connect_timeout=timeout)
+def broker_reachable(url: str | None, instance_dir: Path, timeout: float = 2.0) -> bool:
+    connection = broker_connection(url, instance_dir, connect_timeout=timeout)
     try:
         connection.ensure_connection(max_retries=1, timeout=timeout)
         return True

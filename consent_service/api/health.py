@@ -4,7 +4,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from consent_service.adapters.broker import broker_reachable, broker_settings
+from consent_service.adapters.broker import broker_reachable
 from consent_service.api.http import now, read_only
 from consent_service.services.status import OutboxLag, prometheus_text
 
@@ -13,8 +13,7 @@ blueprint = Blueprint("health", __name__)
 
 def _broker_up() -> bool:
     settings = current_app.extensions["consent.settings"]
-    url, options = broker_settings(settings.broker_url, settings.instance_dir)
-    return broker_reachable(url, options)
+    return broker_reachable(settings.broker_url, settings.instance_dir)
 
 
 @blueprint.get("/healthz")
