@@ -1,5 +1,6 @@
 """The `consent` command: serve, migrate, manage keys and audit the ledger."""
 
+import json
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -8,7 +9,7 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from consent_service.adapters import schema
+from consent_service.adapters import rabbitmq_admin, schema
 from consent_service.adapters.broker import Publisher, broker_reachable
 from consent_service.adapters.db import make_engine, session_factory
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
@@ -142,6 +143,41 @@ def up(host: str, port: int) -> None:
     click.echo(f"Broker     {_broker_name(settings)}")
     click.echo("Press Ctrl-C to stop everything.")
     sys.exit(Supervisor(parts).run())
+
+
+@main.group("topology")
+def topology_group() -> None:
+    """The RabbitMQ topology (exchanges, quorum queues, dead-lettering)."""
+
+
+@topology_group.command("export")
+def topology_export() -> None:
+    """Print the topology as a RabbitMQ definitions document."""
+    click.echo(json.dumps(rabbitmq_admin.definitions(), indent=2))
+
+
+@topology_group.command("apply")
+def topology_apply() -> None:
+    """Declare the topology on BROKER_URL (the processes also do this at start-up)."""
+    settings = _settings()
+    if not settings.broker_url:
+        raise click.ClickException("BROKER_URL is not set: the embedded broker needs no set-up.")
+    rabbitmq_admin.apply(settings.broker_url)
+    click.echo("topology declared")
+
+
+@topology_group.command("check")
+def topology_check() -> None:
+    """Exit 1 unless every exchange and queue exists on BROKER_URL."""
+    settings = _settings()
+    if not settings.broker_url:
+        raise click.ClickException("BROKER_URL is not set.")
+    problems = rabbitmq_admin.check(settings.broker_url)
+    for problem in problems:
+        click.echo(f"MISSING {problem}")
+    if problems:
+        sys.exit(1)
+    click.echo("topology complete")
 
 
 @main.group()
