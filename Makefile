@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/consent serve
+	$(BIN)/consent up
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,7 +1,8 @@
 """Structured (JSON lines) logging that never writes an email address in clear.
 
-Every record passes through a mask: anything shaped like an address is replaced by a keyed
-digest, so two lines about one person can still be matched without revealing who it is.
+Every record passes through a mask: anything shaped like an address is replaced by a short
+SHA-256 digest of it, so two lines about one person can still be matched without showing the
+address (the mailer masks the same way, so lines match across both parts).
 """
 
 import hashlib

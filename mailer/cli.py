@@ -1,6 +1,24 @@
-"""`mailer` command line. The worker arrives with the consent-events pipeline."""
+"""The `mailer` command. `mailer work` keeps the mailer's view of who is opted in."""
+
+import logging
+import signal
+import threading
+from functools import partial
+from types import FrameType
 
 import click
+
+from mailer.adapters import schema
+from mailer.adapters.broker import connect
+from mailer.adapters.consumer import EventConsumer, Stopping
+from mailer.adapters.db import make_engine, session_factory
+from mailer.adapters.registry_client import RegistryClient, RegistryError
+from mailer.adapters.repository import transaction
+from mailer.config import ConfigError, MailerSettings
+from mailer.logs import configure_logging
+from mailer.services.catchup import Transaction, catch_up
+
+log = logging.getLogger("mailer.work")
 
 
 @click.group()
@@ -10,5 +28,87 @@ def main() -> None:
 
 @main.command()
 def work() -> None:
-    """Consume consent events and send campaigns (not part of this release yet)."""
-    raise click.ClickException("mailer work is not available yet: it comes with the pipeline.")
+    """Keep the view of who is opted in: consume consent events, catch up with the registry.
+
+    Creates or upgrades the mailer's database, declares the broker topology, catches up once,
+    then consumes until SIGINT or SIGTERM, catching up again every MAILER_CATCHUP_INTERVAL.
+    """
+    configure_logging()
+    try:
+        settings = MailerSettings.from_env()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    schema.upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        _work(settings, partial(transaction, session_factory(engine)))
+    finally:
+        engine.dispose()
+    log.info("mailer stopped", extra={"event": "stopped"})
+
+
+def _work(settings: MailerSettings, unit_of_work: Transaction) -> None:
+    consumer = EventConsumer(connect(settings.broker_url, settings.instance_dir), unit_of_work)
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        consumer.stop()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        consumer.declare()
+    except Stopping:
+        return
+    catching_up = _start_catch_up(settings, unit_of_work, consumer)
+    log.info(
+        "mailer started",
+        extra={
+            "event": "started",
+            "broker": "embedded" if settings.embedded_broker else "rabbitmq",
+            "catchup_interval": settings.catchup_interval if catching_up else None,
+        },
+    )
+    try:
+        consumer.run(safety_interval=0.25)
+    finally:
+        consumer.stop()
+        if catching_up:
+            catching_up.join(timeout=30)
+
+
+def _start_catch_up(
+    settings: MailerSettings, unit_of_work: Transaction, consumer: EventConsumer
+) -> threading.Thread | None:
+    """Catch up once now, then every interval in a thread, until the consumer stops."""
+    if settings.registry_key is None:
+        log.warning(
+            "MAILER_REGISTRY_KEY is not set: catch-up with the registry is disabled, so a "
+            "lost message stays lost",
+            extra={"event": "catchup_disabled"},
+        )
+        return None
+    registry = RegistryClient(settings.registry_url, settings.registry_key)
+
+    def once() -> None:
+        try:
+            report = catch_up(unit_of_work, registry)
+        except RegistryError as error:
+            log.warning(
+                "catch-up skipped: %s",
+                error,
+                extra={"event": "catchup_failed", "error": str(error)},
+            )
+            return
+        except Exception:
+            log.exception("catch-up failed", extra={"event": "catchup_failed"})
+            return
+        log.info("catch-up done", extra={"event": "catchup_done", **vars(report)})
+
+    def loop() -> None:
+        while not consumer.sleep(settings.catchup_interval):
+            once()
+
+    once()
+    thread = threading.Thread(target=loop, name="catch-up", daemon=True)
+    thread.start()
+    return thread

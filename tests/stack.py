@@ -48,10 +48,10 @@ class Stack:
         argv = [sys.executable, "-m", *COMMANDS[part]]
         if part == "api":
             argv += ["--port", str(self.port)]
-        log = (self.logs / f"{name}.log").open("a")
-        self.processes[name] = subprocess.Popen(
-            argv, env=os.environ | self.environ, stdout=log, stderr=subprocess.STDOUT
-        )
+        with (self.logs / f"{name}.log").open("a") as log:
+            self.processes[name] = subprocess.Popen(
+                argv, env=os.environ | self.environ, stdout=log, stderr=subprocess.STDOUT
+            )
         if part == "api":
             wait_for_http(f"{self.base}/healthz")
 

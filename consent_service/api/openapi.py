@@ -150,6 +150,27 @@ def build_spec() -> dict[str, Any]:
         "/v1/policies/current": {
             "get": _operation("The policy in effect", None, (200, "Policy"), errors=(422,))
         },
+        "/v1/sync/digest": {
+            "get": _operation(
+                "Per-bucket digests of every subject (mailer catch-up)",
+                "subjects:read",
+                (200, None),
+            )
+        },
+        "/v1/sync/buckets/{bucket}": {
+            "get": _operation(
+                "Every subject of one bucket (mailer catch-up)",
+                "subjects:read",
+                (200, None),
+                errors=(404,),
+                parameters=[
+                    {"name": "bucket", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+            )
+        },
+        "/metrics": {
+            "get": _operation("Prometheus metrics (outbox lag, broker)", None, (200, None))
+        },
         "/healthz": {"get": _operation("Liveness", None, (200, None))},
         "/readyz": {"get": _operation("Readiness", None, (200, None), errors=(503,))},
     }

@@ -1,12 +1,23 @@
 """One way for both parts to open a kombu connection: RabbitMQ, or the embedded broker.
 
-kombu's filesystem transport keeps exchange bindings in a process-wide state object and
-writes a binding's control file only when that state has not seen the binding yet. A process
-that opens brokers in two instance directories (a test run, a bench) would then never write
-the second directory's bindings, and messages would be dropped without an error. The
-transport below keeps one state per control folder instead.
+The embedded broker is kombu's filesystem transport with three repairs:
+- kombu creates a message file and only then writes it; a consumer listing the folder in
+  between takes the empty file and the message is lost. Messages are written under a hidden
+  temporary name and renamed into place, which is atomic on one file system.
+- kombu moves a fetched message to the system's temporary folder before reading it; a crash
+  there would leave an address outside the instance directory. Fetched messages go to the
+  instance's own `processed` folder and are deleted once read.
+- kombu keeps exchange bindings in a process-wide state object and writes a binding's
+  control file only when that state has not seen the binding; a process that opens two
+  instance directories (a test run, a bench) would never write the second one's bindings.
+  The state is kept per control folder.
 """
 
+import json
+import os
+import shutil
+import time
+import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,9 +27,42 @@ from kombu.transport import filesystem, virtual
 from schemas.messages.topology import embedded_broker
 
 
-class EmbeddedTransport(filesystem.Transport):
-    """kombu's filesystem transport with its in-memory state kept per control folder."""
+class EmbeddedChannel(filesystem.Channel):
+    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:
+        name = f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        temporary = os.path.join(self.data_folder_out, f".{name}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(json.dumps(payload).encode())
+            os.replace(temporary, os.path.join(self.data_folder_out, name))
+        except OSError as error:
+            raise filesystem.ChannelError(f"Cannot add {name!r} to the queue folder") from error
 
+    def _get(self, queue: str) -> dict[str, Any]:
+        wanted = f"{queue}.msg"
+        processed = str(self.processed_folder)
+        for name in sorted(os.listdir(self.data_folder_in)):
+            if name.startswith(".") or name.partition(".")[2] != wanted:
+                continue
+            try:
+                shutil.move(os.path.join(self.data_folder_in, name), processed)
+            except OSError:
+                continue  # another consumer took it first
+            taken = os.path.join(processed, name)
+            try:
+                with open(taken, "rb") as handle:
+                    payload = handle.read()
+            finally:
+                if not self.store_processed:
+                    os.remove(taken)
+            return json.loads(payload)
+        raise filesystem.Empty()
+
+
+class EmbeddedTransport(filesystem.Transport):
+    """kombu's filesystem transport, repaired as the module says."""
+
+    Channel = EmbeddedChannel
     _states: ClassVar[dict[str, virtual.BrokerState]] = {}
 
     def __init__(self, client: Connection, **kwargs: Any) -> None:

@@ -1,0 +1,1 @@
+"""Thin adapters between the mailer's rules and the outside: database, broker, registry."""

@@ -1,0 +1,190 @@
+"""The consumer of the mailer's queue: one message, one transaction, then the ack.
+
+It only translates between the broker and `services.apply`: it parses and validates the body,
+applies it, commits and only then acks, so a crash at any point leaves the message to be
+redelivered (and the message id makes the redelivery a no-op). What can never be applied is
+published to the dead-letter exchange with the reason in a header, then acked; this works the
+same on RabbitMQ and on the embedded transport, which has no dead-lettering of its own.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+from kombu import Connection, Consumer
+from kombu.message import Message
+from kombu.mixins import ConsumerProducerMixin
+
+from mailer.adapters.broker import dead_letter_exchange, declare_topology, mailer_queue
+from mailer.adapters.repository import RecipientStore
+from mailer.services.apply import apply_message
+from schemas.messages import InvalidMessage, load_message
+from schemas.messages.topology import DEAD_LETTER_REASON_HEADER
+
+log = logging.getLogger(__name__)
+
+PREFETCH = 16
+"""Per consumer: quorum queues do not support a global (per-channel) prefetch."""
+
+BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+"""Waits after successive failures to apply, so a database outage is not a busy loop."""
+
+MAX_REASON_LENGTH = 1000
+POLL_SECONDS = 0.05
+RESTART_SECONDS = 1.0
+
+
+class Stopping(Exception):
+    """Raised while waiting for the broker once `stop()` was called, to stop waiting."""
+
+
+class EventConsumer(ConsumerProducerMixin):
+    """Consumes `mailer.consent-events` until `stop()`; reconnects whenever the broker is lost."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        transaction: Callable[[], AbstractContextManager[RecipientStore]],
+    ) -> None:
+        self.connection = connection
+        self.transaction = transaction
+        self.rabbitmq = connection.transport.driver_type == "amqp"
+        self._stop_requested = False
+        self._failures = 0
+
+    @property
+    def should_stop(self) -> bool:  # type: ignore[override]
+        return self._stop_requested
+
+    def stop(self) -> None:
+        """Leave `run()` after the message in hand.
+
+        It only sets a flag, so it is safe in a signal handler (setting a threading.Event there
+        can deadlock if the signal interrupts that same Event's lock).
+        """
+        self._stop_requested = True
+
+    def sleep(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, waking early on `stop()`; True if stopping."""
+        deadline = time.monotonic() + seconds
+        while not self._stop_requested and time.monotonic() < deadline:
+            time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
+        return self._stop_requested
+
+    def declare(self) -> None:
+        """Wait for the broker, then declare the topology (consuming declares it again).
+
+        Declaring before the first catch-up means every event from then on is queued for the
+        mailer, and catch-up covers everything before.
+        """
+        with self.establish_connection() as connection:
+            declare_topology(connection.default_channel, self.rabbitmq)
+
+    @contextmanager
+    def establish_connection(self) -> Iterator[Connection]:
+        """kombu's, but waiting for an unreachable broker ends as soon as `stop()` is called."""
+        with self.create_connection() as connection:
+            connection.ensure_connection(
+                self.on_connection_error, self.connect_max_retries, callback=self._not_stopping
+            )
+            yield connection
+
+    def _not_stopping(self) -> None:
+        if self.should_stop:
+            raise Stopping
+
+    def run(self, _tokens: int = 1, **kwargs: Any) -> None:
+        """Consume until stopped; kombu reconnects on broker errors, this survives the rest.
+
+        A transport can fail in ways kombu does not count as connection errors (a broker file
+        that will not parse); the worker logs it and starts consuming again.
+        """
+        while not self.should_stop:
+            try:
+                super().run(_tokens, **kwargs)
+            except Stopping:
+                return
+            except Exception:
+                log.exception("consumer failed; restarting", extra={"event": "consumer_failed"})
+                self.sleep(RESTART_SECONDS)
+
+    def get_consumers(self, consumer: type[Consumer], channel: Any) -> list[Consumer]:
+        declare_topology(channel, self.rabbitmq)
+        log.info("consuming", extra={"event": "consuming", "rabbitmq": self.rabbitmq})
+        return [
+            consumer(
+                queues=[mailer_queue(self.rabbitmq)],
+                on_message=self.on_message,
+                prefetch_count=PREFETCH,
+            )
+        ]
+
+    def on_connection_error(self, exc: BaseException, interval: float) -> None:
+        log.warning(
+            "broker unreachable, retrying",
+            extra={"event": "broker_unreachable", "error": str(exc), "retry_in": interval},
+        )
+
+    def on_message(self, message: Message) -> None:
+        try:
+            loaded = load_message(_json(message.body))
+            with self.transaction() as store:
+                result = apply_message(store, loaded)
+        except InvalidMessage as invalid:
+            self._dead_letter(message, invalid.reason)
+            message.ack()
+            return
+        except Exception:  # noqa: BLE001 - a database outage, or a bug: retry, never die
+            self._retry_later(message)
+            return
+        message.ack()
+        self._failures = 0
+        log.info(
+            "message applied",
+            extra={
+                "event": "message_applied",
+                "result": result,
+                "schema": loaded["schema"],
+                "message_id": str(loaded["message_id"]),
+            },
+        )
+
+    def _dead_letter(self, message: Message, reason: str) -> None:
+        reason = reason[:MAX_REASON_LENGTH]
+        log.warning("message dead-lettered", extra={"event": "dead_lettered", "reason": reason})
+        headers = dict(message.headers or {})
+        headers[DEAD_LETTER_REASON_HEADER] = reason
+        exchange = dead_letter_exchange()
+        self.producer.publish(
+            message.body,
+            exchange=exchange,
+            routing_key=message.delivery_info.get("routing_key", ""),
+            headers=headers,
+            content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary",
+            declare=[exchange],
+            retry=True,
+            retry_policy={"max_retries": 5, "interval_start": 0.2, "interval_step": 0.5},
+        )
+
+    def _retry_later(self, message: Message) -> None:
+        """Give the message back to the queue and wait a little before taking the next.
+
+        On RabbitMQ each requeue counts towards the queue's delivery limit, after which the
+        broker dead-letters a message that can never be applied.
+        """
+        log.exception("could not apply message; requeued", extra={"event": "apply_failed"})
+        message.requeue()
+        delay = BACKOFF_SECONDS[min(self._failures, len(BACKOFF_SECONDS) - 1)]
+        self._failures += 1
+        self.sleep(delay)
+
+
+def _json(body: bytes | str) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidMessage("message body is not JSON") from None

@@ -1,0 +1,37 @@
+"""Alembic environment: the URL comes from the caller (mailer.adapters.schema)."""
+
+from alembic import context
+from sqlalchemy import pool
+
+from mailer.adapters.db import make_engine
+from mailer.adapters.orm import Base
+from mailer.adapters.schema import VERSION_TABLE
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+
+
+def _mailer_tables_only(obj: object, name: str | None, type_: str, *_: object) -> bool:
+    """In a database shared with the registry, autogenerate must not see the registry's tables."""
+    return type_ != "table" or name in Base.metadata.tables
+
+
+options = {
+    "target_metadata": Base.metadata,
+    "version_table": VERSION_TABLE,
+    "include_object": _mailer_tables_only,
+}
+
+if context.is_offline_mode():
+    context.configure(url=url, literal_binds=True, **options)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = make_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection, render_as_batch=connection.dialect.name == "sqlite", **options
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()

@@ -1,0 +1,90 @@
+"""The mailer's tables as SQLAlchemy 2 typed models; one schema for SQLite and PostgreSQL.
+
+Table names differ from every registry table so both can live in one database. Alembic
+migrations under `migrations/` create these tables; a test checks the two agree.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Times go in and come out as aware UTC, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime(), uuid.UUID: Uuid()}
+
+
+class Recipient(Base):
+    """A person the mailer may write to; `contact_version` is the version its contact is from."""
+
+    __tablename__ = "recipients"
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    name: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    contact_version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class RecipientConsent(Base):
+    """The status of one purpose for one recipient, with the version of the change."""
+
+    __tablename__ = "recipient_consents"
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("recipients.subject_id", ondelete="CASCADE"), primary_key=True
+    )
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ErasedSubject(Base):
+    """A tombstone: no contact data, only what stops an older event re-creating the person."""
+
+    __tablename__ = "erased_subjects"
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ProcessedMessage(Base):
+    """Ids of messages already applied, written in the transaction that applied them."""
+
+    __tablename__ = "processed_messages"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    processed_at: Mapped[datetime]

@@ -1,0 +1,201 @@
+"""Reads and writes of the mailer's view: the only place that knows its tables.
+
+Statements are SQLAlchemy Core on the ORM's tables, in the caller's transaction. A write is
+the difference between the view before and after a fact, so applying an event touches only
+the rows it changes.
+"""
+
+import heapq
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from mailer.adapters import orm
+from mailer.domain.events import Contact, PurposeState
+from mailer.domain.recipients import Recipient, SubjectView
+from schemas.messages.sync import bucket_of
+
+# PostgreSQL's two-key advisory locks have a key space apart from the one-key form; this
+# first key ("mail") keeps the mailer's locks apart from anyone else's in a shared database.
+_LOCK_CLASS = 0x6D61696C
+_R, _C, _E = orm.Recipient, orm.RecipientConsent, orm.ErasedSubject
+STREAM_BATCH = 1000
+
+
+def id_range(prefix: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The first and last subject id starting with these hex digits (a catch-up bucket).
+
+    Both databases order uuids as their hex digits (PostgreSQL bytewise, SQLite as 32-char
+    lower-case text), as Python does, so a bucket is one range of the primary key.
+    """
+    return uuid.UUID(prefix.ljust(32, "0")), uuid.UUID(prefix.ljust(32, "f"))
+
+
+class RecipientStore:
+    """Repository over one session; the caller owns the transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    def record_message(self, message_id: uuid.UUID, now: datetime) -> bool:
+        """Remember a message id; False if it was there already (a duplicate delivery).
+
+        ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first transaction
+        and then insert nothing, instead of failing.
+        """
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(orm.ProcessedMessage).values(
+            message_id=message_id, processed_at=now
+        )
+        inserted = statement.on_conflict_do_nothing().returning(orm.ProcessedMessage.message_id)
+        return self.session.execute(inserted).first() is not None
+
+    def lock(self, subject_id: uuid.UUID) -> None:
+        """Serialise work on a subject (in fact on its whole bucket) until the transaction ends.
+
+        Two consumers applying events of one subject would otherwise both read the old view
+        and the last writer would undo the other's change. Locking the bucket rather than the
+        subject lets catch-up lock a whole bucket with one lock; consumers of two subjects of
+        one bucket (1 in 256) merely wait a few milliseconds for each other. SQLite needs
+        nothing: every transaction began with BEGIN IMMEDIATE and holds the database.
+        """
+        self.lock_bucket(bucket_of(str(subject_id)))
+
+    def lock_bucket(self, bucket: str) -> None:
+        if self.dialect == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:class_key, :bucket_key)"),
+                {"class_key": _LOCK_CLASS, "bucket_key": int(bucket, 16)},
+            )
+
+    def load(self, subject_id: uuid.UUID) -> SubjectView:
+        found = list(self.views(subject_id, subject_id))
+        return found[0] if found else SubjectView(subject_id)
+
+    def bucket(self, bucket: str) -> dict[uuid.UUID, SubjectView]:
+        """Every subject held in one catch-up bucket, recipients and tombstones alike."""
+        return {view.subject_id: view for view in self.views(*id_range(bucket))}
+
+    def views(
+        self, low: uuid.UUID, high: uuid.UUID, *, stream: bool = False
+    ) -> Iterator[SubjectView]:
+        """Every subject with an id from `low` to `high`, in id order.
+
+        Three ordered queries (recipients, their consents, tombstones) merged by id; with
+        `stream` they are read in batches, so a whole view can be walked in little memory.
+        """
+        options = {"yield_per": STREAM_BATCH} if stream else {}
+
+        def rows(kind: str, *columns: Any) -> Iterator[tuple[uuid.UUID, str, Any]]:
+            key = columns[0]
+            query = select(*columns).where(key.between(low, high)).order_by(key)
+            for row in self.session.execute(query.execution_options(**options)):
+                yield row.subject_id, kind, row
+
+        merged = heapq.merge(
+            rows(
+                "recipient",
+                *(_R.subject_id, _R.email, _R.locale, _R.name, _R.version, _R.contact_version),
+            ),
+            rows("consent", _C.subject_id, _C.purpose, _C.status, _C.version),
+            rows("erased", _E.subject_id, _E.version),
+            key=itemgetter(0),
+        )
+        for subject_id, group in groupby(merged, key=itemgetter(0)):
+            yield _view(subject_id, [(kind, row) for _, kind, row in group])
+
+    def save(self, before: SubjectView, after: SubjectView, now: datetime) -> None:
+        """Write what changed between two views of one subject."""
+        subject_id = after.subject_id
+        if after.erased_version != before.erased_version:
+            if before.erased_version is None:
+                self.session.execute(
+                    insert(_E).values(subject_id=subject_id, version=after.erased_version)
+                )
+            else:
+                self.session.execute(
+                    update(_E)
+                    .where(_E.subject_id == subject_id)
+                    .values(version=after.erased_version)
+                )
+        old, new = before.recipient, after.recipient
+        if new is None:
+            if old is not None:
+                self.session.execute(delete(_C).where(_C.subject_id == subject_id))
+                self.session.execute(delete(_R).where(_R.subject_id == subject_id))
+            return
+        if old != new:
+            self._save_recipient(old, new, now)
+
+    def _save_recipient(self, old: Recipient | None, new: Recipient, now: datetime) -> None:
+        subject_id = new.subject_id
+        values = {
+            "email": new.contact.email,
+            "locale": new.contact.locale,
+            "name": new.contact.name,
+            "version": new.version,
+            "contact_version": new.contact_version,
+            "updated_at": now,
+        }
+        if old is None:
+            self.session.execute(insert(_R).values(subject_id=subject_id, **values))
+        else:
+            self.session.execute(update(_R).where(_R.subject_id == subject_id).values(**values))
+        held = old.consents if old else {}
+        gone = [purpose for purpose in held if purpose not in new.consents]
+        if gone:
+            self.session.execute(
+                delete(_C).where(_C.subject_id == subject_id, _C.purpose.in_(gone))
+            )
+        for purpose, state in new.consents.items():
+            if purpose not in held:
+                self.session.execute(
+                    insert(_C).values(
+                        subject_id=subject_id,
+                        purpose=purpose,
+                        status=state.status,
+                        version=state.version,
+                    )
+                )
+            elif held[purpose] != state:
+                self.session.execute(
+                    update(_C)
+                    .where(_C.subject_id == subject_id, _C.purpose == purpose)
+                    .values(status=state.status, version=state.version)
+                )
+
+
+def _view(subject_id: uuid.UUID, rows: list[tuple[str, Any]]) -> SubjectView:
+    """One subject's view from its rows of the three tables."""
+    recipient, erased_version = None, None
+    consents = {
+        r.purpose: PurposeState(r.status, r.version) for kind, r in rows if kind == "consent"
+    }
+    for kind, row in rows:
+        if kind == "recipient":
+            recipient = Recipient(
+                subject_id=subject_id,
+                version=row.version,
+                contact=Contact(row.email, row.locale, row.name),
+                contact_version=row.contact_version,
+                consents=consents,
+            )
+        elif kind == "erased":
+            erased_version = row.version
+    return SubjectView(subject_id, recipient, erased_version)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[RecipientStore]:
+    """A store in a new transaction, committed when the block ends without an error."""
+    with sessions() as session, session.begin():
+        yield RecipientStore(session)

@@ -1,0 +1,1 @@
+"""The mailer's rules in plain Python: how events and snapshots change who may be mailed."""

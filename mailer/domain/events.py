@@ -1,0 +1,71 @@
+"""What the mailer learns about a subject, whether from a message or from the registry.
+
+Every fact carries the subject's `version` after it: the registry raises it by one on every
+change, so versions order the facts even when the broker does not.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the person; the registry's snapshot may lack any of it."""
+
+    email: str | None
+    locale: str | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class PurposeState:
+    """The status of one purpose and the subject version of the change that set it."""
+
+    status: str
+    version: int
+
+
+@dataclass(frozen=True)
+class ConsentChanged:
+    """One purpose changed status; the contact data is the subject's at that version."""
+
+    subject_id: uuid.UUID
+    version: int
+    contact: Contact
+    purpose: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ContactUpdated:
+    """Contact data rectified: the whole new record."""
+
+    subject_id: uuid.UUID
+    version: int
+    contact: Contact
+
+
+@dataclass(frozen=True)
+class Erased:
+    """Forget the person."""
+
+    subject_id: uuid.UUID
+    version: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The registry's whole record of a subject at `version`, fetched by catch-up.
+
+    An erased subject carries nothing but its id and version.
+    """
+
+    subject_id: uuid.UUID
+    version: int
+    erased: bool = False
+    contact: Contact = Contact(None, None, None)
+    consents: Mapping[str, PurposeState] = field(default_factory=dict)
+
+
+Fact = ConsentChanged | ContactUpdated | Erased | Snapshot

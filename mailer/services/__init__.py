@@ -1,0 +1,1 @@
+"""Use cases of the mailer, each run in one transaction of the caller."""

@@ -1,0 +1,98 @@
+"""Fixtures of the mailer's tests: its own database on SQLite and on PostgreSQL.
+
+The mailer gets a PostgreSQL database of its own, created fresh for the run and dropped
+afterwards, as in production where it never shares tables with the registry. Locally a
+missing server skips the PostgreSQL half; with CI=true it fails instead.
+"""
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+
+from mailer.adapters import schema
+from mailer.adapters.db import make_engine, session_factory
+from mailer.adapters.repository import transaction
+from mailer.config import database_url as normalize_url
+from mailer.services.catchup import Transaction
+from tests.conftest import IN_CI, PG_ADMIN_URL
+
+MAILER_TABLES = ("recipient_consents", "recipients", "erased_subjects", "processed_messages")
+
+
+@pytest.fixture(scope="session")
+def mailer_postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for the mailer, for the whole run."""
+    name = f"mailer_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        reason = str(error).strip()
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI: {reason}")
+        pytest.skip(f"PostgreSQL not available: {reason}")
+    url = normalize_url(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
+    schema.upgrade(url)
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test: cheaper than migrating every time."""
+    path = tmp_path_factory.mktemp("mailer-template") / "mailer.db"
+    schema.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def mailer_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> str:
+    """The mailer's database, migrated and empty; each backend in turn."""
+    if request.param == "sqlite":
+        path = tmp_path / "mailer.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("mailer_postgres_url")
+    empty(url)
+    return url
+
+
+def empty(url: str) -> None:
+    """Delete every row of the mailer's tables (children first)."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for table in MAILER_TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+@pytest.fixture
+def mailer_engine(mailer_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(mailer_database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def unit_of_work(mailer_engine: Engine) -> Transaction:
+    """Opens a transaction on the mailer's database, committed at the end of the block."""
+    return partial(transaction, session_factory(mailer_engine))
+
+
+@pytest.fixture
+def sqlite_unit_of_work(tmp_path: Path, sqlite_template: Path) -> Iterator[Transaction]:
+    """A mailer database on SQLite only, for tests about something else than the database."""
+    path = tmp_path / "mailer.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield partial(transaction, session_factory(engine))
+    engine.dispose()
