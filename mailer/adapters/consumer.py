@@ -26,6 +26,7 @@ from mailer.adapters.broker import dead_letter_exchange, declare_topology, maile
 from mailer.adapters.repository import RecipientStore
 from mailer.services.apply import apply_message, fact_from
 from schemas.messages import InvalidMessage, load_message
+from schemas.messages.sync import bucket_of
 from schemas.messages.topology import DEAD_LETTER_REASON_HEADER
 
 log = logging.getLogger(__name__)
@@ -172,8 +173,13 @@ class EventConsumer(ConsumerProducerMixin):
         batch, self._batch = self._batch, []
         if not batch:
             return
+        buckets = sorted({bucket_of(str(loaded["subject_id"])) for _, loaded in batch})
         try:
             with self.transaction() as store:
+                # Take every lock of the batch up front, in one order for all consumers, so
+                # that two consumers' batches can never wait for each other in a cycle.
+                for bucket in buckets:
+                    store.lock_bucket(bucket)
                 results = Counter(apply_message(store, loaded) for _, loaded in batch)
         except Exception:  # noqa: BLE001 - a database outage, or a bug: retry, never die
             self._retry_later([message for message, _ in batch])
