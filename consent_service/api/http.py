@@ -1,7 +1,9 @@
 """Request plumbing shared by the JSON routes: bodies, keys, scopes and transactions."""
 
 import functools
+import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,8 +77,7 @@ def require(scope: str | None) -> Callable[[F], F]:
                     slug="unauthorized",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
-            with read_only() as registry:
-                found = authenticate(registry, presented.strip())
+            found = _authenticated(presented.strip())
             if found is None:
                 raise Problem(
                     401,
@@ -95,6 +96,30 @@ def require(scope: str | None) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorate
+
+
+KEY_CACHE_SECONDS = 60.0
+_known_keys: dict[str, tuple[float, Client]] = {}
+
+
+def _authenticated(presented: str) -> Client | None:
+    """The key's client, from a per-process cache of keys verified in the last minute.
+
+    Every request carries a key; looking it up costs a connection checkout and a query, as
+    much as a third of a consent write. Only keys that verified are cached (by a digest, not
+    the key), so an unknown key is always checked against the database.
+    """
+    digest = hashlib.sha256(presented.encode()).hexdigest()
+    cached = _known_keys.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    with read_only() as registry:
+        found = authenticate(registry, presented)
+    if found is not None:
+        if len(_known_keys) > 10_000:
+            _known_keys.clear()
+        _known_keys[digest] = (time.monotonic() + KEY_CACHE_SECONDS, found)
+    return found
 
 
 @contextmanager
