@@ -37,11 +37,10 @@ sys.path.insert(0, str(ROOT))
 
 from consent_service.adapters import schema  # noqa: E402
 from consent_service.adapters.broker import Publisher  # noqa: E402
-from consent_service.adapters.db import make_engine, session_factory  # noqa: E402
 from consent_service.adapters.repository import Registry  # noqa: E402
 from consent_service.config import database_url  # noqa: E402
 from consent_service.services.relay import relay_batch  # noqa: E402
-from schemas.messages import topology  # noqa: E402
+from plumbing.db import make_engine, session_factory  # noqa: E402
 
 ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBIT = "amqp://guest:guest@127.0.0.1:5672/"
@@ -293,7 +292,8 @@ def propagation(environ: dict[str, str], mailer_url: str, samples: int, logs: Pa
                 )
                 answered = time.perf_counter()
                 query = text(
-                    "SELECT status FROM recipient_consents WHERE subject_id = :s AND purpose = 'personalization'"
+                    "SELECT status FROM recipient_consents "
+                    "WHERE subject_id = :s AND purpose = 'personalization'"
                 )
                 while conn.execute(query, {"s": subject_id}).scalar_one_or_none() != "withdrawn":
                     conn.rollback()

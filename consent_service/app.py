@@ -4,10 +4,10 @@ import logging
 
 from flask import Flask
 
-from consent_service.adapters.db import make_engine, session_factory
 from consent_service.api import catalogue, consents, health, openapi, problems, subjects, sync
 from consent_service.config import Settings
-from consent_service.logs import configure_logging
+from plumbing.db import make_engine, session_factory
+from plumbing.logs import configure_logging
 
 
 def create_app(settings: Settings | None = None) -> Flask:

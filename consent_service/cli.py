@@ -1,4 +1,4 @@
-"""The `consent` command: serve, migrate, manage keys and audit the ledger."""
+"""The `consent` command: run the parts, migrate, manage keys, audit the ledger, inspect."""
 
 import json
 import sys
@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import rabbitmq_admin, schema
 from consent_service.adapters.broker import Publisher, broker_reachable
-from consent_service.adapters.db import make_engine, session_factory
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
 from consent_service.adapters.repository import Registry
 from consent_service.config import ConfigError, Settings
-from consent_service.logs import configure_logging
 from consent_service.services import api_keys, audit
 from consent_service.services.housekeeping import Housekeeping
 from consent_service.services.relay import run_relay
 from consent_service.services.status import OutboxLag
 from consent_service.supervisor import Part, Supervisor, python_command
+from plumbing.db import make_engine, session_factory
+from plumbing.logs import configure_logging
 
 
 def _settings() -> Settings:

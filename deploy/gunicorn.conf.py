@@ -18,7 +18,7 @@ errorlog = "-"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "consent_service.logs.JsonFormatter"}},
+    "formatters": {"json": {"()": "plumbing.logs.JsonFormatter"}},
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",

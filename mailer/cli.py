@@ -11,12 +11,12 @@ import click
 from mailer.adapters import schema
 from mailer.adapters.broker import connect
 from mailer.adapters.consumer import EventConsumer, Stopping
-from mailer.adapters.db import make_engine, session_factory
 from mailer.adapters.registry_client import RegistryClient, RegistryError
 from mailer.adapters.repository import transaction
 from mailer.config import ConfigError, MailerSettings
-from mailer.logs import configure_logging
 from mailer.services.catchup import Transaction, catch_up
+from plumbing.db import make_engine, session_factory
+from plumbing.logs import configure_logging
 
 log = logging.getLogger("mailer.work")
 

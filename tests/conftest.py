@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from consent_service.adapters import schema
-from consent_service.adapters.db import make_engine
 from consent_service.adapters.repository import Registry
 from consent_service.app import create_app
 from consent_service.config import Settings
 from consent_service.services import api_keys
+from plumbing.db import make_engine
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
-from consent_service.adapters.db import make_engine, session_factory
 from consent_service.adapters.repository import Registry
 from consent_service.config import Settings
 from consent_service.services import api_keys
+from plumbing.db import make_engine, session_factory
 
 _held_locks: list[int] = []
 

@@ -5,9 +5,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from consent_service.adapters import schema
-from consent_service.adapters.db import make_engine
 from consent_service.adapters.orm import Base
 from consent_service.config import database_url as normalize_url
+from plumbing.db import make_engine
 
 
 def test_migrated_database_matches_the_models(database_url) -> None:

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import Engine, text
 
 from mailer.adapters import schema
-from mailer.adapters.db import make_engine, session_factory
 from mailer.adapters.repository import transaction
 from mailer.config import database_url as normalize_url
 from mailer.services.catchup import Transaction
+from plumbing.db import make_engine, session_factory
 from tests.conftest import IN_CI, PG_ADMIN_URL
 
 MAILER_TABLES = ("recipient_consents", "recipients", "erased_subjects", "processed_messages")

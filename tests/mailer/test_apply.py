@@ -8,9 +8,9 @@ from functools import partial
 import pytest
 from sqlalchemy import text
 
-from mailer.adapters.db import make_engine, session_factory
 from mailer.adapters.repository import transaction
 from mailer.services.apply import NotHandled, apply_message
+from plumbing.db import make_engine, session_factory
 from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.conftest import MAILER_TABLES, empty

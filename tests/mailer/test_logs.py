@@ -4,7 +4,7 @@ import json
 import logging
 import sys
 
-from mailer.logs import JsonFormatter
+from plumbing.logs import JsonFormatter
 
 
 def test_an_address_in_the_message_an_extra_or_a_traceback_is_masked() -> None:

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.adapters.db import make_engine, session_factory
 from mailer.adapters.repository import transaction
 from mailer.domain.recipients import SubjectView, apply
 from mailer.services.apply import apply_message, fact_from
+from plumbing.db import make_engine, session_factory
 from schemas.messages import load_message
 from schemas.vocabulary import CONSENT_PURPOSES, LOCALES, STATUSES
 from tests.mailer import factories

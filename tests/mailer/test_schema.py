@@ -9,8 +9,8 @@ from sqlalchemy import inspect
 
 from consent_service.adapters import schema as registry_schema
 from mailer.adapters import schema
-from mailer.adapters.db import make_engine
 from mailer.adapters.orm import Base
+from plumbing.db import make_engine
 
 MAILER_TABLES = {"recipients", "recipient_consents", "erased_subjects", "processed_messages"}
 

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from mailer.adapters.broker import connect
-from mailer.adapters.db import make_engine
 from mailer.adapters.repository import RecipientStore
-from mailer.logs import EMAIL_LIKE
+from plumbing.db import make_engine
+from plumbing.logs import EMAIL_LIKE
 from tests.mailer import factories
 from tests.mailer.brokers import publish, wait_until
 from tests.mailer.registry import running_registry

@@ -55,5 +55,5 @@ def test_compose_services_run_known_commands_with_required_secrets() -> None:
 def test_gunicorn_config_logs_through_the_masking_json_formatter() -> None:
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     formatter = config["logconfig_dict"]["formatters"]["json"]["()"]
-    assert formatter == "consent_service.logs.JsonFormatter"
+    assert formatter == "plumbing.logs.JsonFormatter"
     assert config["logconfig_dict"]["loggers"]["gunicorn.access"]["handlers"] == ["stderr"]

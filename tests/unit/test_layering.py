@@ -57,3 +57,18 @@ def test_shared_vocabulary_matches_the_registry_domain() -> None:
     assert vocabulary.EMAIL_PURPOSES == EMAIL_PURPOSES
     assert set(vocabulary.STATUSES) == {s.value for s in ConsentStatus}
     assert list(vocabulary.SOURCES) == [s.value for s in Source]
+
+
+def test_plumbing_knows_neither_part() -> None:
+    for module in (ROOT / "plumbing").rglob("*.py"):
+        assert imported_roots(module) & {"consent_service", "mailer", "schemas"} == set(), module
+
+
+def test_the_image_copies_every_package() -> None:
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    copied = (ROOT / "deploy" / "Dockerfile").read_text()
+    for pattern in packages["packages"]["find"]["include"]:
+        name = pattern.rstrip("*")
+        assert f"COPY {name} ./{name}" in copied

@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import pool
 
-from consent_service.adapters.db import make_engine
 from consent_service.adapters.orm import Base
+from plumbing.db import make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

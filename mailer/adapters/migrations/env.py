@@ -3,9 +3,9 @@
 from alembic import context
 from sqlalchemy import pool
 
-from mailer.adapters.db import make_engine
 from mailer.adapters.orm import Base
 from mailer.adapters.schema import VERSION_TABLE
+from plumbing.db import make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -2,7 +2,7 @@
 
 Every record passes through a mask: anything shaped like an address is replaced by a short
 SHA-256 digest of it, so two lines about one person can still be matched without showing the
-address (the mailer masks the same way, so lines match across both parts).
+address; the registry and the mailer both log through it, so lines match across both parts.
 """
 
 import hashlib
