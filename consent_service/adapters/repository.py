@@ -1,7 +1,9 @@
 """Reads and writes of the registry's rows: the only place that knows the tables.
 
-Statements are SQLAlchemy Core on the ORM's tables: a consent write is a handful of small
-statements on the hot path, and Core keeps them cheap and explicit.
+Statements are SQLAlchemy Core on the ORM's tables. Those of a consent write are built once,
+at import, and run on the session's connection: building a statement and passing it through
+the ORM's execution costs more Python time than PostgreSQL spends running it
+(docs/performance.md).
 """
 
 import uuid
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
@@ -40,8 +42,45 @@ class ConsentRow:
     updated_at: datetime
 
 
-_SUBJECT_COLUMNS = [getattr(orm.Subject, f) for f in SubjectRow.__dataclass_fields__]
-_CONSENT_COLUMNS = [getattr(orm.Consent, f) for f in ConsentRow.__dataclass_fields__]
+_S, _C, _L = orm.Subject.__table__, orm.Consent.__table__, orm.LedgerEntry.__table__
+_SUBJECT_FIELDS = list(SubjectRow.__dataclass_fields__)
+_CONSENT_FIELDS = list(ConsentRow.__dataclass_fields__)
+_SUBJECT = select(*(_S.c[f] for f in _SUBJECT_FIELDS)).where(_S.c.erased_at.is_(None))
+_SUBJECT_BY = {
+    ("id", False): _SUBJECT.where(_S.c.id == bindparam("match")),
+    ("id", True): _SUBJECT.where(_S.c.id == bindparam("match")).with_for_update(),
+    ("email_key", False): _SUBJECT.where(_S.c.email_key == bindparam("match")),
+    ("email_key", True): _SUBJECT.where(_S.c.email_key == bindparam("match")).with_for_update(),
+}
+_INSERT_SUBJECT = insert(_S)
+_SET_VERSION = (
+    update(_S)
+    .where(_S.c.id == bindparam("match"))
+    .values(version=bindparam("version"), updated_at=bindparam("updated_at"))
+)
+_CONSENTS_OF = select(*(_C.c[f] for f in _CONSENT_FIELDS)).where(
+    _C.c.subject_id == bindparam("subject_id")
+)
+_INSERT_CONSENT = insert(_C)
+_UPDATE_CONSENT = (
+    update(_C)
+    .where(
+        _C.c.subject_id == bindparam("match_subject"), _C.c.purpose == bindparam("match_purpose")
+    )
+    .values({f: bindparam(f) for f in _CONSENT_FIELDS if f != "purpose"})
+)
+_LEDGER_HASH = select(_L.c.hash).where(
+    _L.c.subject_id == bindparam("subject_id"), _L.c.seq == bindparam("seq")
+)
+_INSERT_LEDGER = insert(_L)
+_INSERT_OUTBOX = insert(orm.OutboxMessage.__table__)
+_POLICY_EFFECTIVE_AT = select(orm.Policy.__table__.c.effective_at).where(
+    orm.Policy.__table__.c.version == bindparam("version")
+)
+
+# Published policy versions are never edited, so their dates can be remembered; keyed by the
+# database too, as one process may serve (or test) several.
+_policy_dates: dict[tuple[str, str], datetime] = {}
 
 
 class Registry:
@@ -49,33 +88,43 @@ class Registry:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        """The session's connection, in the session's transaction."""
+        if self._connection is None:
+            self._connection = self.session.connection()
+        return self._connection
 
     # subjects
-    def _subject(self, where: Any, *, for_update: bool) -> SubjectRow | None:
-        query = select(*_SUBJECT_COLUMNS).where(where, orm.Subject.erased_at.is_(None))
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.execute(query).first()
+    def _subject(self, by: str, match: Any, *, for_update: bool) -> SubjectRow | None:
+        row = self.connection.execute(_SUBJECT_BY[by, for_update], {"match": match}).first()
         return SubjectRow(*row) if row else None
 
     def subject_by_id(
         self, subject_id: uuid.UUID, *, for_update: bool = False
     ) -> SubjectRow | None:
-        return self._subject(orm.Subject.id == subject_id, for_update=for_update)
+        return self._subject("id", subject_id, for_update=for_update)
 
     def subject_by_email_key(self, key: str, *, for_update: bool = False) -> SubjectRow | None:
-        return self._subject(orm.Subject.email_key == key, for_update=for_update)
+        return self._subject("email_key", key, for_update=for_update)
 
     def add_subject(self, subject: SubjectRow, email_key: str) -> None:
-        values = {f: getattr(subject, f) for f in SubjectRow.__dataclass_fields__}
-        self.session.execute(insert(orm.Subject).values(**values, email_key=email_key))
+        values = {f: getattr(subject, f) for f in _SUBJECT_FIELDS}
+        self.connection.execute(_INSERT_SUBJECT, values | {"email_key": email_key})
 
     def set_subject_version(
         self, subject_id: uuid.UUID, version: int, now: datetime, **changes: Any
     ) -> None:
-        self.session.execute(
-            update(orm.Subject)
-            .where(orm.Subject.id == subject_id)
+        if not changes:
+            self.connection.execute(
+                _SET_VERSION, {"match": subject_id, "version": version, "updated_at": now}
+            )
+            return
+        self.connection.execute(
+            update(_S)
+            .where(_S.c.id == subject_id)
             .values(version=version, updated_at=now, **changes)
         )
 
@@ -104,36 +153,37 @@ class Registry:
 
     # consents
     def consents_of(self, subject_id: uuid.UUID) -> dict[str, ConsentRow]:
-        query = select(*_CONSENT_COLUMNS).where(orm.Consent.subject_id == subject_id)
-        return {row.purpose: ConsentRow(*row) for row in self.session.execute(query)}
+        rows = self.connection.execute(_CONSENTS_OF, {"subject_id": subject_id})
+        return {row.purpose: ConsentRow(*row) for row in rows}
 
     def save_consents(
         self, subject_id: uuid.UUID, rows: list[ConsentRow], existing: set[str]
     ) -> None:
-        for row in rows:
-            values = {f: getattr(row, f) for f in ConsentRow.__dataclass_fields__}
-            if row.purpose in existing:
-                self.session.execute(
-                    update(orm.Consent)
-                    .where(orm.Consent.subject_id == subject_id, orm.Consent.purpose == row.purpose)
-                    .values(**values)
-                )
-            else:
-                self.session.execute(insert(orm.Consent).values(subject_id=subject_id, **values))
+        """New purposes in one multi-row INSERT, changed ones in one executemany UPDATE."""
+        values = [{f: getattr(row, f) for f in _CONSENT_FIELDS} for row in rows]
+        new = [v | {"subject_id": subject_id} for v in values if v["purpose"] not in existing]
+        changed = [
+            {k: v for k, v in value.items() if k != "purpose"}
+            | {"match_subject": subject_id, "match_purpose": value["purpose"]}
+            for value in values
+            if value["purpose"] in existing
+        ]
+        if new:
+            self.connection.execute(_INSERT_CONSENT, new)
+        if changed:
+            self.connection.execute(_UPDATE_CONSENT, changed)
 
     # ledger
     def ledger_hash(self, subject_id: uuid.UUID, seq: int) -> str | None:
-        query = select(orm.LedgerEntry.hash).where(
-            orm.LedgerEntry.subject_id == subject_id, orm.LedgerEntry.seq == seq
-        )
-        return self.session.execute(query).scalar_one_or_none()
+        found = self.connection.execute(_LEDGER_HASH, {"subject_id": subject_id, "seq": seq})
+        return found.scalar_one_or_none()
 
     def append_ledger(
         self, entries: list[tuple[LedgerRecord, str, dict[str, str] | None, str]]
     ) -> None:
         """Entries as (record, hash, evidence, evidence nonce), in chain order."""
-        self.session.execute(
-            insert(orm.LedgerEntry),
+        self.connection.execute(
+            _INSERT_LEDGER,
             [
                 {
                     "subject_id": uuid.UUID(record.subject_id),
@@ -221,7 +271,7 @@ class Registry:
 
     # outbox
     def add_outbox(self, messages: list[dict[str, Any]]) -> None:
-        self.session.execute(insert(orm.OutboxMessage), messages)
+        self.connection.execute(_INSERT_OUTBOX, messages)
 
     def claim_outbox(self, limit: int) -> list[tuple[int, uuid.UUID, str, dict[str, Any]]]:
         """The oldest unsent messages, locked against other relays (SKIP LOCKED on PostgreSQL).
@@ -263,8 +313,14 @@ class Registry:
 
     # policies
     def policy_effective_at(self, version: str) -> datetime | None:
-        query = select(orm.Policy.effective_at).where(orm.Policy.version == version)
-        return self.session.execute(query).scalar_one_or_none()
+        key = (str(self.connection.engine.url), version)
+        if key not in _policy_dates:
+            found = self.connection.execute(_POLICY_EFFECTIVE_AT, {"version": version})
+            effective_at = found.scalar_one_or_none()
+            if effective_at is None:
+                return None
+            _policy_dates[key] = effective_at
+        return _policy_dates[key]
 
     def current_policy_version(self, now: datetime) -> str | None:
         query = (

@@ -124,7 +124,9 @@ def _authenticated(presented: str) -> Client | None:
 
 @contextmanager
 def read_only() -> Iterator[Registry]:
-    with current_app.extensions["consent.sessions"]() as session:
+    """A session for reading. It ends with COMMIT: a ROLLBACK makes psycopg drop its prepared
+    statements, and PostgreSQL would then parse and plan every later statement afresh."""
+    with current_app.extensions["consent.sessions"]() as session, session.begin():
         yield Registry(session)
 
 

@@ -55,8 +55,14 @@ def write_changes(
     changes: list[Change],
     existing: dict[str, ConsentRow],
     context: ChangeContext,
+    *,
+    new_email_key: str | None = None,
 ) -> list[ConsentRow]:
-    """Persist changes already decided by the domain; returns the new consent rows."""
+    """Persist changes already decided by the domain; returns the new consent rows.
+
+    A subject not stored yet (`new_email_key` given) is inserted here, at its final version,
+    rather than inserted first and updated after: one statement less on every sign-up.
+    """
     if not changes:
         return []
     first_seq = changes[0].version
@@ -105,10 +111,13 @@ def write_changes(
             version=change.version,
             updated_at=context.now,
         )
-    registry.append_ledger(entries)
-    registry.add_outbox(messages)
-    registry.save_consents(subject.id, list(rows.values()), set(existing))
     subject.version = changes[-1].version
     subject.updated_at = context.now
-    registry.set_subject_version(subject.id, subject.version, context.now)
+    if new_email_key is None:
+        registry.set_subject_version(subject.id, subject.version, context.now)
+    else:
+        registry.add_subject(subject, new_email_key)
+    registry.save_consents(subject.id, list(rows.values()), set(existing))
+    registry.append_ledger(entries)
+    registry.add_outbox(messages)
     return list(rows.values())

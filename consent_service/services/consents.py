@@ -63,12 +63,15 @@ def _apply(
     decisions: dict[str, bool],
     double_opt_in: frozenset[str],
     context: ChangeContext,
+    new_email_key: str | None = None,
 ) -> SubjectView:
     existing = registry.consents_of(subject.id) if subject.version else {}
     aggregate = _aggregate(subject, existing)
     for purpose in sorted(decisions):
         aggregate.decide(purpose, decisions[purpose], double_opt_in=purpose in double_opt_in)
-    written = write_changes(registry, subject, aggregate.changes, existing, context)
+    written = write_changes(
+        registry, subject, aggregate.changes, existing, context, new_email_key=new_email_key
+    )
     return SubjectView(subject, existing | {row.purpose: row for row in written})
 
 
@@ -108,8 +111,14 @@ def record_decisions(
             created_at=now,
             updated_at=now,
         )
-        registry.add_subject(subject, email_key(email))
-    view = _apply(registry, subject, decisions.purposes, double_opt_in, context)
+    view = _apply(
+        registry,
+        subject,
+        decisions.purposes,
+        double_opt_in,
+        context,
+        new_email_key=email_key(email) if created else None,
+    )
     return view, created
 
 
