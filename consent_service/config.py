@@ -70,7 +70,7 @@ class Settings:
     double_opt_in: frozenset[str]
     pending_ttl: timedelta
     max_body_bytes: int
-    relay_batch_size: int = 500
+    relay_batch_size: int = 2000
     checkpoint_interval: timedelta = timedelta(minutes=10)
 
     @property
@@ -105,7 +105,7 @@ class Settings:
             double_opt_in=_double_opt_in(env),
             pending_ttl=timedelta(days=int(env.get("CONSENT_PENDING_TTL_DAYS", "30"))),
             max_body_bytes=int(env.get("CONSENT_MAX_BODY_BYTES", str(64 * 1024))),
-            relay_batch_size=int(env.get("CONSENT_RELAY_BATCH_SIZE", "500")),
+            relay_batch_size=int(env.get("CONSENT_RELAY_BATCH_SIZE", "2000")),
             checkpoint_interval=timedelta(
                 seconds=int(env.get("CONSENT_CHECKPOINT_INTERVAL", "600"))
             ),
