@@ -12,6 +12,7 @@ from datetime import datetime
 from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import Change
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash, timestamp
+from schemas.messages import load_message
 
 CONSENT_CHANGED = "consent.changed/1"
 
@@ -94,6 +95,7 @@ def write_changes(
         prev_hash = record.hash()
         entries.append((record, prev_hash, context.evidence, nonce))
         routing_key, body = consent_changed_message(subject, change, context)
+        load_message(body)  # a message the mailer would refuse must never be written
         messages.append(
             {
                 "message_id": uuid.UUID(str(body["message_id"])),
