@@ -64,6 +64,17 @@ def assert_views_agree(stack: Stack, timeout: float = 60) -> None:
         )
 
 
+def kill_mid_flight(stack: Stack, part: str, subjects: int) -> None:
+    """Start `part`, SIGKILL it once the view holds some but not all subjects, start it again."""
+    stack.start(part)
+    in_flight = wait_until(
+        lambda: 0 < len(mailer_state(stack.environ["MAILER_DATABASE_URL"])) < subjects, 30, 0.02
+    )
+    assert in_flight, f"the {part} handled nothing or everything before it could be killed"
+    stack.kill(part)
+    stack.start(part)
+
+
 @pytest.fixture
 def rabbit_stack(tmp_path, postgres_url, rabbitmq_url):
     """Registry and mailer on fresh PostgreSQL databases, events over a fresh RabbitMQ vhost."""
@@ -129,13 +140,7 @@ def test_relay_killed_mid_batch_loses_nothing(rabbit_stack) -> None:
     for _ in range(300):
         sign_up(rabbit_stack, rng)
     rabbit_stack.start("mailer")
-    rabbit_stack.start("relay")
-    published = wait_until(
-        lambda: 0 < len(mailer_state(rabbit_stack.environ["MAILER_DATABASE_URL"])) < 300, 30, 0.02
-    )
-    assert published, "the relay published nothing or everything before it could be killed"
-    rabbit_stack.kill("relay")
-    rabbit_stack.start("relay")
+    kill_mid_flight(rabbit_stack, "relay", subjects=300)
     assert_views_agree(rabbit_stack)
 
 
@@ -145,13 +150,7 @@ def test_mailer_killed_while_consuming_loses_nothing(rabbit_stack) -> None:
     rabbit_stack.start("relay")
     for _ in range(300):
         sign_up(rabbit_stack, rng)
-    rabbit_stack.start("mailer")
-    started = wait_until(
-        lambda: 0 < len(mailer_state(rabbit_stack.environ["MAILER_DATABASE_URL"])) < 300, 30, 0.02
-    )
-    assert started, "the mailer consumed nothing or everything before it could be killed"
-    rabbit_stack.kill("mailer")
-    rabbit_stack.start("mailer")
+    kill_mid_flight(rabbit_stack, "mailer", subjects=300)
     assert_views_agree(rabbit_stack)
 
 
