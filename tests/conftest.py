@@ -4,14 +4,12 @@ PostgreSQL tests need the real server. Locally they are skipped when it is not r
 CI=true they fail instead, so a missing server can never pass for green.
 """
 
-import os
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,9 +21,8 @@ from consent_service.app import create_app
 from consent_service.config import Settings
 from consent_service.services import api_keys
 from plumbing.db import make_engine
+from tests.databases import fresh_postgres, service_unavailable
 
-PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 REGISTRY_TABLES = (
     "consent_ledger_checkpoints",
     "consent_ledger",
@@ -37,27 +34,12 @@ REGISTRY_TABLES = (
 )
 
 
-def _pg_unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"PostgreSQL is required in CI: {reason}")
-    pytest.skip(f"PostgreSQL not available: {reason}")
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """One fresh database for the whole run, dropped at the end."""
-    name = f"consent_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        _pg_unavailable(str(error).strip())
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
-    schema.upgrade(url.replace("postgresql://", "postgresql+psycopg://"))
-    yield url
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """One fresh registry database for the whole run, dropped at the end."""
+    with fresh_postgres("consent_test") as url:
+        schema.upgrade(url.replace("postgresql://", "postgresql+psycopg://"))
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -161,18 +143,12 @@ def rabbitmq_url() -> Iterator[str]:
     try:
         created = _rabbitmqctl("add_vhost", vhost)
     except FileNotFoundError as error:
-        _rabbitmq_unavailable(str(error))
+        service_unavailable("RabbitMQ", str(error))
     if created.returncode != 0:
-        _rabbitmq_unavailable(created.stderr.strip() or created.stdout.strip())
+        service_unavailable("RabbitMQ", created.stderr.strip() or created.stdout.strip())
     _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     _rabbitmqctl("delete_vhost", vhost)
-
-
-def _rabbitmq_unavailable(reason: str) -> None:
-    if IN_CI:
-        pytest.fail(f"RabbitMQ is required in CI: {reason}")
-    pytest.skip(f"RabbitMQ not available: {reason}")
 
 
 @pytest.fixture

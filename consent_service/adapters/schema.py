@@ -1,20 +1,11 @@
-"""Running the registry's Alembic migrations from code, from any working directory."""
+"""The registry's Alembic migrations, run from code (`consent db upgrade`, embedded start-up)."""
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
+from plumbing import migrations
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
-    config = Config(str(MIGRATIONS / "alembic.ini"))
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
 def upgrade(url: str) -> None:
-    """Bring the database to the newest schema; a no-op when it is already there."""
-    command.upgrade(alembic_config(url), "head")
+    migrations.upgrade(url, MIGRATIONS)

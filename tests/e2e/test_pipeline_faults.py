@@ -6,17 +6,17 @@ a registry key, so catch-up is off and only the event path can make the view rig
 """
 
 import random
+from collections.abc import Iterator
 
 import pika
 import pytest
 
 from schemas.messages import topology
-from tests.conftest import PG_ADMIN_URL
+from tests.databases import fresh_postgres
 from tests.factories import unique_email
 from tests.processes import consent_cli
 from tests.stack import (
     Stack,
-    create_database,
     mailer_state,
     outbox_unsent,
     registry_state,
@@ -75,46 +75,46 @@ def kill_mid_flight(stack: Stack, part: str, subjects: int) -> None:
     stack.start(part)
 
 
+def _stack(tmp_path, **settings: str) -> Iterator[Stack]:
+    """A migrated registry, an API key, and the parts ready to start with `settings`."""
+    environ = {
+        "CONSENT_INSTANCE_DIR": str(tmp_path / "instance"),
+        "CONSENT_SECRET_KEY": "stack-secret",
+        "CONSENT_RELAY_BATCH_SIZE": "50",
+        "MAILER_REGISTRY_KEY": "",
+        **settings,
+    }
+    assert consent_cli(environ, "db", "upgrade").returncode == 0
+    stack = Stack(environ, tmp_path)
+    stack.create_key()
+    yield stack
+    stack.stop_all()
+
+
 @pytest.fixture
-def rabbit_stack(tmp_path, postgres_url, rabbitmq_url):
+def rabbit_stack(tmp_path, rabbitmq_url) -> Iterator[Stack]:
     """Registry and mailer on fresh PostgreSQL databases, events over a fresh RabbitMQ vhost."""
-    registry_db, drop_registry = create_database(PG_ADMIN_URL)
-    mailer_db, drop_mailer = create_database(PG_ADMIN_URL)
-    environ = {
-        "CONSENT_INSTANCE_DIR": str(tmp_path / "instance"),
-        "CONSENT_DATABASE_URL": registry_db,
-        "MAILER_DATABASE_URL": mailer_db,
-        "BROKER_URL": rabbitmq_url,
-        "CONSENT_SECRET_KEY": "stack-secret",
-        "CONSENT_RELAY_BATCH_SIZE": "50",
-        "MAILER_REGISTRY_KEY": "",
-    }
-    assert consent_cli(environ, "db", "upgrade").returncode == 0
-    stack = Stack(environ, tmp_path)
-    stack.create_key()
-    yield stack
-    stack.stop_all()
-    drop_registry()
-    drop_mailer()
+    with (
+        fresh_postgres("consent_stack") as registry_db,
+        fresh_postgres("mailer_stack") as mailer_db,
+    ):
+        yield from _stack(
+            tmp_path,
+            CONSENT_DATABASE_URL=registry_db,
+            MAILER_DATABASE_URL=mailer_db,
+            BROKER_URL=rabbitmq_url,
+        )
 
 
 @pytest.fixture
-def embedded_stack(tmp_path):
+def embedded_stack(tmp_path) -> Iterator[Stack]:
     """The default set-up: SQLite files and the embedded broker under one instance dir."""
-    environ = {
-        "CONSENT_INSTANCE_DIR": str(tmp_path / "instance"),
-        "CONSENT_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'consent.db'}",
-        "MAILER_DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'mailer.db'}",
-        "BROKER_URL": "",
-        "CONSENT_SECRET_KEY": "stack-secret",
-        "CONSENT_RELAY_BATCH_SIZE": "50",
-        "MAILER_REGISTRY_KEY": "",
-    }
-    assert consent_cli(environ, "db", "upgrade").returncode == 0
-    stack = Stack(environ, tmp_path)
-    stack.create_key()
-    yield stack
-    stack.stop_all()
+    yield from _stack(
+        tmp_path,
+        CONSENT_DATABASE_URL=f"sqlite:///{tmp_path / 'instance' / 'consent.db'}",
+        MAILER_DATABASE_URL=f"sqlite:///{tmp_path / 'instance' / 'mailer.db'}",
+        BROKER_URL="",
+    )
 
 
 def test_writes_during_a_rabbitmq_outage_succeed_and_reach_the_mailer(

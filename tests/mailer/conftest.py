@@ -6,12 +6,10 @@ missing server skips the PostgreSQL half; with CI=true it fails instead.
 """
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
@@ -20,7 +18,7 @@ from mailer.adapters.repository import transaction
 from mailer.config import database_url as normalize_url
 from mailer.services.catchup import Transaction
 from plumbing.db import make_engine, session_factory
-from tests.conftest import IN_CI, PG_ADMIN_URL
+from tests.databases import fresh_postgres
 
 MAILER_TABLES = ("recipient_consents", "recipients", "erased_subjects", "processed_messages")
 
@@ -28,20 +26,10 @@ MAILER_TABLES = ("recipient_consents", "recipients", "erased_subjects", "process
 @pytest.fixture(scope="session")
 def mailer_postgres_url() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for the mailer, for the whole run."""
-    name = f"mailer_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        reason = str(error).strip()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI: {reason}")
-        pytest.skip(f"PostgreSQL not available: {reason}")
-    url = normalize_url(f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-    schema.upgrade(url)
-    yield url
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres("mailer_test") as plain_url:
+        url = normalize_url(plain_url)
+        schema.upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -8,18 +8,9 @@ from plumbing.db import make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
-connectable = config.attributes.get("connection")
 
 if context.is_offline_mode():
     context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
-    with context.begin_transaction():
-        context.run_migrations()
-elif connectable is not None:
-    context.configure(
-        connection=connectable,
-        target_metadata=Base.metadata,
-        render_as_batch=connectable.dialect.name == "sqlite",
-    )
     with context.begin_transaction():
         context.run_migrations()
 else:
