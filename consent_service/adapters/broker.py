@@ -76,7 +76,6 @@ class Publisher:
         self._next_tag = 1
         self._pending: set[int] = set()
         self._acked: set[int] = set()
-        self._nacked: set[int] = set()
         self._returned: set[str] = set()
 
     def _open(self) -> Producer:
@@ -99,7 +98,7 @@ class Publisher:
         self._acked |= self._settled(tag, multiple)
 
     def _on_nack(self, tag: int, multiple: bool) -> None:
-        self._nacked |= self._settled(tag, multiple)
+        self._settled(tag, multiple)  # settled, but not acked: the row stays in the outbox
 
     def _settled(self, tag: int, multiple: bool) -> set[int]:
         """Tags an ack or nack covers; `multiple` covers every outstanding tag up to it."""
@@ -167,7 +166,6 @@ class Publisher:
             if tag in self._acked and message_id not in self._returned
         ]
         self._acked.clear()
-        self._nacked.clear()
         self._returned.clear()
         return confirmed
 
@@ -189,7 +187,6 @@ class Publisher:
         self._channel = self._producer = None
         self._pending.clear()
         self._acked.clear()
-        self._nacked.clear()
         self._returned.clear()
 
     def close(self) -> None:

@@ -25,8 +25,6 @@ KEEP_SENT = timedelta(hours=1)
 @dataclass
 class RelayStats:
     published: int = 0
-    batches: int = 0
-    failures: int = 0
 
 
 def relay_batch(sessions: sessionmaker[Session], publisher: Publisher, batch_size: int) -> int:
@@ -71,7 +69,6 @@ def run_relay(
         try:
             count = relay_batch(sessions, publisher, batch_size)
         except PublishError as error:
-            stats.failures += 1
             backoff = min(max(backoff * 2, 0.2), 5.0)
             log.warning(
                 "broker unavailable; outbox kept",
@@ -81,7 +78,6 @@ def run_relay(
             continue
         backoff = 0.0
         stats.published += count
-        stats.batches += 1 if count else 0
         if datetime.now(UTC) - last_prune > timedelta(minutes=1):
             prune(sessions)
             last_prune = datetime.now(UTC)
