@@ -5,7 +5,6 @@ work on the same instance directory, database and broker.
 """
 
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import EMAIL_PURPOSES
+from plumbing.secrets import MissingSecret, secret_key
 
 
 class ConfigError(Exception):
@@ -24,18 +24,10 @@ def _instance_dir(env: Mapping[str, str]) -> Path:
 
 
 def _secret_key(env: Mapping[str, str], instance: Path, production: bool) -> str:
-    """The signing key: from the environment, or generated once into the instance dir."""
-    if env.get("CONSENT_SECRET_KEY"):
-        return env["CONSENT_SECRET_KEY"]
-    if production:
-        raise ConfigError("CONSENT_SECRET_KEY is required when CONSENT_ENV=production.")
-    key_file = instance / "secret_key"
-    if not key_file.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return key_file.read_text().strip()
+    try:
+        return secret_key(env, instance, production=production)
+    except MissingSecret as missing:
+        raise ConfigError(str(missing)) from None
 
 
 def database_url(raw: str) -> str:

@@ -5,13 +5,20 @@ commands started with one environment share one embedded broker; its database is
 """
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from plumbing.secrets import MissingSecret, secret_key
+from schemas.vocabulary import LOCALES
+
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:8000"
 DEFAULT_CATCHUP_INTERVAL = 60.0
+BACKENDS = ("file", "smtp", "sendgrid")
+DEFAULT_SENDER = "no-reply@localhost"
 
 
 class ConfigError(Exception):
@@ -42,6 +49,93 @@ def _interval(raw: str) -> float:
     return seconds
 
 
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a positive whole number.")
+    return int(raw)
+
+
+def _send_rate(raw: str) -> float:
+    try:
+        rate = float(raw)
+    except ValueError:
+        raise ConfigError("MAILER_SEND_RATE must be a number of emails per second.") from None
+    if rate < 0:
+        raise ConfigError("MAILER_SEND_RATE must not be negative (0 means no throttle).")
+    return rate
+
+
+@dataclass(frozen=True)
+class FrequencyCap:
+    """At most `emails` campaign emails per person in any rolling `period`."""
+
+    emails: int
+    period: timedelta
+
+
+_CAP = re.compile(r"^(\d+)/(\d+)([hd])$")
+
+
+def _frequency_cap(raw: str) -> FrequencyCap | None:
+    """`N/7d` or `N/24h`; empty, `0` or `off` turns the cap off (the default)."""
+    if raw.strip().lower() in ("", "0", "off"):
+        return None
+    match = _CAP.match(raw.strip())
+    if not match or int(match[1]) < 1 or int(match[2]) < 1:
+        raise ConfigError("MAILER_FREQUENCY_CAP must look like 2/7d or 1/24h, or be off.")
+    unit = timedelta(days=1) if match[3] == "d" else timedelta(hours=1)
+    return FrequencyCap(int(match[1]), int(match[2]) * unit)
+
+
+@dataclass(frozen=True)
+class SendingSettings:
+    """How campaign and confirmation email leaves the mailer (SPEC sections 2 and 7)."""
+
+    backend: str
+    batch_size: int
+    send_rate: float
+    frequency_cap: FrequencyCap | None
+    sender: str
+    public_base_url: str
+    default_locale: str
+    secret_key: str = field(repr=False)
+    sendgrid_api_key: str | None = field(repr=False)
+    sendgrid_host: str | None
+    smtp_url: str | None = field(repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], instance: Path) -> "SendingSettings":
+        backend = env.get("MAILER_EMAIL_BACKEND") or "file"
+        if backend not in BACKENDS:
+            raise ConfigError(f"MAILER_EMAIL_BACKEND must be one of {', '.join(BACKENDS)}.")
+        if backend == "sendgrid" and not env.get("SENDGRID_API_KEY"):
+            raise ConfigError("MAILER_EMAIL_BACKEND=sendgrid needs SENDGRID_API_KEY.")
+        if backend == "smtp" and not env.get("MAILER_SMTP_URL"):
+            raise ConfigError("MAILER_EMAIL_BACKEND=smtp needs MAILER_SMTP_URL.")
+        locale = env.get("DEFAULT_LOCALE") or "ky"
+        if locale not in LOCALES:
+            raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}.")
+        production = env.get("CONSENT_ENV") == "production"
+        try:
+            key = secret_key(env, instance, production=production)
+        except MissingSecret as missing:
+            raise ConfigError(str(missing)) from None
+        return cls(
+            backend=backend,
+            batch_size=_positive_int(env, "MAILER_BATCH_SIZE", 1000),
+            send_rate=_send_rate(env.get("MAILER_SEND_RATE") or "0"),
+            frequency_cap=_frequency_cap(env.get("MAILER_FREQUENCY_CAP") or ""),
+            sender=env.get("MAILER_FROM") or DEFAULT_SENDER,
+            public_base_url=(env.get("PUBLIC_BASE_URL") or DEFAULT_REGISTRY_URL).rstrip("/"),
+            default_locale=locale,
+            secret_key=key,
+            sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
+            sendgrid_host=env.get("SENDGRID_HOST") or None,
+            smtp_url=env.get("MAILER_SMTP_URL") or None,
+        )
+
+
 @dataclass(frozen=True)
 class MailerSettings:
     instance_dir: Path
@@ -50,6 +144,7 @@ class MailerSettings:
     registry_url: str
     registry_key: str | None = field(repr=False)
     catchup_interval: float
+    sending: SendingSettings
 
     @property
     def embedded_broker(self) -> bool:
@@ -71,4 +166,5 @@ class MailerSettings:
             catchup_interval=_interval(
                 env.get("MAILER_CATCHUP_INTERVAL") or str(DEFAULT_CATCHUP_INTERVAL)
             ),
+            sending=SendingSettings.from_env(env, instance),
         )

@@ -6,7 +6,7 @@ know or whose body does not load; it never applies part of one.
 
 from marshmallow import Schema, ValidationError
 
-from schemas.messages.campaigns import CampaignRunRequestedV1, RunReportV1
+from schemas.messages.campaigns import CampaignControlV1, CampaignRunRequestedV1, RunReportV1
 from schemas.messages.consent_changed import ConsentChangedV1
 from schemas.messages.subject_events import (
     ConfirmationRequestedV1,
@@ -20,6 +20,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "subject.erased/1": SubjectErasedV1,
     "optin.confirmation_requested/1": ConfirmationRequestedV1,
     "campaign.run_requested/1": CampaignRunRequestedV1,
+    "campaign.control/1": CampaignControlV1,
     "mailer.run_report/1": RunReportV1,
 }
 
