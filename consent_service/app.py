@@ -4,7 +4,9 @@ import logging
 
 from flask import Flask
 
+from consent_service.api import campaigns as campaign_api
 from consent_service.api import catalogue, consents, health, openapi, problems, subjects, sync
+from consent_service.api import links as link_pages
 from consent_service.config import Settings
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging
@@ -26,6 +28,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     problems.register(app)
     for module in (health, catalogue, consents, subjects, sync, openapi):
         app.register_blueprint(module.blueprint)
+    app.register_blueprint(link_pages.blueprint)
+    app.register_blueprint(campaign_api.blueprint)
     logging.getLogger(__name__).info(
         "app created", extra={"event": "app_created", "database": engine.url.get_backend_name()}
     )

@@ -1,8 +1,11 @@
 """The `consent` command: run the parts, migrate, manage keys, audit the ledger, inspect."""
 
 import json
+import logging
 import sys
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -12,15 +15,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from consent_service.adapters import rabbitmq_admin, schema
 from consent_service.adapters.broker import Publisher, broker_reachable
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
+from consent_service.adapters.report_consumer import ReportConsumer
 from consent_service.adapters.repository import Registry
 from consent_service.config import ConfigError, Settings
 from consent_service.services import api_keys, audit
 from consent_service.services.housekeeping import Housekeeping
 from consent_service.services.relay import run_relay
+from consent_service.services.scheduling import schedule_due
 from consent_service.services.status import OutboxLag
 from consent_service.supervisor import Part, Supervisor, python_command
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging
+from schemas.messages.connection import broker_connection, is_amqp
 
 
 def _settings() -> Settings:
@@ -68,16 +74,21 @@ def serve(host: str, port: int) -> None:
 
 @main.command()
 def relay() -> None:
-    """Publish committed outbox messages to the broker, with confirms, until stopped."""
+    """Publish committed outbox messages to the broker, with confirms, until stopped.
+
+    A second thread takes the mailer's run reports back into the registry.
+    """
     settings = _settings()
     if settings.is_embedded_sqlite:
         schema.upgrade(settings.database_url)
         single_relay_lock(settings.instance_dir)
+    sessions = _sessions(settings)
     publisher = Publisher(settings.broker_url, settings.instance_dir)
     stop = stop_flag()
+    reports = _start_report_consumer(settings, sessions, stop)
     click.echo(f"relay publishing to {_broker_name(settings)}", err=True)
     stats = run_relay(
-        _sessions(settings),
+        sessions,
         publisher,
         batch_size=settings.relay_batch_size,
         idle_sleep=0.05,
@@ -85,19 +96,44 @@ def relay() -> None:
         sleep=time.sleep,
     )
     publisher.close()
+    reports.join(timeout=30)
     click.echo(f"relay stopped after publishing {stats.published} messages", err=True)
+
+
+def _start_report_consumer(
+    settings: Settings, sessions: sessionmaker[Session], stop: Callable[[], bool]
+) -> threading.Thread:
+    options = {"heartbeat": 30} if is_amqp(settings.broker_url) else {}
+    connection = broker_connection(settings.broker_url, settings.instance_dir, **options)
+    consumer = ReportConsumer(connection, sessions, stop)
+    thread = threading.Thread(
+        target=consumer.run, kwargs={"safety_interval": 0.25}, name="reports", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 @main.command()
 def scheduler() -> None:
-    """Run periodic jobs (ledger checkpoints; campaign schedules in a later release)."""
+    """Turn due campaign schedules into runs, about every second, and seal ledger checkpoints."""
     settings = _settings()
     if settings.is_embedded_sqlite:
         schema.upgrade(settings.database_url)
-    jobs = Housekeeping(_sessions(settings), settings.secret_key, settings.checkpoint_interval)
+    sessions = _sessions(settings)
+    jobs = Housekeeping(sessions, settings.secret_key, settings.checkpoint_interval)
     stop = stop_flag()
+    log = logging.getLogger("consent_service.scheduler")
+    log.info(
+        "scheduler started",
+        extra={"event": "scheduler_started", "grace": str(settings.schedule_grace)},
+    )
     while not stop():
-        jobs.tick(datetime.now(UTC))
+        now = datetime.now(UTC)
+        try:
+            schedule_due(sessions, now, grace=settings.schedule_grace)
+        except Exception:  # the database may be away for a while; try again next tick
+            log.exception("scheduling failed", extra={"event": "scheduling_failed"})
+        jobs.tick(now)
         time.sleep(1)
 
 

@@ -49,6 +49,13 @@ def _double_opt_in(env: Mapping[str, str]) -> frozenset[str]:
     return chosen
 
 
+def _minutes(env: Mapping[str, str], name: str, default: int) -> timedelta:
+    raw = env.get(name, str(default))
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number of minutes.")
+    return timedelta(minutes=int(raw))
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -64,6 +71,7 @@ class Settings:
     max_body_bytes: int
     relay_batch_size: int = 2000
     checkpoint_interval: timedelta = timedelta(minutes=10)
+    schedule_grace: timedelta = timedelta(minutes=60)
 
     @property
     def production(self) -> bool:
@@ -101,4 +109,5 @@ class Settings:
             checkpoint_interval=timedelta(
                 seconds=int(env.get("CONSENT_CHECKPOINT_INTERVAL", "600"))
             ),
+            schedule_grace=_minutes(env, "CONSENT_SCHEDULE_GRACE_MINUTES", 60),
         )

@@ -1,4 +1,4 @@
-"""The `mailer` command. `mailer work` keeps the mailer's view of who is opted in."""
+"""The `mailer` command. `mailer work` keeps the view of who is opted in and sends campaigns."""
 
 import logging
 import signal
@@ -9,16 +9,21 @@ from types import FrameType
 import click
 
 from mailer.adapters import schema
-from mailer.adapters.broker import connect
+from mailer.adapters.broker import ReportPublisher, connect
 from mailer.adapters.consumer import EventConsumer, Stopping
+from mailer.adapters.email import make_backend
 from mailer.adapters.registry_client import RegistryClient, RegistryError
 from mailer.adapters.repository import transaction
 from mailer.config import ConfigError, MailerSettings
 from mailer.services.catchup import Transaction, catch_up
+from mailer.services.sending import Sender
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging
 
 log = logging.getLogger("mailer.work")
+
+SENDER_STOP_SECONDS = 60
+"""How long a stopping worker waits for the batch in hand (the backend's bounded retries)."""
 
 
 @click.group()
@@ -28,10 +33,11 @@ def main() -> None:
 
 @main.command()
 def work() -> None:
-    """Keep the view of who is opted in: consume consent events, catch up with the registry.
+    """Keep the view of who is opted in, and send campaign runs and confirmation emails.
 
     Creates or upgrades the mailer's database, declares the broker topology, catches up once,
-    then consumes until SIGINT or SIGTERM, catching up again every MAILER_CATCHUP_INTERVAL.
+    then consumes until SIGINT or SIGTERM, catching up again every MAILER_CATCHUP_INTERVAL;
+    a sender thread beside the consumer plans runs, sends their batches and reports them.
     """
     configure_logging()
     try:
@@ -49,9 +55,12 @@ def work() -> None:
 
 def _work(settings: MailerSettings, unit_of_work: Transaction) -> None:
     consumer = EventConsumer(connect(settings.broker_url, settings.instance_dir), unit_of_work)
+    reports = ReportPublisher(settings.broker_url, settings.instance_dir)
+    sender = make_sender(settings, unit_of_work, reports)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         consumer.stop()
+        sender.stop()
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
@@ -60,20 +69,53 @@ def _work(settings: MailerSettings, unit_of_work: Transaction) -> None:
     except Stopping:
         return
     catching_up = _start_catch_up(settings, unit_of_work, consumer)
+    sending = threading.Thread(target=sender.run, name="sender", daemon=True)
+    sending.start()
     log.info(
         "mailer started",
         extra={
             "event": "started",
             "broker": "embedded" if settings.embedded_broker else "rabbitmq",
             "catchup_interval": settings.catchup_interval if catching_up else None,
+            "email_backend": settings.sending.backend,
+            "send_rate": settings.sending.send_rate,
+            "batch_size": settings.sending.batch_size,
         },
     )
     try:
         consumer.run(safety_interval=0.25)
     finally:
         consumer.stop()
+        sender.stop()
+        sending.join(timeout=SENDER_STOP_SECONDS)
+        reports.close()
         if catching_up:
             catching_up.join(timeout=30)
+
+
+def make_sender(
+    settings: MailerSettings, unit_of_work: Transaction, reports: ReportPublisher | None
+) -> Sender:
+    """The sender of `mailer work`: the configured backend, the registry for the send-time
+    fence (none without MAILER_REGISTRY_KEY: campaign batches then wait, and say so)."""
+    registry = None
+    if settings.registry_key is not None:
+        registry = RegistryClient(settings.registry_url, settings.registry_key)
+    else:
+        log.warning(
+            "MAILER_REGISTRY_KEY is not set: campaign batches are not sent, since the "
+            "send-time check cannot ask the registry",
+            extra={"event": "sending_fenced"},
+        )
+    backend = make_backend(settings.sending, settings.instance_dir)
+    return Sender(
+        unit_of_work,
+        backend,
+        registry,
+        reports,
+        settings.sending,
+        lease=settings.sending.batch_lease,
+    )
 
 
 def _start_catch_up(

@@ -103,6 +103,8 @@ class SendingSettings:
     sendgrid_api_key: str | None = field(repr=False)
     sendgrid_host: str | None
     smtp_url: str | None = field(repr=False)
+    batch_lease: timedelta = timedelta(seconds=30)
+    """How long a batch stays with a worker that stopped renewing it (a killed one)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], instance: Path) -> "SendingSettings":
@@ -133,6 +135,7 @@ class SendingSettings:
             sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
             sendgrid_host=env.get("SENDGRID_HOST") or None,
             smtp_url=env.get("MAILER_SMTP_URL") or None,
+            batch_lease=timedelta(seconds=_positive_int(env, "MAILER_BATCH_LEASE_SECONDS", 30)),
         )
 
 

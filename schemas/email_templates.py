@@ -22,7 +22,7 @@ RUN_VARIABLES = frozenset({"locale"})
 """The same for every recipient of one locale in one run."""
 
 VARIABLES = PERSONAL_VARIABLES | RUN_VARIABLES
-"""Every name a template may use (documented in docs/campaigns.md)."""
+"""Every name a template may use (documented in docs/email.md)."""
 
 
 def environment(*, html: bool) -> SandboxedEnvironment:

@@ -26,6 +26,7 @@ from tests.processes import consent_cli, free_port, wait_for_http
 COMMANDS = {
     "api": ["consent_service", "serve"],
     "relay": ["consent_service", "relay"],
+    "scheduler": ["consent_service", "scheduler"],
     "mailer": ["mailer", "work"],
 }
 
@@ -42,14 +43,18 @@ class Stack:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, part: str, name: str | None = None) -> None:
+    def start(self, part: str, name: str | None = None, **environ: str) -> None:
+        """Start a part; `environ` adds settings for this process only (a second mailer)."""
         name = name or part
         argv = [sys.executable, "-m", *COMMANDS[part]]
         if part == "api":
             argv += ["--port", str(self.port)]
         with (self.logs / f"{name}.log").open("a") as log:
             self.processes[name] = subprocess.Popen(
-                argv, env=os.environ | self.environ, stdout=log, stderr=subprocess.STDOUT
+                argv,
+                env=os.environ | self.environ | environ,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         if part == "api":
             wait_for_http(f"{self.base}/healthz")
@@ -71,20 +76,11 @@ class Stack:
                 process.kill()
         self.processes.clear()
 
-    def create_key(self) -> str:
-        created = consent_cli(
-            self.environ,
-            "keys",
-            "create",
-            "--name",
-            "stack",
-            "--scope",
-            "consents:write",
-            "--scope",
-            "subjects:read",
-            "--scope",
-            "subjects:write",
-        )
+    def create_key(self, *scopes: str) -> str:
+        """A key with `scopes` (by default the consent and subject scopes) for `call`."""
+        scopes = scopes or ("consents:write", "subjects:read", "subjects:write")
+        options = [arg for scope in scopes for arg in ("--scope", scope)]
+        created = consent_cli(self.environ, "keys", "create", "--name", "stack", *options)
         assert created.returncode == 0, created.stderr
         self.key = created.stdout.strip().splitlines()[-1]
         return self.key

@@ -169,3 +169,51 @@ class PolicyDocument(Base):
     )
     locale: Mapped[str] = mapped_column(String(8), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
+
+
+class Campaign(Base):
+    """Email of one purpose, content per locale, sent on a schedule (domain/campaigns.py)."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_due", "status", "next_run_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(32))
+    content: Mapped[dict[str, Any]]
+    schedule: Mapped[dict[str, Any]]
+    default_locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))
+    next_run_at: Mapped[datetime | None]
+    control_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class CampaignRun(Base):
+    """One sending of a campaign; at most one per scheduled occurrence (the unique key)."""
+
+    __tablename__ = "campaign_runs"
+    __table_args__ = (
+        UniqueConstraint(
+            "campaign_id", "scheduled_for", name="uq_campaign_runs_campaign_scheduled_for"
+        ),
+        Index("ix_campaign_runs_campaign_created", "campaign_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id"))
+    trigger: Mapped[str] = mapped_column(String(16))
+    scheduled_for: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_capped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    unknown: Mapped[int] = mapped_column(Integer, default=0)
+    report_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -7,7 +7,7 @@ the ORM's execution costs more Python time than PostgreSQL spends running it
 """
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -74,6 +74,10 @@ _LEDGER_HASH = select(_L.c.hash).where(
 )
 _INSERT_LEDGER = insert(_L)
 _INSERT_OUTBOX = insert(orm.OutboxMessage.__table__)
+_VERSIONS_OF = select(_S.c.id, _S.c.version).where(_S.c.id.in_(bindparam("ids", expanding=True)))
+_PURPOSE_VERSIONS_OF = select(_C.c.subject_id, _C.c.version).where(
+    _C.c.subject_id.in_(bindparam("ids", expanding=True)), _C.c.purpose == bindparam("purpose")
+)
 _POLICY_EFFECTIVE_AT = select(orm.Policy.__table__.c.effective_at).where(
     orm.Policy.__table__.c.version == bindparam("version")
 )
@@ -133,22 +137,47 @@ class Registry:
         for subject_id, version in self.session.execute(query):
             yield str(subject_id), version
 
-    def subject_states(self, bounds: tuple[uuid.UUID, uuid.UUID] | None) -> Iterator[orm.Subject]:
-        """Every subject, erased ones included, optionally within an id range; streamed."""
+    def versions_of(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """The version of each of these subjects the registry holds, erased ones included.
+
+        The mailer's send-time fence asks this for every batch: one statement, one primary-key
+        lookup per id, built once like the write path's.
+        """
+        rows = self.connection.execute(_VERSIONS_OF, {"ids": list(ids)})
+        return {row.id: row.version for row in rows}
+
+    def purpose_versions_of(self, ids: Collection[uuid.UUID], purpose: str) -> dict[uuid.UUID, int]:
+        """The version of the last change of `purpose` for each of these subjects holding it."""
+        rows = self.connection.execute(_PURPOSE_VERSIONS_OF, {"ids": list(ids), "purpose": purpose})
+        return {row.subject_id: row.version for row in rows}
+
+    def subject_states(
+        self,
+        bounds: tuple[uuid.UUID, uuid.UUID] | None,
+        ids: Collection[uuid.UUID] | None = None,
+    ) -> Iterator[orm.Subject]:
+        """Every subject, erased ones included, optionally within an id range or among ids;
+        streamed."""
         query = select(orm.Subject).order_by(orm.Subject.id)
         if bounds is not None:
             query = query.where(orm.Subject.id.between(*bounds))
+        if ids is not None:
+            query = query.where(orm.Subject.id.in_(list(ids)))
         for row in self.session.scalars(query.execution_options(yield_per=5000)):
             yield row
             self.session.expunge(row)
 
     def consent_states(
-        self, bounds: tuple[uuid.UUID, uuid.UUID] | None
+        self,
+        bounds: tuple[uuid.UUID, uuid.UUID] | None,
+        ids: Collection[uuid.UUID] | None = None,
     ) -> Iterator[tuple[uuid.UUID, str, str, int]]:
         table = orm.Consent
         query = select(table.subject_id, table.purpose, table.status, table.version)
         if bounds is not None:
             query = query.where(table.subject_id.between(*bounds))
+        if ids is not None:
+            query = query.where(table.subject_id.in_(list(ids)))
         yield from self.session.execute(query.execution_options(yield_per=20000))
 
     # consents

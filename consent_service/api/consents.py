@@ -18,6 +18,7 @@ from consent_service.api.http import (
 from consent_service.api.problems import Problem
 from consent_service.api.serialize import subject_body
 from consent_service.domain.consent import ConsentStatus
+from consent_service.services.changes import ConfirmLinks
 from consent_service.services.consents import (
     Decisions,
     change_context,
@@ -81,6 +82,7 @@ def post_consents() -> Response:
             default_locale=settings.default_locale,
             double_opt_in=settings.double_opt_in,
             now=now(),
+            links=ConfirmLinks(settings.secret_key, settings.public_base_url),
         )
         return (201 if created else 200), subject_body(view), view.subject_id
 
@@ -129,6 +131,7 @@ def put_consent(subject_id: str, purpose: str) -> Response:
             ConsentStatus(body["status"]),
             context,
             settings.double_opt_in,
+            links=ConfirmLinks(settings.secret_key, settings.public_base_url),
         )
         return subject_body(view)
 

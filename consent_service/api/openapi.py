@@ -6,6 +6,12 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, jsonify
 
+from schemas.api.campaigns import (
+    CampaignCreateSchema,
+    CampaignSchema,
+    CampaignsSchema,
+    RunStartedSchema,
+)
 from schemas.api.catalogue import (
     PoliciesSchema,
     PolicyCreateSchema,
@@ -15,6 +21,7 @@ from schemas.api.catalogue import (
 )
 from schemas.api.consents import ConsentRequestSchema, ConsentSetSchema
 from schemas.api.subjects import HistorySchema, SubjectSchema
+from schemas.api.sync import SubjectIdsSchema, VersionsRequestSchema, VersionsSchema
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -59,6 +66,137 @@ def _operation(
     if parameters:
         operation["parameters"] = parameters
     return operation
+
+
+CAMPAIGN_SCHEMAS = {
+    "CampaignCreate": CampaignCreateSchema,
+    "Campaign": CampaignSchema,
+    "Campaigns": CampaignsSchema,
+    "RunStarted": RunStartedSchema,
+}
+
+
+def _campaign_paths() -> dict[str, Any]:
+    campaign_id = {
+        "name": "campaign_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "format": "uuid"},
+    }
+    status = {
+        "name": "status",
+        "in": "query",
+        "schema": {"type": "string", "enum": ["scheduled", "paused", "cancelled", "completed"]},
+    }
+    paths: dict[str, Any] = {
+        "/v1/campaigns": {
+            "post": _operation(
+                "Create a campaign", "campaigns:write", (201, "Campaign"), body="CampaignCreate"
+            ),
+            "get": _operation(
+                "Every campaign, newest first",
+                "campaigns:read",
+                (200, "Campaigns"),
+                errors=(400,),
+                parameters=[status],
+            ),
+        },
+        "/v1/campaigns/{campaign_id}": {
+            "get": _operation(
+                "A campaign with its runs and their counts",
+                "campaigns:read",
+                (200, "Campaign"),
+                errors=(404,),
+                parameters=[campaign_id],
+            )
+        },
+        "/v1/campaigns/{campaign_id}/runs": {
+            "post": _operation(
+                "Start a run now",
+                "campaigns:write",
+                (202, "RunStarted"),
+                errors=(404, 409),
+                parameters=[campaign_id],
+            )
+        },
+    }
+    for action in ("pause", "resume", "cancel"):
+        paths[f"/v1/campaigns/{{campaign_id}}/{action}"] = {
+            "post": _operation(
+                f"{action.capitalize()} the campaign",
+                "campaigns:write",
+                (200, "Campaign"),
+                errors=(404, 409),
+                parameters=[campaign_id],
+            )
+        }
+    return paths
+
+
+FENCE_SCHEMAS = {
+    "SubjectIds": SubjectIdsSchema,
+    "VersionsRequest": VersionsRequestSchema,
+    "Versions": VersionsSchema,
+}
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
+
+
+def _page(summary: str, errors: tuple[int, ...], form: bool = False) -> dict[str, Any]:
+    """A public page reached by a signed token (no key); every answer is an HTML page."""
+    responses = {"200": {"description": "An HTML page", "content": HTML_PAGE}}
+    for code in errors:
+        responses[str(code)] = {"description": "An HTML page saying why", "content": HTML_PAGE}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    operation["parameters"] = [
+        {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
+    if form:
+        one_click = {
+            "type": "object",
+            "properties": {"List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}},
+        }
+        operation["requestBody"] = {
+            "required": False,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": one_click},
+                "multipart/form-data": {"schema": one_click},
+            },
+        }
+    return operation
+
+
+def _fence_and_link_paths() -> dict[str, Any]:
+    return {
+        "/v1/sync/versions": {
+            "post": _operation(
+                "Current version of each named subject (send-time fence)",
+                "subjects:read",
+                (200, "Versions"),
+                body="VersionsRequest",
+            )
+        },
+        "/v1/sync/subjects": {
+            "post": _operation(
+                "The named subjects as a bucket lists them (send-time fence)",
+                "subjects:read",
+                (200, None),
+                body="SubjectIds",
+            )
+        },
+        "/confirm/{token}": {
+            "get": _page("Double opt-in page: the pending purposes and a button", (400, 404)),
+            "post": _page("Grant every pending purpose (double opt-in)", (400, 404)),
+        },
+        "/u/{token}": {
+            "get": _page("Unsubscribe page: the purpose and a button", (400, 404)),
+            "post": _page(
+                "Withdraw the link's purpose; `List-Unsubscribe=One-Click` is RFC 8058 "
+                "one-click (200, also for a subject no longer held)",
+                (400, 404),
+                form=True,
+            ),
+        },
+    }
 
 
 def build_spec() -> dict[str, Any]:
@@ -174,6 +312,12 @@ def build_spec() -> dict[str, Any]:
         "/healthz": {"get": _operation("Liveness", None, (200, None))},
         "/readyz": {"get": _operation("Readiness", None, (200, None), errors=(503,))},
     }
+    for name, schema in CAMPAIGN_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    paths |= _campaign_paths()
+    for name, schema in FENCE_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    paths |= _fence_and_link_paths()
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -1,13 +1,41 @@
-"""The change feed the mailer reads to catch up after a lost message (SPEC section 1)."""
+"""The mailer's reads of the registry: the catch-up feed and the send-time fence.
+
+Catch-up (docs/decisions/0006-catch-up.md) repairs a view that lost messages; the fence
+(docs/decisions/0010-links-and-tokens.md) lets the mailer check, immediately before each send
+batch, that it has applied every change the registry has answered for (SPEC guarantee 1).
+"""
+
+from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from consent_service.api.http import read_only, require
+from consent_service.api.http import json_body, read_only, require
 from consent_service.api.problems import Problem
 from consent_service.services import sync
+from consent_service.services.sync import SubjectSnapshot
+from schemas.api.sync import SubjectIdsSchema, VersionsRequestSchema
 from schemas.messages.sync import BUCKETS
 
 blueprint = Blueprint("sync", __name__)
+_subject_ids = SubjectIdsSchema()
+_versions_request = VersionsRequestSchema()
+
+
+def _listed(snapshot: SubjectSnapshot) -> dict[str, Any]:
+    """One subject as every listing shows it; an erased one carries no contact data."""
+    state = snapshot.state
+    return {
+        "subject_id": state.subject_id,
+        "version": state.version,
+        "erased": state.erased,
+        "email": None if state.erased else snapshot.email,
+        "locale": None if state.erased else snapshot.locale,
+        "name": None if state.erased else snapshot.name,
+        "consents": {
+            purpose: {"status": status, "version": version}
+            for purpose, (status, version) in state.consents.items()
+        },
+    }
 
 
 @blueprint.get("/v1/sync/digest")
@@ -28,23 +56,32 @@ def bucket(name: str) -> Response:
         )
     with read_only() as registry:
         snapshots = sync.bucket(registry, name)
-    return jsonify(
-        {
-            "bucket": name,
-            "subjects": [
-                {
-                    "subject_id": s.state.subject_id,
-                    "version": s.state.version,
-                    "erased": s.state.erased,
-                    "email": None if s.state.erased else s.email,
-                    "locale": None if s.state.erased else s.locale,
-                    "name": None if s.state.erased else s.name,
-                    "consents": {
-                        purpose: {"status": status, "version": version}
-                        for purpose, (status, version) in s.state.consents.items()
-                    },
-                }
-                for s in snapshots
-            ],
-        }
-    )
+    return jsonify({"bucket": name, "subjects": [_listed(s) for s in snapshots]})
+
+
+@blueprint.post("/v1/sync/versions")
+@require("subjects:read")
+def versions() -> Response:
+    """The current version of each named subject the registry holds (the send-time fence).
+
+    Unknown ids are left out; erased subjects are listed with their tombstone's version.
+    """
+    body = json_body(_versions_request)
+    ids, purpose = body["subject_ids"], body.get("purpose")
+    with read_only() as registry:
+        found = sync.versions(registry, ids)
+        of_purpose = sync.purpose_versions(registry, ids, purpose) if purpose else None
+    answer = {"versions": {str(subject_id): v for subject_id, v in found.items()}}
+    if of_purpose is not None:
+        answer["purposes"] = {str(subject_id): v for subject_id, v in of_purpose.items()}
+    return jsonify(answer)
+
+
+@blueprint.post("/v1/sync/subjects")
+@require("subjects:read")
+def subjects() -> Response:
+    """The named subjects the registry holds, each exactly as a bucket listing shows it."""
+    ids = json_body(_subject_ids)["subject_ids"]
+    with read_only() as registry:
+        snapshots = sync.subjects(registry, ids)
+    return jsonify({"subjects": [_listed(s) for s in snapshots]})

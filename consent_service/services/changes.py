@@ -1,7 +1,9 @@
 """Writing consent changes: state, ledger entry and outbox message, always together.
 
 Every path that changes a consent goes through `write_changes`, so no change can be stored
-without its proof and its announcement, and none can be announced without being stored.
+without its proof and its announcement, and none can be announced without being stored. A
+change that makes a purpose `pending` also asks, in the same transaction, for the double
+opt-in email that can confirm it (`optin.confirmation_requested`).
 """
 
 import secrets
@@ -10,11 +12,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
-from consent_service.domain.consent import Change
+from consent_service.domain.consent import Change, ConsentStatus
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash, timestamp
+from consent_service.domain.purposes import EMAIL_PURPOSES
 from schemas.messages import load_message
+from schemas.tokens import LinkSigner, confirm_url
 
 CONSENT_CHANGED = "consent.changed/1"
+CONFIRMATION_REQUESTED = "optin.confirmation_requested/1"
+
+
+class ConfirmLinks:
+    """Mints the link of a double opt-in email: `PUBLIC_BASE_URL/confirm/<signed token>`."""
+
+    def __init__(self, secret_key: str, base_url: str) -> None:
+        self._signer = LinkSigner(secret_key)
+        self._base_url = base_url
+
+    def url_for(self, subject_id: uuid.UUID) -> str:
+        return confirm_url(self._base_url, self._signer.confirm_token(subject_id))
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,49 @@ def consent_changed_message(
     return f"consent.{change.purpose}.{change.status.value}", body
 
 
+def confirmation_requested_message(
+    subject: SubjectRow, pending: list[str], links: ConfirmLinks, context: ChangeContext
+) -> tuple[str, dict[str, object]]:
+    """The request for a double opt-in email, at the subject's version after the change.
+
+    It lists every purpose pending after the change, not only the new ones, because the link
+    grants all of them (`confirm_email`): the email must say what a click agrees to.
+    """
+    body: dict[str, object] = {
+        "schema": CONFIRMATION_REQUESTED,
+        "message_id": str(uuid.uuid4()),
+        "occurred_at": timestamp(context.now),
+        "subject_id": str(subject.id),
+        "version": subject.version,
+        "email": subject.email,
+        "locale": subject.locale,
+        "purposes": pending,
+        "confirm_url": links.url_for(subject.id),
+    }
+    return "optin.confirmation_requested", body
+
+
+def _outbox_row(
+    subject: SubjectRow, routing_key: str, body: dict[str, object], now: datetime
+) -> dict[str, object]:
+    load_message(body)  # a message the mailer would refuse must never be written
+    return {
+        "message_id": uuid.UUID(str(body["message_id"])),
+        "subject_id": subject.id,
+        "routing_key": routing_key,
+        "payload": body,
+        "created_at": now,
+    }
+
+
+def _pending_email_purposes(
+    existing: dict[str, ConsentRow], written: dict[str, ConsentRow]
+) -> list[str]:
+    rows = existing | written
+    pending = ConsentStatus.PENDING.value
+    return sorted(p for p, row in rows.items() if row.status == pending and p in EMAIL_PURPOSES)
+
+
 def write_changes(
     registry: Registry,
     subject: SubjectRow,
@@ -58,11 +117,14 @@ def write_changes(
     context: ChangeContext,
     *,
     new_email_key: str | None = None,
+    links: ConfirmLinks | None = None,
 ) -> list[ConsentRow]:
     """Persist changes already decided by the domain; returns the new consent rows.
 
     A subject not stored yet (`new_email_key` given) is inserted here, at its final version,
     rather than inserted first and updated after: one statement less on every sign-up.
+    `links` is needed when a change may make a purpose pending; a caller that forgets it
+    fails loudly rather than leave someone waiting for an email that is never sent.
     """
     if not changes:
         return []
@@ -95,16 +157,7 @@ def write_changes(
         prev_hash = record.hash()
         entries.append((record, prev_hash, context.evidence, nonce))
         routing_key, body = consent_changed_message(subject, change, context)
-        load_message(body)  # a message the mailer would refuse must never be written
-        messages.append(
-            {
-                "message_id": uuid.UUID(str(body["message_id"])),
-                "subject_id": subject.id,
-                "routing_key": routing_key,
-                "payload": body,
-                "created_at": context.now,
-            }
-        )
+        messages.append(_outbox_row(subject, routing_key, body, context.now))
         rows[change.purpose] = ConsentRow(
             purpose=change.purpose,
             status=change.status.value,
@@ -115,6 +168,13 @@ def write_changes(
         )
     subject.version = changes[-1].version
     subject.updated_at = context.now
+    if any(change.status is ConsentStatus.PENDING for change in changes):
+        if links is None:
+            raise RuntimeError("a change made a purpose pending, but no confirmation link")
+        pending = _pending_email_purposes(existing, rows)
+        if pending:
+            routing_key, body = confirmation_requested_message(subject, pending, links, context)
+            messages.append(_outbox_row(subject, routing_key, body, context.now))
     if new_email_key is None:
         registry.set_subject_version(subject.id, subject.version, context.now)
     else:

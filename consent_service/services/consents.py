@@ -1,4 +1,9 @@
-"""Recording people's decisions: a form's yes and no, or one purpose set directly."""
+"""Recording people's decisions: a form's yes and no, or one purpose set directly.
+
+A yes that needs double opt-in leaves the purpose pending and writes, in the same
+transaction, the request for the confirmation email (`services.changes`); every entry point
+that can grant therefore passes the `ConfirmLinks` that mint its link.
+"""
 
 import uuid
 from dataclasses import dataclass
@@ -10,7 +15,7 @@ from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.evidence import clean_evidence
 from consent_service.domain.purposes import consent_purpose
-from consent_service.services.changes import ChangeContext, write_changes
+from consent_service.services.changes import ChangeContext, ConfirmLinks, write_changes
 from consent_service.services.policies import resolve_policy_version
 from consent_service.services.views import SubjectView
 
@@ -63,6 +68,7 @@ def _apply(
     decisions: dict[str, bool],
     double_opt_in: frozenset[str],
     context: ChangeContext,
+    links: ConfirmLinks | None,
     new_email_key: str | None = None,
 ) -> SubjectView:
     existing = registry.consents_of(subject.id) if subject.version else {}
@@ -70,7 +76,13 @@ def _apply(
     for purpose in sorted(decisions):
         aggregate.decide(purpose, decisions[purpose], double_opt_in=purpose in double_opt_in)
     written = write_changes(
-        registry, subject, aggregate.changes, existing, context, new_email_key=new_email_key
+        registry,
+        subject,
+        aggregate.changes,
+        existing,
+        context,
+        new_email_key=new_email_key,
+        links=links,
     )
     return SubjectView(subject, existing | {row.purpose: row for row in written})
 
@@ -82,6 +94,7 @@ def record_decisions(
     default_locale: str,
     double_opt_in: frozenset[str],
     now: datetime,
+    links: ConfirmLinks,
 ) -> tuple[SubjectView, bool]:
     """Record a form's answers; creates the subject if new. Returns (view, created)."""
     if not decisions.purposes:
@@ -117,6 +130,7 @@ def record_decisions(
         decisions.purposes,
         double_opt_in,
         context,
+        links,
         new_email_key=email_key(email) if created else None,
     )
     return view, created
@@ -129,8 +143,13 @@ def set_consent(
     status: ConsentStatus,
     context: ChangeContext,
     double_opt_in: frozenset[str],
+    *,
+    links: ConfirmLinks | None,
 ) -> SubjectView:
-    """Grant or withdraw one purpose; a grant needing double opt-in may stay pending."""
+    """Grant or withdraw one purpose; a grant needing double opt-in may stay pending.
+
+    `links` may be None only for a withdrawal, which never makes anything pending.
+    """
     consent_purpose(purpose)
     if status is ConsentStatus.PENDING:
         raise DomainError("Status must be 'granted' or 'withdrawn'.", field="status")
@@ -138,7 +157,7 @@ def set_consent(
     if subject is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
     wants = status is ConsentStatus.GRANTED
-    return _apply(registry, subject, {purpose: wants}, double_opt_in, context)
+    return _apply(registry, subject, {purpose: wants}, double_opt_in, context, links)
 
 
 def confirm_email(registry: Registry, subject_id: uuid.UUID, context: ChangeContext) -> SubjectView:

@@ -1,4 +1,4 @@
-"""The scheduler's periodic jobs. Campaign schedules join them in the campaigns release."""
+"""The scheduler's housekeeping jobs; campaign schedules are `services.scheduling`."""
 
 import logging
 from dataclasses import dataclass, field

@@ -3,8 +3,10 @@
 It only translates between the broker and `services.apply`: it parses and validates each
 body, applies a batch of them in one transaction, commits and only then acks them, so a crash
 at any point leaves the messages to be redelivered (and the message id makes a redelivery a
-no-op). A batch closes at `BATCH_SIZE` messages or `BATCH_WAIT` seconds after its first, so
-one commit serves many events under load and a lone event still waits only milliseconds.
+no-op). Campaign commands are only recorded here; planning and sending happen in the
+sender's own transactions, never in the consumer's. A batch closes at `BATCH_SIZE` messages
+or `BATCH_WAIT` seconds after its first, so one commit serves many events under load and a
+lone event still waits only milliseconds.
 What can never be applied is published to the dead-letter exchange with the reason in a
 header, then acked; this works the same on RabbitMQ and on the embedded transport, which has
 no dead-lettering of its own.
@@ -24,7 +26,7 @@ from kombu.mixins import ConsumerProducerMixin
 
 from mailer.adapters.broker import dead_letter_exchange, declare_topology, mailer_queue
 from mailer.adapters.repository import RecipientStore
-from mailer.services.apply import apply_message, fact_from
+from mailer.services.apply import apply_message, check_handled
 from schemas.messages import InvalidMessage, load_message
 from schemas.messages.sync import bucket_of
 from schemas.messages.topology import DEAD_LETTER_REASON_HEADER
@@ -145,7 +147,7 @@ class EventConsumer(ConsumerProducerMixin):
     def on_message(self, message: Message) -> None:
         try:
             loaded = load_message(_json(message.body))
-            fact_from(loaded)
+            check_handled(loaded)
         except InvalidMessage as invalid:
             self._dead_letter(message, invalid.reason)
             message.ack()
@@ -173,7 +175,9 @@ class EventConsumer(ConsumerProducerMixin):
         batch, self._batch = self._batch, []
         if not batch:
             return
-        buckets = sorted({bucket_of(str(loaded["subject_id"])) for _, loaded in batch})
+        buckets = sorted(
+            {bucket_of(str(loaded["subject_id"])) for _, loaded in batch if "subject_id" in loaded}
+        )
         try:
             with self.transaction() as store:
                 # Take every lock of the batch up front, in one order for all consumers, so

@@ -1,13 +1,15 @@
 """The mailer's tables as SQLAlchemy 2 typed models; one schema for SQLite and PostgreSQL.
 
-Table names differ from every registry table so both can live in one database. Alembic
-migrations under `migrations/` create these tables; a test checks the two agree.
+Table names differ from every registry table so both can live in one database (the campaign
+tables all start with `mailer_`). Alembic migrations under `migrations/` create these
+tables; a test checks the two agree.
 """
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, MetaData, String, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.sqltypes import NAMING, UtcDateTime
@@ -63,3 +65,102 @@ class ProcessedMessage(Base):
 
     message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     processed_at: Mapped[datetime]
+
+
+class Run(Base):
+    """One run of a campaign as the mailer sends it, with its cumulative counts.
+
+    `report_sequence` grows with every change worth reporting; the report pump publishes
+    when it is ahead of `reported_sequence` (`mailer.run_report/1`).
+    """
+
+    __tablename__ = "mailer_runs"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    campaign_name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(32))
+    default_locale: Mapped[str] = mapped_column(String(8))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    skipped_capped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    unknown: Mapped[int] = mapped_column(Integer, default=0)
+    batches_total: Mapped[int] = mapped_column(Integer, default=0)
+    batches_open: Mapped[int] = mapped_column(Integer, default=0)
+    report_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    reported_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    reported_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+class CampaignState(Base):
+    """A campaign's lifecycle state as of the highest `campaign.control/1` version seen."""
+
+    __tablename__ = "mailer_campaigns"
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class Batch(Base):
+    """A unit of the work queue: `MAILER_BATCH_SIZE` deliveries, leased by one worker at a time."""
+
+    __tablename__ = "mailer_batches"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mailer_runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    batch_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    checked_at: Mapped[datetime | None]
+    """When its latest send-time check began: every withdrawal the registry answered before
+    then is honoured by it (SPEC guarantee 1)."""
+
+
+class Delivery(Base):
+    """The send ledger: one row per run and recipient; `claimed` is committed before sending."""
+
+    __tablename__ = "mailer_deliveries"
+    __table_args__ = (
+        Index("ix_mailer_deliveries_batch", "run_id", "batch_no"),
+        Index("ix_mailer_deliveries_cap", "subject_id", "claimed_at"),
+    )
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mailer_runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    batch_no: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    claimed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class Confirmation(Base):
+    """A double opt-in email to send; the address is cleared once it is no longer needed."""
+
+    __tablename__ = "mailer_confirmations"
+    __table_args__ = (Index("ix_mailer_confirmations_queue", "state", "created_at"),)
+
+    message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    address: Mapped[str | None] = mapped_column(String(254))
+    locale: Mapped[str] = mapped_column(String(8))
+    confirm_url: Mapped[str] = mapped_column(String(2000))
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))

@@ -7,7 +7,7 @@ the rows it changes.
 
 import heapq
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import groupby
@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.adapters import orm
+from mailer.adapters.run_store import RunStore, among
 from mailer.domain.events import Contact, PurposeState
 from mailer.domain.recipients import Recipient, SubjectView
 from schemas.messages.sync import bucket_of
@@ -45,6 +46,8 @@ class RecipientStore:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect.name
+        self.runs = RunStore(session)
+        """Campaign runs, the send ledger and confirmations, in the same transaction."""
 
     def record_message(self, message_id: uuid.UUID, now: datetime) -> bool:
         """Remember a message id; False if it was there already (a duplicate delivery).
@@ -76,6 +79,32 @@ class RecipientStore:
                 text("SELECT pg_advisory_xact_lock(:class_key, :bucket_key)"),
                 {"class_key": _LOCK_CLASS, "bucket_key": int(bucket, 16)},
             )
+
+    def versions(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
+        """The version the view holds of each id: the recipient's, else its tombstone's.
+
+        Absent ids are subjects the view knows nothing about (version 0 for the caller).
+        """
+        found: dict[uuid.UUID, int] = {}
+        for start in range(0, len(ids), STREAM_BATCH):
+            chunk = ids[start : start + STREAM_BATCH]
+            for table in (_E, _R):
+                query = select(table.subject_id, table.version).where(
+                    among(self.dialect, table.subject_id, chunk)
+                )
+                found.update(dict(self.session.execute(query).all()))
+        return found
+
+    def purpose_versions(self, ids: Sequence[uuid.UUID], purpose: str) -> dict[uuid.UUID, int]:
+        """The version of the `purpose` status the view holds for each id that has one."""
+        found: dict[uuid.UUID, int] = {}
+        for start in range(0, len(ids), STREAM_BATCH):
+            chunk = ids[start : start + STREAM_BATCH]
+            query = select(_C.subject_id, _C.version).where(
+                among(self.dialect, _C.subject_id, chunk), _C.purpose == purpose
+            )
+            found.update(dict(self.session.execute(query).all()))
+        return found
 
     def load(self, subject_id: uuid.UUID) -> SubjectView:
         found = list(self.views(subject_id, subject_id))

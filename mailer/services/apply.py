@@ -1,8 +1,10 @@
-"""Applying one message from the registry to the mailer's view.
+"""Applying one message from the registry: to the mailer's view, or as a campaign command.
 
 The message id is recorded in the same transaction as the change it causes, so a redelivered
 message (the broker delivers at least once) changes nothing; the version guards of
-`mailer.domain.recipients` make a late or reordered message harmless too.
+`mailer.domain.recipients` make a late or reordered subject event harmless too, and a
+campaign's lifecycle state likewise only moves to a higher version. Nothing here plans or
+sends: a run is only recorded, and the sender picks it up in transactions of its own.
 """
 
 from collections.abc import Mapping
@@ -10,13 +12,18 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mailer.adapters.repository import RecipientStore
+from mailer.adapters.run_store import RunRecord
 from mailer.domain import recipients
 from mailer.domain.events import ConsentChanged, Contact, ContactUpdated, Erased, Fact
 from schemas.messages import InvalidMessage
 
 Result = Literal["applied", "duplicate", "stale"]
 NOT_HANDLED = "not handled by this mailer version"
-HANDLED = frozenset({"consent.changed/1", "subject.updated/1", "subject.erased/1"})
+SUBJECT_FACTS = frozenset({"consent.changed/1", "subject.updated/1", "subject.erased/1"})
+COMMANDS = frozenset(
+    {"campaign.run_requested/1", "campaign.control/1", "optin.confirmation_requested/1"}
+)
+HANDLED = SUBJECT_FACTS | COMMANDS
 
 
 class NotHandled(InvalidMessage):
@@ -27,10 +34,16 @@ class NotHandled(InvalidMessage):
         super().__init__(f"{NOT_HANDLED}: {schema}")
 
 
+def check_handled(message: Mapping[str, Any]) -> None:
+    """Raise NotHandled unless this release acts on the message's schema."""
+    if message["schema"] not in HANDLED:
+        raise NotHandled(message["schema"])
+
+
 def fact_from(message: Mapping[str, Any]) -> Fact:
-    """The domain fact a loaded message announces; NotHandled for any other schema."""
+    """The domain fact a loaded subject event announces; NotHandled for any other schema."""
     schema = message["schema"]
-    if schema not in HANDLED:
+    if schema not in SUBJECT_FACTS:
         raise NotHandled(schema)
     subject_id, version = message["subject_id"], message["version"]
     if schema == "consent.changed/1":
@@ -51,16 +64,71 @@ def apply_message(
 ) -> Result:
     """Apply a message loaded by `schemas.messages.load_message` in the store's transaction.
 
-    "duplicate": its id was seen before; "stale": nothing newer in it; "applied": the view
-    changed. The caller commits, then acknowledges the message.
+    "duplicate": its id (or its run) was seen before; "stale": nothing newer in it;
+    "applied": something changed. The caller commits, then acknowledges the message.
     """
-    fact = fact_from(message)
+    check_handled(message)
     now = now or datetime.now(UTC)
     if not store.record_message(message["message_id"], now):
         return "duplicate"
+    match message["schema"]:
+        case "campaign.run_requested/1":
+            return _run_requested(store, message, now)
+        case "campaign.control/1":
+            return _control(store, message, now)
+        case "optin.confirmation_requested/1":
+            return _confirmation_requested(store, message, now)
+    fact = fact_from(message)
     store.lock(fact.subject_id)
+    if isinstance(fact, Erased):
+        store.runs.delete_confirmations(fact.subject_id)
     before = store.load(fact.subject_id)
     after, outcome = recipients.apply(before, fact)
     if outcome == "applied":
         store.save(before, after, now)
     return outcome
+
+
+def _run_requested(store: RecipientStore, message: Mapping[str, Any], now: datetime) -> Result:
+    """Record the run as planned; the sender plans it (a run id seen before is a duplicate)."""
+    run = RunRecord(
+        run_id=message["run_id"],
+        campaign_id=message["campaign_id"],
+        campaign_name=message["campaign_name"],
+        purpose=message["purpose"],
+        default_locale=message["default_locale"],
+        content=message["content"],
+        status="planned",
+    )
+    return "applied" if store.runs.add_run(run, now) else "duplicate"
+
+
+def _control(store: RecipientStore, message: Mapping[str, Any], now: datetime) -> Result:
+    """Keep the newest lifecycle state; a cancellation also cancels the unfinished runs."""
+    campaign_id, state = message["campaign_id"], message["state"]
+    if not store.runs.set_campaign_state(campaign_id, state, message["version"]):
+        return "stale"
+    if state == "cancelled":
+        store.runs.cancel_unfinished_runs(campaign_id, now)
+    return "applied"
+
+
+def _confirmation_requested(
+    store: RecipientStore, message: Mapping[str, Any], now: datetime
+) -> Result:
+    """Queue the double opt-in email, unless the person was erased since it was asked for."""
+    subject_id = message["subject_id"]
+    store.lock(subject_id)
+    erased = store.load(subject_id).erased_version
+    if erased is not None and message["version"] <= erased:
+        return "stale"
+    store.runs.queue_confirmation(
+        message["message_id"],
+        subject_id,
+        message["email"],
+        message["locale"],
+        message["confirm_url"],
+        message["purposes"],
+        now,
+    )
+    return "applied"

@@ -16,7 +16,8 @@ from tests.factories import consent_body
 
 def write_consents(client, writer, count: int) -> None:
     for _ in range(count):
-        body = consent_body(purposes={"newsletters": True, "personalization": True})
+        # Two changes and nothing pending: two messages, no confirmation request.
+        body = consent_body(purposes={"promotions": False, "personalization": True})
         assert client.post("/v1/consents", json=body, headers=writer).status_code == 201
 
 

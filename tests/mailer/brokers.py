@@ -22,8 +22,13 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
     return result
 
 
-def publish(connection: Connection, *bodies: dict[str, Any] | bytes) -> None:
-    """Publish to `consent.events` as the relay does; bytes are sent as they are."""
+def publish(
+    connection: Connection, *bodies: dict[str, Any] | bytes, routing_key: str | None = None
+) -> None:
+    """Publish to `consent.events` as the relay does; bytes are sent as they are.
+
+    The routing key is the schema's first word (`consent.test`) unless one is given.
+    """
     with connection.clone() as conn:
         channel = conn.channel()
         declare_topology(channel, conn.transport.driver_type == "amqp")
@@ -34,7 +39,7 @@ def publish(connection: Connection, *bodies: dict[str, Any] | bytes) -> None:
             producer.publish(
                 payload,
                 exchange=consent_events(),
-                routing_key=f"{schema.split('.')[0]}.test",
+                routing_key=routing_key or f"{schema.split('.')[0]}.test",
                 content_type="application/json",
                 content_encoding="utf-8",
                 delivery_mode=2,

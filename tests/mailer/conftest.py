@@ -19,8 +19,18 @@ from mailer.config import database_url as normalize_url
 from mailer.services.catchup import Transaction
 from plumbing.db import make_engine, session_factory
 from tests.databases import fresh_postgres
+from tests.fake_sendgrid import fake_sendgrid  # noqa: F401 - a fixture of the run tests
 
-MAILER_TABLES = ("recipient_consents", "recipients", "erased_subjects", "processed_messages")
+VIEW_TABLES = ("recipient_consents", "recipients", "erased_subjects", "processed_messages")
+RUN_TABLES = (
+    "mailer_deliveries",
+    "mailer_batches",
+    "mailer_runs",
+    "mailer_campaigns",
+    "mailer_confirmations",
+)
+MAILER_TABLES = VIEW_TABLES + RUN_TABLES
+"""Every table of the mailer, children before parents."""
 
 
 @pytest.fixture(scope="session")
@@ -82,5 +92,14 @@ def sqlite_unit_of_work(tmp_path: Path, sqlite_template: Path) -> Iterator[Trans
     path = tmp_path / "mailer.db"
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
+    yield partial(transaction, session_factory(engine))
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_unit_of_work(mailer_postgres_url: str) -> Iterator[Transaction]:
+    """Transactions on the (emptied) PostgreSQL database, for tests of its locking."""
+    empty(mailer_postgres_url)
+    engine = make_engine(mailer_postgres_url)
     yield partial(transaction, session_factory(engine))
     engine.dispose()

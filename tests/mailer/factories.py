@@ -62,24 +62,70 @@ def subject_erased(subject_id: uuid.UUID, version: int) -> dict[str, Any]:
     return _envelope("subject.erased/1", subject_id, version)
 
 
-def run_requested() -> dict[str, Any]:
-    """A valid message of a schema this release does not handle yet."""
+def _command(schema: str) -> dict[str, Any]:
     return {
-        "schema": "campaign.run_requested/1",
+        "schema": schema,
         "message_id": str(uuid.uuid4()),
         "occurred_at": datetime.now(UTC).isoformat(),
-        "campaign_id": str(uuid.uuid4()),
-        "run_id": str(uuid.uuid4()),
-        "purpose": "newsletters",
-        "content": {"ky": {"subject": "Salam", "html": "<p>Salam</p>", "text": "Salam"}},
     }
 
 
-def confirmation_requested(subject_id: uuid.UUID, version: int) -> dict[str, Any]:
-    """A valid message of a schema this release does not handle yet."""
+CONTENT = {
+    "ky": {
+        "subject": "Жаңылыктар",
+        "html": '<p>Салам, {{ name }}!</p><p><a href="{{ unsubscribe_url }}">Чыгуу</a></p>',
+        "text": "Салам, {{ name }}! Чыгуу: {{ unsubscribe_url }}",
+    },
+    "ru": {"subject": "Новости", "html": "<p>Привет!</p>", "text": "Привет!"},
+}
+
+
+def run_requested(
+    campaign_id: uuid.UUID | None = None,
+    run_id: uuid.UUID | None = None,
+    purpose: str = "newsletters",
+    content: dict[str, Any] | None = None,
+    default_locale: str = "ky",
+) -> dict[str, Any]:
+    return _command("campaign.run_requested/1") | {
+        "campaign_id": str(campaign_id or uuid.uuid4()),
+        "run_id": str(run_id or uuid.uuid4()),
+        "campaign_name": "Weekly news",
+        "purpose": purpose,
+        "default_locale": default_locale,
+        "content": content or CONTENT,
+    }
+
+
+def campaign_control(campaign_id: uuid.UUID, state: str, version: int) -> dict[str, Any]:
+    return _command("campaign.control/1") | {
+        "campaign_id": str(campaign_id),
+        "state": state,
+        "version": version,
+    }
+
+
+def confirmation_requested(
+    subject_id: uuid.UUID, version: int, email: str = "aigul@example.kg"
+) -> dict[str, Any]:
     return _envelope("optin.confirmation_requested/1", subject_id, version) | {
-        "email": "aigul@example.kg",
+        "email": email,
         "locale": "ky",
         "purposes": ["newsletters"],
         "confirm_url": "http://127.0.0.1:8000/confirm/token",
+    }
+
+
+def run_report() -> dict[str, Any]:
+    """A valid message the mailer does not act on (it is the mailer's own report)."""
+    return _command("mailer.run_report/1") | {
+        "campaign_id": str(uuid.uuid4()),
+        "run_id": str(uuid.uuid4()),
+        "sequence": 1,
+        "status": "running",
+        "started_at": None,
+        "finished_at": None,
+        "counts": dict.fromkeys(
+            ("recipients", "sent", "skipped_withdrawn", "skipped_capped", "failed", "unknown"), 0
+        ),
     }

@@ -17,8 +17,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from kombu import Connection
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from mailer.adapters import orm
 from mailer.adapters.broker import connect, mailer_queue
 from mailer.adapters.consumer import EventConsumer
 from schemas.messages.topology import DEAD_LETTER_REASON_HEADER
@@ -92,12 +94,33 @@ def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_next_one_a
 def test_a_message_this_release_does_not_handle_is_dead_lettered_not_dropped(
     broker, sqlite_unit_of_work
 ) -> None:
-    publish(broker, factories.run_requested())
+    publish(broker, factories.run_report(), routing_key="campaign.misrouted")
     with running(EventConsumer(broker, sqlite_unit_of_work)):
         [letter] = dead_letters(broker, expected=1)
     assert letter.headers[DEAD_LETTER_REASON_HEADER] == (
-        "not handled by this mailer version: campaign.run_requested/1"
+        "not handled by this mailer version: mailer.run_report/1"
     )
+    assert queued(broker) == 0
+
+
+def test_campaign_commands_are_recorded_not_dead_lettered(broker, sqlite_unit_of_work) -> None:
+    campaign_id = uuid.uuid4()
+    run = factories.run_requested(campaign_id=campaign_id)
+    subject_id = uuid.uuid4()
+    publish(
+        broker,
+        factories.campaign_control(campaign_id, "paused", 1),
+        run,
+        factories.confirmation_requested(subject_id, 1),
+        factories.consent_changed(subject_id, 2),
+    )
+    with running(EventConsumer(broker, sqlite_unit_of_work)):
+        wait_until(lambda: recipient(sqlite_unit_of_work, subject_id))
+        wait_until(lambda: run_status(sqlite_unit_of_work, run["run_id"]))
+        wait_until(lambda: confirmations(sqlite_unit_of_work) == 1)
+    assert run_status(sqlite_unit_of_work, run["run_id"]) == "planned"
+    with sqlite_unit_of_work() as store:
+        assert store.runs.campaign_state(campaign_id) == "paused"
     assert queued(broker) == 0
 
 
@@ -150,6 +173,17 @@ def test_the_consumer_reconnects_after_rabbitmq_drops_its_connection(
         publish(connection, factories.consent_changed(after, 1))
         wait_until(lambda: recipient(sqlite_unit_of_work, after))
     connection.release()
+
+
+def run_status(unit_of_work, run_id: str) -> str | None:
+    with unit_of_work() as store:
+        run = store.session.get(orm.Run, uuid.UUID(run_id))
+        return run.status if run else None
+
+
+def confirmations(unit_of_work) -> int:
+    with unit_of_work() as store:
+        return store.session.scalar(select(func.count()).select_from(orm.Confirmation))
 
 
 def _bytes(body: bytes | str) -> bytes:

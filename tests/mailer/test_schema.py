@@ -1,5 +1,7 @@
 """The mailer's migrations: they build its models, run anywhere, and share a database politely."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,12 @@ from sqlalchemy import inspect
 from consent_service.adapters import schema as registry_schema
 from mailer.adapters import schema
 from mailer.adapters.orm import Base
+from mailer.config import database_url as normalize_url
 from plumbing.db import make_engine
+from tests.databases import fresh_postgres
+from tests.mailer.conftest import MAILER_TABLES as TABLES
 
-MAILER_TABLES = {"recipients", "recipient_consents", "erased_subjects", "processed_messages"}
+MAILER_TABLES = set(TABLES)
 
 
 def differences(url: str) -> list:
@@ -62,3 +67,18 @@ def test_migrations_run_from_any_working_directory(
     monkeypatch.chdir(tmp_path)
     schema.upgrade("sqlite:///elsewhere.db")
     assert (tmp_path / "elsewhere.db").exists()
+
+
+@pytest.mark.postgres
+def test_workers_starting_together_on_a_new_database_all_migrate_it() -> None:
+    """Each `mailer work` migrates at start-up; started together they must not race."""
+    code = "import sys; from mailer.adapters import schema; schema.upgrade(sys.argv[1])"
+    with fresh_postgres("mailer_race") as plain_url:
+        url = normalize_url(plain_url)
+        workers = [
+            subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE)
+            for _ in range(4)
+        ]
+        errors = [worker.communicate(timeout=60)[1].decode() for worker in workers]
+        assert [worker.returncode for worker in workers] == [0, 0, 0, 0], errors
+        assert differences(url) == []

@@ -8,18 +8,20 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
-from mailer.adapters.broker import connect
-from mailer.adapters.repository import RecipientStore
-from plumbing.db import make_engine
+from mailer.adapters.broker import connect, registry_reports_queue
+from mailer.adapters.repository import RecipientStore, transaction
+from plumbing.db import make_engine, session_factory
 from plumbing.logs import EMAIL_LIKE
 from tests.mailer import factories
 from tests.mailer.brokers import publish, wait_until
 from tests.mailer.registry import running_registry
+from tests.mailer.runs import emails_per_subject, registry_stub, snapshots_of_view
 
 
 class Worker:
@@ -134,3 +136,55 @@ def test_work_waiting_for_an_unreachable_broker_still_stops_on_a_signal(tmp_path
     with mailer_work(tmp_path, BROKER_URL="amqp://guest:guest@127.0.0.1:9//") as worker:
         wait_until(lambda: "broker_unreachable" in worker.events())
         worker.stop()
+
+
+def test_work_sends_a_campaign_run_reports_it_and_stops_cleanly(tmp_path: Path) -> None:
+    """The whole mailer side: events and a run request from the embedded broker, the fence
+    over HTTP, `.eml` files from the file backend, the final report back on the broker."""
+    instance = tmp_path / "instance"
+    database = instance / "mailer.db"
+    broker = connect(None, instance)
+    ids = [uuid.uuid4() for _ in range(7)]
+    publish(
+        broker,
+        *(factories.consent_changed(i, 1, email=f"r{n}@example.kg") for n, i in enumerate(ids)),
+    )
+    engine = make_engine(f"sqlite:///{database}")
+    view = partial(transaction, session_factory(engine))
+    try:
+        with (
+            registry_stub(lambda: snapshots_of_view(view) if database.exists() else {}) as url,
+            mailer_work(
+                tmp_path,
+                MAILER_REGISTRY_URL=url,
+                MAILER_REGISTRY_KEY="ck_test",
+                MAILER_CATCHUP_INTERVAL="3600",
+                MAILER_BATCH_SIZE="3",
+            ) as worker,
+        ):
+            wait_until(lambda: all(recipient_in(database, i) for i in ids))
+            run = factories.run_requested()
+            publish(broker, run)
+            wait_until(lambda: len(emails_per_subject(instance, uuid.UUID(run["run_id"]))) == 7)
+            reports = wait_until(lambda: final_reports(broker, instance, run["run_id"]))
+            lines = worker.stop()
+    finally:
+        engine.dispose()
+    assert emails_per_subject(instance, uuid.UUID(run["run_id"])) == dict.fromkeys(ids, 1)
+    assert reports[-1]["counts"]["sent"] == 7
+    events = [line.get("event") for line in lines]
+    assert {"run_planned", "batch_sent", "run_completed", "run_reported"} <= set(events)
+    batches = [line for line in lines if line.get("event") == "batch_sent"]
+    assert sorted(line["batch_no"] for line in batches) == [0, 1, 2]
+    assert sum(line["sent"] for line in batches) == 7
+
+
+def final_reports(broker, instance: Path, run_id: str) -> list[dict]:
+    """Reports of the run on the registry's queue, once the completed one is among them."""
+    found = []
+    with broker.clone() as conn:
+        queue = registry_reports_queue(False)(conn.channel())
+        while (message := queue.get(no_ack=True)) is not None:
+            found.append(json.loads(message.body))
+    found = [report for report in found if report["run_id"] == run_id]
+    return found if any(r["status"] == "completed" for r in found) else []

@@ -1,11 +1,15 @@
 """Alembic environment: the URL comes from the caller (mailer.adapters.schema)."""
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 
 from mailer.adapters.orm import Base
 from mailer.adapters.schema import VERSION_TABLE
 from plumbing.db import make_engine
+
+MIGRATION_LOCK = (0x6D61696C, 0x10000)
+"""The mailer's advisory-lock class ("mail", as `repository`'s bucket locks) and a key above
+every bucket's."""
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
@@ -33,5 +37,13 @@ else:
             connection=connection, render_as_batch=connection.dialect.name == "sqlite", **options
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Several `mailer work` started at once on a new database would all create the
+                # version table; the first migrates, the others wait and find it up to date.
+                # (SQLite: BEGIN IMMEDIATE already serialises them.)
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:class_key, :key)"),
+                    {"class_key": MIGRATION_LOCK[0], "key": MIGRATION_LOCK[1]},
+                )
             context.run_migrations()
     engine.dispose()

@@ -1,0 +1,282 @@
+"""Campaign benchmark: emails/s handed to a fake SendGrid, and the mailer's peak memory.
+
+For each size (default 100,000 and 1,000,000 recipients) it seeds the registry and the
+mailer's view straight in PostgreSQL (generated in SQL, so seeding costs seconds), starts the
+real processes (gunicorn registry, `consent relay`, one `mailer work` with the SendGrid
+backend and the send-time check against the registry), creates a campaign through the API,
+starts a run and waits for the mailer to finish it. Printed next to each figure:
+
+- the **raw rate**: the official `sendgrid` client posting request bodies of the same shape
+  (1000 personalizations, built by the mailer's own composer and backend) to the same fake
+  server, back to back, in this process: the most any sender gets from this machine's
+  HTTP path and fake;
+- the mailer's **peak RSS** (VmHWM from /proc) over the run.
+
+Needs PostgreSQL at 127.0.0.1:5432 (trust) and RabbitMQ at 127.0.0.1:5672 (guest), both as on
+the development machines. Creates its own databases and vhost and removes them.
+
+    .venv/bin/python bench/campaign.py [--sizes 100000 1000000] [--json FILE]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from sendgrid import SendGridAPIClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from pipeline import Resources, count, start  # noqa: E402
+
+from consent_service.adapters import schema  # noqa: E402
+from consent_service.config import database_url  # noqa: E402
+from mailer.adapters import schema as mailer_schema  # noqa: E402
+from mailer.adapters.email.sendgrid import SendGridBackend  # noqa: E402
+from mailer.domain.outgoing import Person  # noqa: E402
+from mailer.services.compose import CampaignComposer  # noqa: E402
+from schemas.tokens import LinkSigner  # noqa: E402
+
+API_KEY = "SG.bench"
+SECRET = "bench-secret"
+CONTENT = {
+    locale: {
+        "subject": f"Weekly news ({locale})",
+        "html": "<h1>News</h1><p>Hello {{ name }}</p>"
+        "<p><a href='{{ unsubscribe_url }}'>unsubscribe</a> "
+        "<a href='{{ preferences_url }}'>preferences</a></p>",
+        "text": "News. Hello {{ name }}\nUnsubscribe: {{ unsubscribe_url }}\n"
+        "Preferences: {{ preferences_url }}\n",
+    }
+    for locale in ("ky", "ru", "en")
+}
+
+
+def seed(registry_url: str, mailer_url: str, size: int) -> None:
+    """`size` people granted newsletters in both parts, the same ids and version 1."""
+    ident = "md5('bench' || n)::uuid"
+    email = "'reader' || n || '@example.kg'"
+    locale = "(ARRAY['ky','ru','en'])[n % 3 + 1]"
+    series = f"FROM generate_series(1, {size}) AS n"
+    with psycopg.connect(registry_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO subjects (id, email, email_key, locale, version, email_confirmed_at,"
+            " created_at, updated_at) "
+            f"SELECT {ident}, {email}, {email}, {locale}, 1, now(), now(), now() {series}"
+        )
+        conn.execute(
+            "INSERT INTO consents (subject_id, purpose, status, policy_version, source,"
+            " version, updated_at) "
+            f"SELECT {ident}, 'newsletters', 'granted', '2026-11-01', 'import', 1, now() {series}"
+        )
+        conn.execute("ANALYZE")
+    with psycopg.connect(mailer_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO recipients (subject_id, email, locale, name, version, contact_version,"
+            " updated_at) "
+            f"SELECT {ident}, {email}, {locale}, 'Reader ' || n, 1, 1, now() {series}"
+        )
+        conn.execute(
+            "INSERT INTO recipient_consents (subject_id, purpose, status, version) "
+            f"SELECT {ident}, 'newsletters', 'granted', 1 {series}"
+        )
+        conn.execute("ANALYZE")
+
+
+def raw_rate(fake_url: str, seconds: float = 10.0) -> float:
+    """Personalizations/s the official client gets posting full requests back to back."""
+    composer = CampaignComposer(
+        CONTENT, "ky", "newsletters", uuid.uuid4(), uuid.uuid4(), LinkSigner(SECRET), fake_url
+    )
+    people = [Person(uuid.uuid4(), f"raw{n}@example.kg", "ky", f"Reader {n}") for n in range(1000)]
+    (outgoing,) = composer.compose(people)
+    backend = SendGridBackend(API_KEY, "news@example.kg", host=fake_url)
+    body = backend.request_body(outgoing, outgoing.envelopes)
+    client = SendGridAPIClient(API_KEY, host=fake_url)
+    posted, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        response = client.client.mail.send.post(request_body=body)
+        assert response.status_code == 202, response.status_code
+        posted += len(body["personalizations"])
+    return posted / (time.perf_counter() - started)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def call(base: str, key: str, method: str, path: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {key}")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def wait_for(
+    condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.5
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict:
+    registry_url, mailer_url, broker = (
+        resources.database(),
+        resources.database(),
+        resources.broker(),
+    )
+    schema.upgrade(database_url(registry_url))
+    mailer_schema.upgrade(database_url(mailer_url))
+    started = time.perf_counter()
+    seed(registry_url, mailer_url, size)
+    seeding = time.perf_counter() - started
+    port = 19000 + size % 997
+    base = f"http://127.0.0.1:{port}"
+    environ = {
+        "CONSENT_INSTANCE_DIR": str(work / str(size)),
+        "CONSENT_DATABASE_URL": registry_url,
+        "MAILER_DATABASE_URL": mailer_url,
+        "BROKER_URL": broker,
+        "CONSENT_SECRET_KEY": SECRET,
+        "PUBLIC_BASE_URL": "https://shop.example.kg",
+        "MAILER_EMAIL_BACKEND": "sendgrid",
+        "SENDGRID_API_KEY": API_KEY,
+        "SENDGRID_HOST": fake_url,
+        "MAILER_FROM": "news@example.kg",
+        "MAILER_REGISTRY_URL": base,
+        "MAILER_CATCHUP_INTERVAL": "86400",
+    }
+    created = subprocess.run(
+        [sys.executable, "-m", "consent_service", "keys", "create", "--name", "bench",
+         "--scope", "subjects:read", "--scope", "campaigns:write", "--scope", "campaigns:read"],
+        env=os.environ | environ, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    key = created.stdout.strip().splitlines()[-1]
+    environ["MAILER_REGISTRY_KEY"] = key
+    logs = work / f"logs-{size}"
+    logs.mkdir()
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    processes = [
+        subprocess.Popen(
+            [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "consent_service.wsgi:app"],
+            env=os.environ | environ,
+            stdout=(logs / "api.log").open("a"),
+            stderr=subprocess.STDOUT,
+        ),
+        start(["consent_service", "relay"], environ, logs / "relay.log"),
+    ]
+    try:
+        wait_for(lambda: _up(base), 30, "the registry")
+        mailer = start(["mailer", "work"], environ, logs / "mailer.log")
+        processes.append(mailer)
+        wait_for(lambda: "catchup_done" in (logs / "mailer.log").read_text(), 600, "catch-up")
+        campaign = call(
+            base,
+            key,
+            "POST",
+            "/v1/campaigns",
+            {
+                "name": f"bench {size}",
+                "purpose": "newsletters",
+                "content": CONTENT,
+                "schedule": {"at": "2030-01-07T09:00:00+06:00"},
+            },
+        )
+        requested = datetime.now(UTC)
+        run_id = call(base, key, "POST", f"/v1/campaigns/{campaign['id']}/runs")["run_id"]
+        finished = (
+            f"SELECT count(*) FROM mailer_runs WHERE run_id = '{run_id}' AND status = 'completed'"
+        )
+        wait_for(lambda: count(mailer_url, finished) == 1, 1800, "the run", interval=1)
+        peak = peak_rss_mb(mailer.pid)
+        with psycopg.connect(mailer_url) as conn:
+            row = conn.execute(
+                "SELECT recipients, sent, started_at, finished_at, created_at"
+                " FROM mailer_runs WHERE run_id = %s",
+                (run_id,),
+            ).fetchone()
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+    recipients, sent, run_started, run_finished, _ = row
+    sending = (run_finished - run_started).total_seconds()
+    end_to_end = (run_finished - requested).total_seconds()
+    return {
+        "recipients": recipients,
+        "sent": sent,
+        "seed_s": round(seeding, 1),
+        "run_s": round(end_to_end, 1),
+        "emails_per_s": round(sent / end_to_end),
+        "sending_phase_emails_per_s": round(sent / sending),
+        "mailer_peak_rss_mb": round(peak, 1),
+    }
+
+
+def _up(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--json", type=Path)
+    options = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-campaign-"))
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_sendgrid", "--counts-only", "--api-key", API_KEY],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    resources = Resources()
+    results: dict = {}
+    try:
+        fake_url = fake.stdout.readline().strip()
+        results["raw_sendgrid_client_emails_per_s"] = round(raw_rate(fake_url))
+        for size in options.sizes:
+            results[str(size)] = run_size(size, resources, fake_url, work)
+            print(json.dumps({str(size): results[str(size)]}), flush=True)
+    finally:
+        fake.terminate()
+        fake.wait(timeout=30)
+        resources.close()
+    raw = results["raw_sendgrid_client_emails_per_s"]
+    print(f"raw: official client posting 1000-personalization bodies to the fake: {raw}/s")
+    for size in options.sizes:
+        figures = results[str(size)]
+        print(
+            f"{size:>9} recipients: {figures['emails_per_s']}/s end to end "
+            f"({figures['emails_per_s'] / raw:.2f} of raw), run {figures['run_s']} s, "
+            f"peak RSS {figures['mailer_peak_rss_mb']} MB"
+        )
+    if options.json:
+        options.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

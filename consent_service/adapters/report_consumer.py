@@ -1,0 +1,156 @@
+"""The relay's way back: the mailer's run reports, from `registry.mailer-reports` into the runs.
+
+One report, one transaction, then the ack: a relay that dies between the two gets the report
+again, and applying it again changes nothing because only a newer `sequence` is applied
+(domain/campaigns.py). A report that can never be applied (not JSON, not a known message, a
+run this registry does not know) is acked and logged rather than retried forever; a report
+that failed for a passing reason (the database is down) is requeued after a pause.
+
+On RabbitMQ the queue is a quorum queue declared with exactly the arguments of the operators'
+definitions (`rabbitmq_admin.definitions`), since RabbitMQ refuses a redeclaration that
+differs; on the embedded broker the same code consumes the same queue from files.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from kombu import Connection, Consumer, Queue, binding
+from kombu.message import Message
+from kombu.mixins import ConsumerMixin
+from sqlalchemy.orm import Session, sessionmaker
+
+from consent_service.adapters.broker import mailer_reports_exchange
+from consent_service.adapters.campaign_store import CampaignStore
+from consent_service.services.campaigns import ReportOutcome, apply_report
+from schemas.messages import InvalidMessage, load_message, topology
+
+log = logging.getLogger(__name__)
+
+RUN_REPORT = "mailer.run_report/1"
+REPORTS_QUEUE_ARGUMENTS = {"x-queue-type": "quorum"}
+PREFETCH = 20
+RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+POLL_SECONDS = 0.05
+
+
+def reports_queue(rabbitmq: bool) -> Queue:
+    exchange = mailer_reports_exchange()
+    return Queue(
+        topology.REGISTRY_REPORTS_QUEUE,
+        bindings=[binding(exchange, routing_key=key) for key in topology.REGISTRY_REPORTS_BINDINGS],
+        durable=True,
+        queue_arguments=dict(REPORTS_QUEUE_ARGUMENTS) if rabbitmq else None,
+    )
+
+
+class Stopping(Exception):
+    """Raised while waiting for the broker once stopping, to stop waiting."""
+
+
+class ReportConsumer(ConsumerMixin):
+    """Consumes run reports until `stopping()` says so; kombu reconnects on broker errors."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        sessions: sessionmaker[Session],
+        stopping: Callable[[], bool],
+    ) -> None:
+        self.connection = connection
+        self.sessions = sessions
+        self.stopping = stopping
+        self.rabbitmq = connection.transport.driver_type == "amqp"
+        self._failures = 0
+
+    @property
+    def should_stop(self) -> bool:  # type: ignore[override]
+        return self.stopping()
+
+    @contextmanager
+    def establish_connection(self) -> Iterator[Connection]:
+        """kombu's, but waiting for an unreachable broker ends as soon as we are stopping."""
+        with self.create_connection() as connection:
+            connection.ensure_connection(
+                self.on_connection_error, self.connect_max_retries, callback=self._not_stopping
+            )
+            yield connection
+
+    def _not_stopping(self) -> None:
+        if self.should_stop:
+            raise Stopping
+
+    def run(self, _tokens: int = 1, **kwargs: Any) -> None:
+        """Consume until stopped, surviving what kombu does not count as a connection error."""
+        while not self.should_stop:
+            try:
+                super().run(_tokens, **kwargs)
+            except Stopping:
+                return
+            except Exception:
+                log.exception(
+                    "report consumer failed; restarting", extra={"event": "reports_consumer_failed"}
+                )
+                self._pause(1.0)
+
+    def get_consumers(self, consumer: type[Consumer], channel: Any) -> list[Consumer]:
+        queue = reports_queue(self.rabbitmq)
+        queue(channel).declare()
+        return [consumer(queues=[queue], on_message=self.on_message, prefetch_count=PREFETCH)]
+
+    def on_connection_error(self, exc: BaseException, interval: float) -> None:
+        log.warning(
+            "broker unreachable, retrying",
+            extra={"event": "reports_broker_unreachable", "error": str(exc), "retry_in": interval},
+        )
+
+    def on_message(self, message: Message) -> None:
+        try:
+            report = _report(message.body)
+        except InvalidMessage as invalid:
+            log.warning(
+                "report ignored: not a run report",
+                extra={"event": "report_invalid", "reason": invalid.reason[:1000]},
+            )
+            message.ack()
+            return
+        try:
+            with self.sessions() as session, session.begin():
+                outcome = apply_report(CampaignStore(session), report, datetime.now(UTC))
+        except Exception:  # a database outage or a bug: retry, never die
+            log.exception("could not apply a run report; requeued", extra={"event": "report_retry"})
+            message.requeue()
+            self._pause(RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS) - 1)])
+            self._failures += 1
+            return
+        message.ack()
+        self._failures = 0
+        extra = {
+            "event": f"report_{outcome.value}",
+            "run_id": str(report["run_id"]),
+            "sequence": report["sequence"],
+        }
+        if outcome is ReportOutcome.UNKNOWN_RUN:
+            log.warning("report of an unknown run ignored", extra=extra)
+        else:
+            log.info("run report taken", extra=extra | {"status": report["status"]})
+
+    def _pause(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.should_stop and time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+
+
+def _report(body: bytes | str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body)
+    except (ValueError, UnicodeDecodeError, TypeError):
+        raise InvalidMessage("message body is not JSON") from None
+    loaded = load_message(parsed)
+    if loaded["schema"] != RUN_REPORT:
+        raise InvalidMessage(f"{loaded['schema']} is not a run report")
+    return loaded

@@ -1,0 +1,299 @@
+"""Campaign use cases: create, pause, resume, cancel, run now, and take in the mailer's reports.
+
+Every lifecycle change and every run request writes its message to the outbox in the same
+transaction as the rows it announces (as consent changes do, services/changes.py): the mailer
+learns of a run or a pause exactly when it is committed, never before and never not at all.
+The caller owns the transaction; these functions only read and write through the store.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from consent_service.adapters.campaign_store import CampaignRow, CampaignStore, RunRow
+from consent_service.domain import campaigns as rules
+from consent_service.domain.campaigns import (
+    Action,
+    CampaignNotFound,
+    CampaignStatus,
+    InvalidCampaign,
+    RunCounts,
+    RunReport,
+    RunState,
+    RunStatus,
+    Trigger,
+)
+from consent_service.domain.ledger import timestamp
+from consent_service.domain.schedules import ScheduleError, parse_schedule, schedule_from_json
+from schemas.email_templates import content_errors
+from schemas.messages import load_message
+
+log = logging.getLogger(__name__)
+
+RUN_REQUESTED = "campaign.run_requested/1"
+CONTROL = "campaign.control/1"
+
+
+@dataclass(frozen=True)
+class NewCampaign:
+    """A campaign as the API received it; `schedule` holds parsed datetimes."""
+
+    name: str
+    purpose: str
+    content: dict[str, dict[str, str]]
+    schedule: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    campaign: CampaignRow
+    runs: list[RunRow]
+
+
+class ReportOutcome(StrEnum):
+    APPLIED = "applied"
+    STALE = "stale"
+    UNKNOWN_RUN = "unknown_run"
+
+
+def create_campaign(
+    store: CampaignStore, new: NewCampaign, *, default_locale: str, now: datetime
+) -> CampaignView:
+    """Validate everything at once (purpose, content, schedule) and store the campaign."""
+    errors: dict[str, Any] = {}
+    if problems := rules.purpose_errors(new.purpose):
+        errors["purpose"] = problems
+    if problems := content_errors(new.content, default_locale):
+        errors["content"] = _nested(problems)
+    try:
+        schedule, first_run_at = parse_schedule(new.schedule, now)
+    except ScheduleError as error:
+        errors["schedule"] = {error.field or "_schema": [error.message]}
+    if errors:
+        raise InvalidCampaign(errors)
+    campaign = CampaignRow(
+        id=uuid.uuid4(),
+        name=new.name,
+        purpose=new.purpose,
+        content=new.content,
+        schedule=schedule.to_json(),
+        default_locale=default_locale,
+        status=CampaignStatus.SCHEDULED.value,
+        next_run_at=first_run_at,
+        control_version=0,
+        created_at=now,
+        updated_at=now,
+    )
+    store.add_campaign(campaign)
+    return CampaignView(campaign, [])
+
+
+def _nested(flat: dict[str, list[str]]) -> dict[str, Any]:
+    """`{"ky.html": [...]}` as `{"ky": {"html": [...]}}`, the shape of the body's errors."""
+    nested: dict[str, Any] = {}
+    for where, messages in flat.items():
+        locale, _, part = where.partition(".")
+        if part:
+            nested.setdefault(locale, {})[part] = messages
+        else:
+            nested[locale] = messages
+    return nested
+
+
+def get_campaign(store: CampaignStore, campaign_id: uuid.UUID) -> CampaignView:
+    campaign = _campaign(store, campaign_id)
+    return CampaignView(campaign, store.runs_of([campaign.id])[campaign.id])
+
+
+def list_campaigns(store: CampaignStore, status: CampaignStatus | None) -> list[CampaignView]:
+    """Newest first, each with its runs."""
+    campaigns = store.campaigns(status)
+    runs = store.runs_of(c.id for c in campaigns)
+    return [CampaignView(c, runs[c.id]) for c in campaigns]
+
+
+def _campaign(store: CampaignStore, campaign_id: uuid.UUID, *, lock: bool = False) -> CampaignRow:
+    found = store.campaign(campaign_id, for_update=lock)
+    if found is None:
+        raise CampaignNotFound(f"No campaign {campaign_id}.")
+    return found
+
+
+def change_lifecycle(
+    store: CampaignStore, campaign_id: uuid.UUID, action: Action, now: datetime
+) -> CampaignView:
+    """Pause, resume or cancel; tells the mailer the new state under a higher version.
+
+    A paused campaign gathers no runs: on resume its next run is the first occurrence after
+    now. A one-off whose time passed while it was paused therefore has none left and is
+    completed. Cancelling also cancels the runs that have not ended.
+    """
+    campaign = _campaign(store, campaign_id, lock=True)
+    status = rules.transition(CampaignStatus(campaign.status), action)
+    version = campaign.control_version + 1
+    next_run_at = campaign.next_run_at
+    if action is Action.RESUME:
+        next_run_at = schedule_from_json(campaign.schedule, campaign.created_at).next_after(now)
+    elif action is Action.CANCEL:
+        next_run_at = None
+        store.cancel_unfinished_runs(campaign.id, now, "campaign cancelled")
+    store.update_campaign(
+        campaign.id,
+        status=status.value,
+        next_run_at=next_run_at,
+        control_version=version,
+        updated_at=now,
+    )
+    store.add_outbox([_control_message(campaign.id, status, version, now)])
+    log.info(
+        "campaign lifecycle changed",
+        extra={"event": f"campaign_{action.value}", "campaign_id": str(campaign.id)},
+    )
+    if action is Action.RESUME:
+        complete_if_finished(store, campaign.id, next_run_at, now)
+    return get_campaign(store, campaign.id)
+
+
+def start_run(store: CampaignStore, campaign_id: uuid.UUID, now: datetime) -> uuid.UUID:
+    """A manual run, now; only a scheduled campaign may start one."""
+    campaign = _campaign(store, campaign_id, lock=True)
+    rules.check_can_run(CampaignStatus(campaign.status))
+    run_id = request_run(store, campaign, Trigger.MANUAL, None, now)
+    assert run_id is not None  # only a scheduled occurrence can collide
+    return run_id
+
+
+def request_run(
+    store: CampaignStore,
+    campaign: CampaignRow,
+    trigger: Trigger,
+    scheduled_for: datetime | None,
+    now: datetime,
+) -> uuid.UUID | None:
+    """Insert a `planned` run and its `campaign.run_requested` message, together.
+
+    None when the occurrence `scheduled_for` already has its run: nothing is written then.
+    """
+    run = RunRow(
+        id=uuid.uuid4(),
+        campaign_id=campaign.id,
+        trigger=trigger.value,
+        scheduled_for=scheduled_for,
+        created_at=now,
+        state=RunState(
+            status=RunStatus.PLANNED,
+            counts=RunCounts(),
+            report_sequence=0,
+            started_at=None,
+            finished_at=None,
+            reason=None,
+        ),
+    )
+    if not store.add_run(run):
+        return None
+    store.add_outbox([_run_requested_message(campaign, run.id, now)])
+    log.info(
+        "campaign run requested",
+        extra={
+            "event": "run_requested",
+            "campaign_id": str(campaign.id),
+            "run_id": str(run.id),
+            "trigger": trigger.value,
+        },
+    )
+    return run.id
+
+
+def apply_report(store: CampaignStore, report: dict[str, Any], now: datetime) -> ReportOutcome:
+    """Take a loaded `mailer.run_report/1` into the run it names, if it is newer.
+
+    The campaign is locked before its run, as every writer does. When the run has ended, a
+    campaign with no occurrence left and no other run going is completed.
+    """
+    found = store.run(report["run_id"])
+    if found is None or found.campaign_id != report["campaign_id"]:
+        return ReportOutcome.UNKNOWN_RUN
+    campaign = _campaign(store, found.campaign_id, lock=True)
+    run = store.run(found.id, for_update=True)
+    assert run is not None  # runs are never deleted
+    updated = rules.apply_report(run.state, _run_report(report))
+    if updated is None:
+        return ReportOutcome.STALE
+    store.save_run_state(run.id, updated)
+    if updated.status.is_terminal:
+        complete_if_finished(store, campaign.id, campaign.next_run_at, now)
+    return ReportOutcome.APPLIED
+
+
+def _run_report(report: dict[str, Any]) -> RunReport:
+    return RunReport(
+        sequence=report["sequence"],
+        status=RunStatus(report["status"]),
+        counts=RunCounts(**report["counts"]),
+        started_at=report["started_at"],
+        finished_at=report["finished_at"],
+        reason=report.get("reason"),
+    )
+
+
+def complete_if_finished(
+    store: CampaignStore, campaign_id: uuid.UUID, next_run_at: datetime | None, now: datetime
+) -> bool:
+    """Mark a scheduled campaign `completed` once nothing is left to run; True if it was."""
+    campaign = _campaign(store, campaign_id)
+    status = CampaignStatus(campaign.status)
+    if not rules.is_finished(status, next_run_at, store.unfinished_runs(campaign_id)):
+        return False
+    store.update_campaign(
+        campaign_id, status=CampaignStatus.COMPLETED.value, next_run_at=None, updated_at=now
+    )
+    log.info(
+        "campaign completed",
+        extra={"event": "campaign_completed", "campaign_id": str(campaign_id)},
+    )
+    return True
+
+
+def _outbox_row(routing_key: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    load_message(body)  # a message the mailer would refuse must never be written
+    return {
+        "message_id": uuid.UUID(body["message_id"]),
+        "subject_id": None,
+        "routing_key": routing_key,
+        "payload": body,
+        "created_at": now,
+    }
+
+
+def _run_requested_message(
+    campaign: CampaignRow, run_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
+    body = {
+        "schema": RUN_REQUESTED,
+        "message_id": str(uuid.uuid4()),
+        "occurred_at": timestamp(now),
+        "campaign_id": str(campaign.id),
+        "run_id": str(run_id),
+        "campaign_name": campaign.name,
+        "purpose": campaign.purpose,
+        "default_locale": campaign.default_locale,
+        "content": campaign.content,
+    }
+    return _outbox_row("campaign.run_requested", body, now)
+
+
+def _control_message(
+    campaign_id: uuid.UUID, status: CampaignStatus, version: int, now: datetime
+) -> dict[str, Any]:
+    body = {
+        "schema": CONTROL,
+        "message_id": str(uuid.uuid4()),
+        "occurred_at": timestamp(now),
+        "campaign_id": str(campaign_id),
+        "state": rules.CONTROL_STATE[status],
+        "version": version,
+    }
+    return _outbox_row("campaign.control", body, now)

@@ -1,0 +1,333 @@
+"""Turning a run's templates into `Outgoing` groups, and the double opt-in email.
+
+A campaign template is the same for everyone of one locale except for three personal
+values: the two link URLs and the name. Where a template only ever prints them as a plain
+`{{ var }}`, the composer renders each part once per locale with placeholder strings and
+hands every envelope its values as `substitutions`; SendGrid fills them in on its side and
+the other backends with `personalize`. A million recipients then cost three renders per
+locale instead of three million. Where a template does more with a personal value (`{% if
+name %}`, a filter), that value is rendered for real, once per distinct value in a batch,
+and recipients with identical output share one group (docs/email.md, decision 0009).
+"""
+
+import json
+import re
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Template, TemplateSyntaxError, nodes
+from markupsafe import escape
+
+from mailer.domain.outgoing import Content, Envelope, Outgoing, Person
+from schemas.email_templates import PARTS, PERSONAL_VARIABLES, environment
+from schemas.tokens import LinkSigner, preferences_url, unsubscribe_url
+from schemas.vocabulary import LOCALES
+
+PLACEHOLDER_PREFIX = "%%cs-"
+LINKS = ("unsubscribe_url", "preferences_url")
+ONE_CLICK = "List-Unsubscribe=One-Click"
+_TRANSPARENT = (nodes.Template, nodes.Output, nodes.If, nodes.For, nodes.With)
+"""Nodes that pass an output through unchanged; a filter block or macro might not."""
+
+
+class CompositionError(Exception):
+    """A campaign's content cannot be rendered; the run should fail with this message."""
+
+
+def placeholder(variable: str, *, html: bool = False) -> str:
+    """The stand-in rendered for a personal value (`%%cs-name%%`, `%%cs-name-html%%`)."""
+    return f"{PLACEHOLDER_PREFIX}{variable}{'-html' if html else ''}%%"
+
+
+def personalize(content: Content, envelope: Envelope) -> Content:
+    """Fill an envelope's placeholders into the content, as SendGrid would on its side.
+
+    One pass over each part with one pattern, so a value that happens to look like a
+    placeholder is never substituted again.
+    """
+    if not envelope.substitutions:
+        return content
+    pattern = _pattern(tuple(sorted(envelope.substitutions)))
+    values = envelope.substitutions
+
+    def fill(text: str) -> str:
+        return pattern.sub(lambda match: values[match.group()], text)
+
+    return Content(fill(content.subject), fill(content.html), fill(content.text))
+
+
+@lru_cache(maxsize=64)
+def _pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True)))
+
+
+@dataclass(frozen=True)
+class _Part:
+    template: Template
+    plain: frozenset[str]
+    """Personal variables this part prints only as plain `{{ var }}` (or not at all)."""
+    needs_footer: bool
+
+
+@dataclass
+class _Version:
+    """One locale's compiled templates and which personal values can be placeholders."""
+
+    locale: str
+    parts: Mapping[str, _Part]
+    placeholders: frozenset[str]
+    rendered: Content | None = None
+    """The placeholder rendering, once made, when every personal value is a placeholder."""
+
+
+class CampaignComposer:
+    """Composes one run's emails; keep one per run so each locale is rendered once.
+
+    `content` maps a locale to its `subject`, `html` and `text` templates, validated by the
+    registry; a person whose locale has no version gets the default locale's.
+    """
+
+    def __init__(
+        self,
+        content: Mapping[str, Mapping[str, str]],
+        default_locale: str,
+        purpose: str,
+        campaign_id: uuid.UUID,
+        run_id: uuid.UUID,
+        links: LinkSigner,
+        public_base_url: str,
+    ) -> None:
+        if default_locale not in content:
+            raise CompositionError(
+                f"the content has no version in the default locale {default_locale!r}"
+            )
+        self._default_locale = default_locale
+        self._purpose = purpose
+        self._links = links
+        self._base_url = public_base_url.rstrip("/")
+        self._ids = {"campaign_id": str(campaign_id), "run_id": str(run_id)}
+        self._versions = {locale: _compile(locale, parts) for locale, parts in content.items()}
+        # A link only needs its own HTML placeholder if escaping could change it; the token
+        # part is URL-safe base64, so only the configured base URL can contain `&` and co.
+        self._html_keyed = {"name"} | (
+            {*LINKS} if escape(self._base_url) != self._base_url else set()
+        )
+
+    def compose(self, people: Sequence[Person], *, max_envelopes: int = 1000) -> list[Outgoing]:
+        """The run's emails for these people: one group per locale and content, each of at
+        most `max_envelopes` envelopes (the backend's limit); a group keeps people's order.
+        """
+        by_locale: dict[str, list[Person]] = {}
+        for person in people:
+            locale = person.locale if person.locale in self._versions else self._default_locale
+            by_locale.setdefault(locale, []).append(person)
+        groups: list[Outgoing] = []
+        for locale, members in by_locale.items():
+            for content, envelopes in self._compose_locale(self._versions[locale], members):
+                for start in range(0, len(envelopes), max_envelopes):
+                    groups.append(Outgoing(content, envelopes[start : start + max_envelopes]))
+        return groups
+
+    def _compose_locale(
+        self, version: _Version, people: list[Person]
+    ) -> Iterator[tuple[Content, list[Envelope]]]:
+        real = sorted(PERSONAL_VARIABLES - version.placeholders)
+        groups: dict[Content, list[Envelope]] = {}
+        renders: dict[tuple[str, ...], tuple[Content, dict[str, tuple[str, bool]]]] = {}
+        for person in people:
+            values = self._values(person)
+            key = tuple(values[name] for name in real)
+            if key not in renders:
+                renders[key] = self._render(version, dict(zip(real, key, strict=True)))
+            content, keys = renders[key]
+            substitutions = {
+                tag: str(escape(values[name])) if html else values[name]
+                for tag, (name, html) in keys.items()
+            }
+            groups.setdefault(content, []).append(self._envelope(person, values, substitutions))
+        yield from groups.items()
+
+    def _render(
+        self, version: _Version, real: Mapping[str, str]
+    ) -> tuple[Content, dict[str, tuple[str, bool]]]:
+        """Render with real values for `real` and placeholders for the rest; also say which
+        placeholders the result holds, as tag -> (variable, html-escaped?)."""
+        if not real and version.rendered is not None:
+            content = version.rendered
+        else:
+            text_context: dict[str, Any] = {"locale": version.locale, **real}
+            html_context: dict[str, Any] = {"locale": version.locale, **real}
+            for name in version.placeholders:
+                text_context[name] = placeholder(name)
+                # Placeholders are made of characters escaping leaves alone.
+                html_context[name] = placeholder(name, html=name in self._html_keyed)
+            content = _render_parts(version, text_context, html_context)
+            if not real:
+                version.rendered = content
+        every = content.subject + content.html + content.text
+        keys = {
+            placeholder(name, html=html): (name, html)
+            for name in version.placeholders
+            for html in (False, True)
+            if placeholder(name, html=html) in every
+        }
+        return content, keys
+
+    def _values(self, person: Person) -> dict[str, str]:
+        token = self._links.unsubscribe_token(person.subject_id, self._purpose)
+        return {
+            "unsubscribe_url": unsubscribe_url(self._base_url, token),
+            "preferences_url": preferences_url(self._base_url, token),
+            "name": " ".join((person.name or "").split()),
+        }
+
+    def _envelope(
+        self, person: Person, values: Mapping[str, str], substitutions: Mapping[str, str]
+    ) -> Envelope:
+        return Envelope(
+            subject_id=person.subject_id,
+            address=person.address,
+            substitutions=substitutions,
+            headers={
+                "List-Unsubscribe": f"<{values['unsubscribe_url']}>",
+                "List-Unsubscribe-Post": ONE_CLICK,
+            },
+            custom_args={**self._ids, "subject_id": str(person.subject_id)},
+        )
+
+
+def _compile(locale: str, sources: Mapping[str, str]) -> _Version:
+    parts = {}
+    for part in PARTS:
+        source = sources.get(part, "")
+        env = environment(html=part == "html")
+        try:
+            tree = env.parse(source)
+        except TemplateSyntaxError as error:
+            raise CompositionError(
+                f"{locale}.{part}: line {error.lineno}: {error.message}"
+            ) from None
+        plain = _plain_variables(tree) if PLACEHOLDER_PREFIX not in source else frozenset()
+        placed = _placed_variables(tree)
+        parts[part] = _Part(
+            template=env.from_string(tree),
+            plain=plain,
+            needs_footer=part != "subject" and not set(LINKS) <= placed,
+        )
+    placeholders = frozenset.intersection(*(p.plain for p in parts.values()))
+    return _Version(locale, parts, placeholders)
+
+
+def _plain_variables(tree: nodes.Template) -> frozenset[str]:
+    """Personal variables that appear only as `{{ var }}` directly in the template's flow."""
+    spoiled: set[str] = set()
+
+    def visit(node: nodes.Node, transparent: bool) -> None:
+        for child in node.iter_child_nodes():
+            if isinstance(child, nodes.Name) and child.name in PERSONAL_VARIABLES:
+                printed = transparent and isinstance(node, nodes.Output) and child.ctx == "load"
+                if not printed:
+                    spoiled.add(child.name)
+            visit(child, transparent and isinstance(child, _TRANSPARENT))
+
+    visit(tree, True)
+    return frozenset(PERSONAL_VARIABLES - spoiled)
+
+
+def _placed_variables(tree: nodes.Template) -> set[str]:
+    """Variables printed somewhere (inside any `{{ }}`), however they are transformed."""
+    return {
+        name.name for output in tree.find_all(nodes.Output) for name in output.find_all(nodes.Name)
+    }
+
+
+def _render_parts(
+    version: _Version, text_context: Mapping[str, Any], html_context: Mapping[str, Any]
+) -> Content:
+    parts = version.parts
+    try:
+        subject = parts["subject"].template.render(text_context)
+        text = parts["text"].template.render(text_context)
+        html = parts["html"].template.render(html_context)
+    # Marketing writes these templates: any error in one is the content's, not the mailer's.
+    except Exception as error:  # noqa: BLE001
+        raise CompositionError(f"{version.locale}: {type(error).__name__}: {error}") from None
+    if parts["text"].needs_footer:
+        text = text.rstrip("\n") + "\n\n" + _footer(version.locale, html=False).render(text_context)
+    if parts["html"].needs_footer:
+        html = _insert_before_body_end(
+            html, _footer(version.locale, html=True).render(html_context)
+        )
+    return Content(" ".join(subject.split()), html, text)
+
+
+def _insert_before_body_end(html: str, footer: str) -> str:
+    end = html.lower().rfind("</body>")
+    if end == -1:
+        return html.rstrip("\n") + "\n" + footer
+    return html[:end] + footer + html[end:]
+
+
+@cache
+def _footer(locale: str, *, html: bool) -> Template:
+    """The links footer (SPEC section 7), for templates that do not place both links."""
+    return environment(html=html).from_string(_package_text(f"footer/{locale}.{_suffix(html)}"))
+
+
+def confirmation_email(
+    subject_id: uuid.UUID,
+    address: str,
+    locale: str,
+    default_locale: str,
+    confirm_url: str,
+    purposes: Sequence[str],
+) -> Outgoing:
+    """The double opt-in email: transactional, so no List-Unsubscribe and no campaign ids.
+
+    It names the purposes waiting for confirmation in the person's language, so that the
+    confirmation is specific (GDPR Art. 4(11)), and carries the registry's confirm link.
+    """
+    locale = locale if locale in LOCALES else default_locale
+    titles = _purpose_titles()
+    context = {
+        "confirm_url": confirm_url,
+        "purposes": [
+            titles.get(purpose, {}).get(locale, purpose) for purpose in dict.fromkeys(purposes)
+        ],
+        "locale": locale,
+    }
+    subject, text, html = (
+        _confirmation(locale, part).render(context)
+        for part in ("subject.txt", "body.txt", "body.html")
+    )
+    envelope = Envelope(
+        subject_id=subject_id, address=address, custom_args={"subject_id": str(subject_id)}
+    )
+    return Outgoing(
+        Content(" ".join(subject.split()), html, text), [envelope], category="confirmation"
+    )
+
+
+@cache
+def _confirmation(locale: str, name: str) -> Template:
+    return environment(html=name.endswith(".html")).from_string(
+        _package_text(f"confirmation/{locale}/{name}")
+    )
+
+
+@cache
+def _purpose_titles() -> dict[str, dict[str, str]]:
+    """Email purposes' titles per locale; the same words as the registry's catalogue."""
+    return json.loads(_package_text("purposes.json"))
+
+
+def _package_text(path: str) -> str:
+    return resources.files("mailer").joinpath("templates", *path.split("/")).read_text("utf-8")
+
+
+def _suffix(html: bool) -> str:
+    return "html" if html else "txt"

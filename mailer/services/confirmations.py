@@ -1,0 +1,81 @@
+"""Double opt-in emails: queued by the consumer, sent by the sender's loop, each at most once.
+
+A confirmation is transactional: it goes whatever the person's consents say (it is how they
+give one) and does not count towards the frequency cap. Like a campaign email it is claimed
+and committed before the backend is called; its address is cleared as soon as the outcome is
+known, and one left claimed by a worker that stopped is recorded as `unknown`, never resent.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from mailer.adapters.run_store import ConfirmationRow
+from mailer.domain.outgoing import EmailBackend
+from mailer.domain.runs import ledger_state
+from mailer.services.catchup import Transaction
+from mailer.services.compose import confirmation_email
+
+log = logging.getLogger(__name__)
+
+CHUNK = 50
+CLAIM_TIMEOUT = timedelta(minutes=15)
+"""Longer than any backend's bounded retries of one message; a claim older than this was
+left by a worker that stopped."""
+
+
+def send_confirmations(
+    transaction: Transaction,
+    backend: EmailBackend,
+    default_locale: str,
+    now: Callable[[], datetime],
+    wait_for: Callable[[int], bool],
+) -> int:
+    """Send up to CHUNK queued confirmation emails; how many were handed to the backend.
+
+    `wait_for(n)` waits for the throttle and answers True if the worker is stopping, in
+    which case the confirmations not yet sent go back to the queue untouched.
+    """
+    with transaction() as store:
+        store.runs.expire_confirmation_claims(now() - CLAIM_TIMEOUT, now())
+        claimed = store.runs.claim_confirmations(now(), CHUNK)
+    for position, row in enumerate(claimed):
+        if wait_for(1):
+            with transaction() as store:
+                store.runs.release_confirmations([r.message_id for r in claimed[position:]])
+            return position
+        _send(transaction, backend, default_locale, row, now)
+    return len(claimed)
+
+
+def _send(
+    transaction: Transaction,
+    backend: EmailBackend,
+    default_locale: str,
+    row: ConfirmationRow,
+    now: Callable[[], datetime],
+) -> None:
+    try:
+        outgoing = confirmation_email(
+            row.subject_id, row.address, row.locale, default_locale, row.confirm_url, row.purposes
+        )
+    # Nothing was handed to the backend, so `failed` is the truth whatever went wrong.
+    except Exception as error:
+        log.exception("confirmation email not composed", extra={"event": "confirmation_failed"})
+        state, reason = "failed", f"composition: {type(error).__name__}: {error}"
+    else:
+        outcomes = backend.send(outgoing)
+        outcome = outcomes[0] if outcomes else None
+        state = ledger_state(outcome.kind) if outcome else "unknown"
+        reason = outcome.reason if outcome else "no outcome from the email backend"
+    with transaction() as store:
+        store.runs.finish_confirmation(row.message_id, state, now(), reason)
+    log.info(
+        "confirmation email finished",
+        extra={
+            "event": "confirmation_finished",
+            "message_id": str(row.message_id),
+            "subject_id": str(row.subject_id),
+            "outcome": state,
+        },
+    )

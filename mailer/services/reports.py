@@ -1,0 +1,82 @@
+"""Run reports: what the registry learns of a run, as `mailer.run_report/1` on `mailer.reports`.
+
+Every change to a run that is worth reporting (planned, a batch closed, completed,
+cancelled) raises the run's `report_sequence`. The pump publishes the run's current state
+whenever that is ahead of what was last published, at most about once a second per unfinished
+run and at once when it is finished, then records the sequence. Reports are cumulative and
+carry their sequence, so one that is published twice (the mailer stopped between publishing
+and recording) or never (a newer one superseded it) loses nothing; its message id is derived
+from the run and sequence, so a republished report is recognisably the same message.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from mailer.adapters.run_store import RunReport
+from mailer.services.catchup import Transaction
+from schemas.messages.campaigns import RunReportV1
+
+log = logging.getLogger(__name__)
+
+REPORT_INTERVAL = timedelta(seconds=1)
+REPORT_NAMESPACE = uuid.UUID("3a4f7b8e-6c1d-4e55-9d0b-2f61c8a9e4d7")
+
+
+class ReportNotPublished(Exception):
+    """The broker did not take the report; it stays due and goes with a later attempt."""
+
+
+class ReportSink(Protocol):
+    """Where reports go (`mailer.adapters.broker.ReportPublisher` in production)."""
+
+    def publish(self, report: Mapping[str, Any]) -> None: ...
+
+
+def report_message(report: RunReport, now: datetime) -> dict[str, Any]:
+    """The `mailer.run_report/1` body of a run's state, checked against its schema."""
+    body = {
+        "schema": "mailer.run_report/1",
+        "message_id": str(uuid.uuid5(REPORT_NAMESPACE, f"{report.run_id}/{report.sequence}")),
+        "occurred_at": now.isoformat(),
+        "campaign_id": str(report.campaign_id),
+        "run_id": str(report.run_id),
+        "sequence": report.sequence,
+        "status": report.status,
+        "started_at": _iso(report.started_at),
+        "finished_at": _iso(report.finished_at),
+        "counts": report.counts.as_dict(),
+        "reason": report.reason,
+    }
+    RunReportV1().load(body)
+    return body
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def pump_reports(
+    transaction: Transaction,
+    sink: ReportSink,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> int:
+    """Publish every report that is due; how many went. ReportNotPublished stops the round."""
+    with transaction() as store:
+        due = store.runs.reports_due(now(), REPORT_INTERVAL)
+    for report in due:
+        sink.publish(report_message(report, now()))
+        with transaction() as store:
+            store.runs.reported(report.run_id, report.sequence, now())
+        log.info(
+            "run reported",
+            extra={
+                "event": "run_reported",
+                "run_id": str(report.run_id),
+                "sequence": report.sequence,
+                "status": report.status,
+            },
+        )
+    return len(due)

@@ -1,0 +1,78 @@
+"""Small builders and lookups, so each campaign test says only what matters to it."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from consent_service.adapters import orm
+
+CONTENT = {
+    "ky": {
+        "subject": "Жаңылыктар",
+        "html": "<p>Салам, {{ name }}!</p><a href='{{ unsubscribe_url }}'>Чыгуу</a>",
+        "text": "Салам! {{ unsubscribe_url }}",
+    },
+    "en": {
+        "subject": "News",
+        "html": "<p>Hello!</p><a href='{{ unsubscribe_url }}'>Unsubscribe</a>",
+        "text": "Hello! {{ unsubscribe_url }}",
+    },
+}
+WEEKLY_BISHKEK = {"rrule": "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0", "timezone": "Asia/Bishkek"}
+
+
+def campaign_body(**overrides: Any) -> dict[str, Any]:
+    """A valid `POST /v1/campaigns` body; keyword arguments replace its fields."""
+    body: dict[str, Any] = {
+        "name": "Weekly news",
+        "purpose": "newsletters",
+        "content": CONTENT,
+        "schedule": WEEKLY_BISHKEK,
+    }
+    return body | overrides
+
+
+def runs_of(store: Callable[[], Any], campaign_id: uuid.UUID) -> list[Any]:
+    with store() as campaigns:
+        return campaigns.runs_of([campaign_id])[campaign_id]
+
+
+def campaign_row(store: Callable[[], Any], campaign_id: uuid.UUID) -> Any:
+    with store() as campaigns:
+        return campaigns.campaign(campaign_id)
+
+
+def outbox(app: Flask, routing_key: str | None = None) -> list[dict[str, Any]]:
+    """Payloads in the outbox, oldest first, optionally of one routing key."""
+    table = orm.OutboxMessage
+    query = select(table.routing_key, table.payload).order_by(table.id)
+    with app.extensions["consent.engine"].connect() as conn:
+        rows = conn.execute(query).all()
+    return [payload for key, payload in rows if routing_key in (None, key)]
+
+
+COUNT_FIELDS = ("recipients", "sent", "skipped_withdrawn", "skipped_capped", "failed", "unknown")
+
+
+def run_report(
+    campaign_id: object, run_id: object, sequence: int, status: str, **counts: int
+) -> dict[str, Any]:
+    """A `mailer.run_report/1` body as the mailer publishes it (JSON-ready)."""
+    now = datetime.now(UTC).isoformat()
+    return {
+        "schema": "mailer.run_report/1",
+        "message_id": str(uuid.uuid4()),
+        "occurred_at": now,
+        "campaign_id": str(campaign_id),
+        "run_id": str(run_id),
+        "sequence": sequence,
+        "status": status,
+        "started_at": now,
+        "finished_at": now if status in ("completed", "cancelled", "failed") else None,
+        "counts": dict.fromkeys(COUNT_FIELDS, 0) | counts,
+        "reason": None,
+    }

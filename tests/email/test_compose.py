@@ -1,0 +1,198 @@
+"""Composing a run's emails: rendered once per locale, personal values per envelope."""
+
+import uuid
+from collections.abc import Callable
+
+import jinja2
+import pytest
+
+from mailer.domain.outgoing import Content, Envelope, Outgoing
+from mailer.services.compose import CompositionError, personalize
+from schemas.tokens import LinkSigner
+from tests.email.factories import BASE_URL, PLAIN, SECRET, composer, person
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """How many times any Jinja2 template has been rendered since the test began."""
+    calls = []
+    original = jinja2.Template.render
+
+    def counting(self: jinja2.Template, *args: object, **kwargs: object) -> str:
+        calls.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Template, "render", counting)
+    return lambda: len(calls)
+
+
+def delivered(group: Outgoing) -> list[tuple[Envelope, Content]]:
+    return [(envelope, personalize(group.content, envelope)) for envelope in group.envelopes]
+
+
+def test_each_locale_is_rendered_once_however_many_recipients(renders: Callable[[], int]) -> None:
+    run = composer({"ky": PLAIN, "ru": {**PLAIN, "subject": "Новости, {{ name }}"}})
+    run.compose([person("ky"), person("ru")])
+    once_per_locale = renders()
+
+    groups = run.compose([person(locale) for locale in ("ky", "ru") * 500])
+
+    assert once_per_locale == 2 * 3
+    assert renders() == once_per_locale
+    assert sorted(len(g.envelopes) for g in groups) == [500, 500]
+
+
+def test_each_recipient_gets_their_own_name_and_links() -> None:
+    people = [person(name="Aigul"), person(name="Bakyt")]
+    [group] = composer().compose(people)
+
+    for (envelope, content), someone in zip(delivered(group), people, strict=True):
+        unsubscribe = envelope.headers["List-Unsubscribe"].strip("<>")
+        assert content.subject == f"News for {someone.name}"
+        assert f"Hello {someone.name}" in content.text
+        assert f"Out: {unsubscribe}" in content.text
+        assert f'href="{unsubscribe}"' in content.html
+        assert "%%cs-" not in content.subject + content.html + content.text
+
+
+def test_a_condition_on_the_name_renders_once_per_distinct_name(
+    renders: Callable[[], int],
+) -> None:
+    text = "{% if name %}Hello {{ name }}{% else %}Hello there{% endif %} {{ unsubscribe_url }}"
+    run = composer({"ky": {**PLAIN, "text": text}})
+    people = [person(name="Ann"), person(name=None), person(name="Ann"), person(name="Bob")]
+
+    groups = run.compose(people)
+
+    assert renders() == 3 * 3 + 3  # three distinct names, three parts, and the text footer
+    texts = {e.address: c.text for g in groups for e, c in delivered(g)}
+    assert texts[people[0].address].startswith("Hello Ann ")
+    assert texts[people[1].address].startswith("Hello there ")
+    assert sorted(len(g.envelopes) for g in groups) == [1, 1, 2]
+
+
+def test_a_filtered_personal_value_is_rendered_for_real() -> None:
+    run = composer({"ky": {**PLAIN, "subject": "News for {{ name|upper }}"}})
+
+    [group] = run.compose([person(name="Aigul")])
+
+    assert group.content.subject == "News for AIGUL"
+    assert "%%cs-name" not in group.content.html + group.content.text
+
+
+def test_a_locale_without_a_version_gets_the_default_locale() -> None:
+    run = composer({"ky": PLAIN, "ru": {**PLAIN, "subject": "Новости"}}, default_locale="ky")
+
+    groups = run.compose([person("en"), person(None), person("ru")])
+
+    subjects = {e.address: g.content.subject for g in groups for e in g.envelopes}
+    assert sorted(subjects.values()) == ["News for %%cs-name%%"] * 2 + ["Новости"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("ky", "Жазылуудан баш тартуу"), ("ru", "Отписаться"), ("en", "Unsubscribe")],
+)
+def test_a_template_without_links_gets_a_footer_with_both(locale: str, words: str) -> None:
+    bare = {"subject": "News", "html": "<html><body><p>Hi</p></body></html>", "text": "Hi"}
+    run = composer({locale: bare}, default_locale=locale)
+
+    [(envelope, content)] = delivered(run.compose([person(locale)])[0])
+
+    unsubscribe = envelope.headers["List-Unsubscribe"].strip("<>")
+    preferences = unsubscribe.replace("/u/", "/preferences/")
+    for part in (content.text, content.html):
+        assert unsubscribe in part
+        assert preferences in part
+        assert words in part
+    assert content.html.endswith("</p>\n</body></html>")
+
+
+def test_a_template_placing_both_links_gets_no_footer() -> None:
+    [group] = composer().compose([person()])
+
+    assert group.content.text.count("%%cs-unsubscribe_url%%") == 1
+    assert group.content.html.count("%%cs-unsubscribe_url%%") == 1
+    assert group.content.html.endswith("</p></body></html>")
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["<p>{{ name }}</p>", "<p>{% if name %}{{ name }}{% endif %}</p>"],
+    ids=["placeholder", "rendered"],
+)
+def test_the_name_is_escaped_in_html_and_not_in_text(html: str) -> None:
+    run = composer({"ky": {**PLAIN, "html": html}})
+
+    [(_, content)] = delivered(run.compose([person(name="<b>A&B</b>")])[0])
+
+    assert "<p>&lt;b&gt;A&amp;B&lt;/b&gt;</p>" in content.html
+    assert "<b>" not in content.html
+    assert content.subject == "News for <b>A&B</b>"
+    assert content.text.startswith("Hello <b>A&B</b>\n")
+
+
+def test_custom_args_and_links_carry_ids_and_never_the_address() -> None:
+    campaign_id, run_id = uuid.uuid4(), uuid.uuid4()
+    run = composer(campaign_id=campaign_id, run_id=run_id)
+    someone = person()
+
+    [group] = run.compose([someone])
+
+    [envelope] = group.envelopes
+    assert envelope.custom_args == {
+        "campaign_id": str(campaign_id),
+        "run_id": str(run_id),
+        "subject_id": str(someone.subject_id),
+    }
+    visible = [*envelope.custom_args.values(), *envelope.headers.values()]
+    visible += envelope.substitutions.values()
+    local_part = someone.address.split("@")[0]
+    assert not [value for value in visible if local_part in value or "@" in value]
+
+
+def test_one_token_serves_both_links_and_names_subject_and_purpose() -> None:
+    someone = person()
+    [group] = composer(purpose="promotions").compose([someone])
+
+    [envelope] = group.envelopes
+    unsubscribe = envelope.headers["List-Unsubscribe"]
+    assert unsubscribe.startswith(f"<{BASE_URL}/u/")
+    token = unsubscribe.strip("<>").rsplit("/", 1)[1]
+    claim = LinkSigner(SECRET).read_unsubscribe(token)
+    assert (claim.subject_id, claim.purpose) == (someone.subject_id, "promotions")
+    assert f"{BASE_URL}/preferences/{token}" in envelope.substitutions.values()
+    assert envelope.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_groups_never_exceed_the_backend_limit() -> None:
+    groups = composer().compose([person() for _ in range(2500)], max_envelopes=1000)
+
+    assert [len(g.envelopes) for g in groups] == [1000, 1000, 500]
+
+
+def test_a_template_that_fails_to_render_is_a_composition_error() -> None:
+    run = composer({"ky": {**PLAIN, "text": "{{ ''.__class__.__mro__ }}"}})
+
+    with pytest.raises(CompositionError, match="ky"):
+        run.compose([person()])
+
+
+def test_a_syntax_error_or_a_missing_default_locale_fails_at_once() -> None:
+    with pytest.raises(CompositionError, match=r"ky\.html: line 1"):
+        composer({"ky": {**PLAIN, "html": "{% if %}"}})
+    with pytest.raises(CompositionError, match="default locale"):
+        composer({"ru": PLAIN}, default_locale="ky")
+
+
+def test_personalize_substitutes_once_and_leaves_other_text_alone() -> None:
+    content = Content("Hi %%cs-name%%", "<p>%%cs-name-html%% 100%%</p>", "%%cs-name%%")
+    envelope = Envelope(
+        uuid.uuid4(),
+        "a@example.kg",
+        substitutions={"%%cs-name%%": "%%cs-name-html%%", "%%cs-name-html%%": "A&amp;B"},
+    )
+
+    assert personalize(content, envelope) == Content(
+        "Hi %%cs-name-html%%", "<p>A&amp;B 100%%</p>", "%%cs-name-html%%"
+    )

@@ -1,0 +1,112 @@
+"""Double opt-in emails: sent once through the file backend, whatever the consents or the cap."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from mailer.adapters import orm
+from mailer.services.confirmations import CLAIM_TIMEOUT
+from mailer.services.sending import Sender
+from tests.mailer import factories
+from tests.mailer.runs import (
+    Killed,
+    KilledAfter,
+    MirrorRegistry,
+    apply,
+    drive,
+    file_backend,
+    outbox,
+    request_run,
+    seed,
+    settings,
+    weekly,
+)
+
+
+def rows(unit_of_work) -> list[orm.Confirmation]:
+    with unit_of_work() as store:
+        return list(store.session.scalars(select(orm.Confirmation)))
+
+
+def sender(unit_of_work, backend, **changes) -> Sender:
+    return Sender(unit_of_work, backend, MirrorRegistry(unit_of_work), None, settings(**changes))
+
+
+def test_a_confirmation_email_is_sent_once_and_its_address_forgotten(
+    unit_of_work, tmp_path: Path
+) -> None:
+    subject_id = uuid.uuid4()
+    body = factories.confirmation_requested(subject_id, 1, email="new.reader@example.kg")
+    apply(unit_of_work, body)
+    apply(unit_of_work, body)
+
+    drive(sender(unit_of_work, file_backend(tmp_path)))
+    drive(sender(unit_of_work, file_backend(tmp_path)))
+
+    [written] = outbox(tmp_path)
+    assert (written.category, written.subject_id, written.to) == (
+        "confirmation",
+        subject_id,
+        "new.reader@example.kg",
+    )
+    assert "List-Unsubscribe" not in written.headers
+    [row] = rows(unit_of_work)
+    assert (row.state, row.address) == ("sent", None)
+    assert row.finished_at is not None
+
+
+def test_a_confirmation_goes_whatever_the_view_and_the_cap_say(
+    unit_of_work, tmp_path: Path
+) -> None:
+    [subject_id] = seed(unit_of_work, 1, status="withdrawn")
+    [capped] = seed(unit_of_work, 1)
+    request_run(unit_of_work)
+    worker = sender(unit_of_work, file_backend(tmp_path), frequency_cap=weekly(1))
+    drive(worker)
+    apply(unit_of_work, factories.confirmation_requested(subject_id, 2))
+    apply(unit_of_work, factories.confirmation_requested(capped, 2, email="capped@example.kg"))
+
+    drive(worker)
+
+    sent = [w.subject_id for w in outbox(tmp_path) if w.category == "confirmation"]
+    assert sorted(sent) == sorted([subject_id, capped])
+
+
+def test_a_confirmation_claimed_by_a_killed_worker_is_unknown_and_not_sent_again(
+    unit_of_work, tmp_path: Path
+) -> None:
+    apply(unit_of_work, factories.confirmation_requested(uuid.uuid4(), 1))
+    dying = sender(unit_of_work, KilledAfter(file_backend(tmp_path), calls=0, max_envelopes=1))
+    with pytest.raises(Killed):
+        dying.send_confirmations()
+    assert [row.state for row in rows(unit_of_work)] == ["claimed"]
+
+    later = Sender(
+        unit_of_work,
+        file_backend(tmp_path),
+        None,
+        None,
+        settings(),
+        now=lambda: datetime.now(UTC) + CLAIM_TIMEOUT + timedelta(seconds=1),
+    )
+    drive(later)
+
+    [row] = rows(unit_of_work)
+    assert (row.state, row.address) == ("unknown", None)
+    assert outbox(tmp_path) == []
+
+
+def test_a_worker_stopping_puts_unsent_confirmations_back_in_the_queue(
+    unit_of_work, tmp_path: Path
+) -> None:
+    for _ in range(3):
+        apply(unit_of_work, factories.confirmation_requested(uuid.uuid4(), 1))
+    worker = sender(unit_of_work, file_backend(tmp_path))
+    worker.stop()
+
+    assert worker.send_confirmations() == 0
+
+    assert [row.state for row in rows(unit_of_work)] == ["queued"] * 3
