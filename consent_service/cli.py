@@ -2,6 +2,7 @@
 
 import json
 import logging
+import os
 import sys
 import threading
 import time
@@ -173,6 +174,9 @@ def up(host: str, port: int) -> None:
     ]
     for part in parts:
         part.env.setdefault("CONSENT_SECRET_KEY", settings.secret_key)
+        if not os.environ.get("PUBLIC_BASE_URL"):
+            # Links in emails must reach this very API, whatever port it was given.
+            part.env["PUBLIC_BASE_URL"] = base
     click.echo(f"API        {base}/  (OpenAPI: {base}/openapi.json)")
     click.echo(f"Policy     {base}/v1/policies/current")
     click.echo(f"Instance   {settings.instance_dir}")
