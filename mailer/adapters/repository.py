@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.adapters import orm
+from mailer.adapters.confirmation_store import ConfirmationStore
 from mailer.adapters.run_store import RunStore, among
 from mailer.domain.events import Contact, PurposeState
 from mailer.domain.recipients import Recipient, SubjectView
@@ -47,7 +48,9 @@ class RecipientStore:
         self.session = session
         self.dialect = session.get_bind().dialect.name
         self.runs = RunStore(session)
-        """Campaign runs, the send ledger and confirmations, in the same transaction."""
+        """Campaign runs and the send ledger, in the same transaction."""
+        self.confirmations = ConfirmationStore(session)
+        """Double opt-in emails waiting to be sent, in the same transaction."""
 
     def record_message(self, message_id: uuid.UUID, now: datetime) -> bool:
         """Remember a message id; False if it was there already (a duplicate delivery).

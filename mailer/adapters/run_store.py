@@ -1,4 +1,4 @@
-"""Reads and writes of campaign runs: runs, campaign states, batches, send ledger, confirmations.
+"""Reads and writes of campaign runs: runs, campaign states, batches and the send ledger.
 
 SQLAlchemy Core on the ORM's tables, in the caller's transaction, like `repository`. Every
 state change of a ledger row or a batch names the state it leaves in its WHERE clause, so a
@@ -9,7 +9,7 @@ every write transaction starts with BEGIN IMMEDIATE and holds the whole database
 """
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,6 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    delete,
     func,
     insert,
     literal,
@@ -36,7 +35,7 @@ from mailer.domain import runs
 from mailer.domain.runs import RunCounts
 
 _Run, _Campaign, _Batch, _Delivery = orm.Run, orm.CampaignState, orm.Batch, orm.Delivery
-_Confirmation, _R, _C = orm.Confirmation, orm.Recipient, orm.RecipientConsent
+_R, _C = orm.Recipient, orm.RecipientConsent
 
 _CORE = {"synchronize_session": False}
 """Ledger updates touch up to a batch of rows no session holds as objects; skip the ORM's
@@ -102,16 +101,6 @@ class RunReport:
     finished_at: datetime | None
     counts: RunCounts
     reason: str | None
-
-
-@dataclass(frozen=True)
-class ConfirmationRow:
-    message_id: uuid.UUID
-    subject_id: uuid.UUID
-    address: str
-    locale: str
-    confirm_url: str
-    purposes: list[str]
 
 
 def among(dialect: str, column: Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
@@ -217,32 +206,6 @@ class RunStore:
             .returning(_Run.run_id)
         )
         return list(self.session.execute(statement).scalars())
-
-    def queue_confirmation(
-        self,
-        message_id: uuid.UUID,
-        subject_id: uuid.UUID,
-        address: str,
-        locale: str,
-        confirm_url: str,
-        purposes: Iterable[str],
-        now: datetime,
-    ) -> None:
-        statement = self._insert(_Confirmation).values(
-            message_id=message_id,
-            subject_id=subject_id,
-            address=address,
-            locale=locale,
-            confirm_url=confirm_url,
-            purposes=list(purposes),
-            state="queued",
-            created_at=now,
-        )
-        self.session.execute(statement.on_conflict_do_nothing())
-
-    def delete_confirmations(self, subject_id: uuid.UUID) -> None:
-        """Erasure: the subject's confirmation emails go, sent or not (they name the person)."""
-        self.session.execute(delete(_Confirmation).where(_Confirmation.subject_id == subject_id))
 
     # Planning.
 
@@ -567,67 +530,6 @@ class RunStore:
             .where(_Run.run_id == run_id, _Run.reported_sequence < sequence)
             .values(reported_sequence=sequence, reported_at=now)
         )
-
-    # Confirmation emails.
-
-    def claim_confirmations(self, now: datetime, limit: int) -> list[ConfirmationRow]:
-        """Take up to `limit` queued confirmation emails for sending, oldest first."""
-        queued = (
-            select(_Confirmation.message_id)
-            .where(_Confirmation.state == "queued")
-            .order_by(_Confirmation.created_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        ids = list(self.session.execute(queued).scalars())
-        if not ids:
-            return []
-        statement = (
-            update(_Confirmation)
-            .where(
-                among(self.dialect, _Confirmation.message_id, ids), _Confirmation.state == "queued"
-            )
-            .values(state="claimed", claimed_at=now)
-            .returning(
-                _Confirmation.message_id,
-                _Confirmation.subject_id,
-                _Confirmation.address,
-                _Confirmation.locale,
-                _Confirmation.confirm_url,
-                _Confirmation.purposes,
-            )
-        )
-        return [ConfirmationRow(*row) for row in self.session.execute(statement)]
-
-    def finish_confirmation(
-        self, message_id: uuid.UUID, state: str, now: datetime, reason: str | None = None
-    ) -> None:
-        """Record what became of a claimed confirmation email and forget its address."""
-        self.session.execute(
-            update(_Confirmation)
-            .where(_Confirmation.message_id == message_id, _Confirmation.state == "claimed")
-            .values(state=state, finished_at=now, reason=reason, address=None)
-        )
-
-    def release_confirmations(self, message_ids: Sequence[uuid.UUID]) -> None:
-        """Put claimed confirmations that were not handed to the backend back in the queue."""
-        self.session.execute(
-            update(_Confirmation)
-            .where(
-                among(self.dialect, _Confirmation.message_id, message_ids),
-                _Confirmation.state == "claimed",
-            )
-            .values(state="queued", claimed_at=None)
-        )
-
-    def expire_confirmation_claims(self, claimed_before: datetime, now: datetime) -> int:
-        """Confirmations claimed by a worker that stopped before recording the outcome."""
-        statement = (
-            update(_Confirmation)
-            .where(_Confirmation.state == "claimed", _Confirmation.claimed_at < claimed_before)
-            .values(state="unknown", finished_at=now, reason=TAKEN_OVER, address=None)
-        )
-        return self.session.execute(statement).rowcount
 
 
 def _holding(claim: BatchClaim) -> tuple[ColumnElement[bool], ...]:

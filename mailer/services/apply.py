@@ -81,7 +81,7 @@ def apply_message(
     fact = fact_from(message)
     store.lock(fact.subject_id)
     if isinstance(fact, Erased):
-        store.runs.delete_confirmations(fact.subject_id)
+        store.confirmations.delete_of(fact.subject_id)
     before = store.load(fact.subject_id)
     after, outcome = recipients.apply(before, fact)
     if outcome == "applied":
@@ -122,7 +122,7 @@ def _confirmation_requested(
     erased = store.load(subject_id).erased_version
     if erased is not None and message["version"] <= erased:
         return "stale"
-    store.runs.queue_confirmation(
+    store.confirmations.queue(
         message["message_id"],
         subject_id,
         message["email"],

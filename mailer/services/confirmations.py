@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from mailer.adapters.run_store import ConfirmationRow
+from mailer.adapters.confirmation_store import ConfirmationRow
 from mailer.domain.outgoing import EmailBackend
 from mailer.domain.runs import ledger_state
 from mailer.services.catchup import Transaction
@@ -37,12 +37,12 @@ def send_confirmations(
     which case the confirmations not yet sent go back to the queue untouched.
     """
     with transaction() as store:
-        store.runs.expire_confirmation_claims(now() - CLAIM_TIMEOUT, now())
-        claimed = store.runs.claim_confirmations(now(), CHUNK)
+        store.confirmations.expire_claims(now() - CLAIM_TIMEOUT, now())
+        claimed = store.confirmations.claim(now(), CHUNK)
     for position, row in enumerate(claimed):
         if wait_for(1):
             with transaction() as store:
-                store.runs.release_confirmations([r.message_id for r in claimed[position:]])
+                store.confirmations.release([r.message_id for r in claimed[position:]])
             return position
         _send(transaction, backend, default_locale, row, now)
     return len(claimed)
@@ -69,7 +69,7 @@ def _send(
         state = ledger_state(outcome.kind) if outcome else "unknown"
         reason = outcome.reason if outcome else "no outcome from the email backend"
     with transaction() as store:
-        store.runs.finish_confirmation(row.message_id, state, now(), reason)
+        store.confirmations.finish(row.message_id, state, now(), reason)
     log.info(
         "confirmation email finished",
         extra={

@@ -1,0 +1,124 @@
+"""Reads and writes of the double opt-in emails waiting to be sent.
+
+Like `run_store`: Core statements in the caller's transaction, each state change naming the
+state it leaves, so a confirmation email is claimed once however many workers try, and the
+address is forgotten as soon as the email's outcome is recorded.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from mailer.adapters import orm
+from mailer.adapters.run_store import TAKEN_OVER, among
+
+_Confirmation = orm.Confirmation
+
+
+@dataclass(frozen=True)
+class ConfirmationRow:
+    message_id: uuid.UUID
+    subject_id: uuid.UUID
+    address: str
+    locale: str
+    confirm_url: str
+    purposes: list[str]
+
+
+class ConfirmationStore:
+    """Repository of confirmation emails over one session; the caller owns the transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    def queue(
+        self,
+        message_id: uuid.UUID,
+        subject_id: uuid.UUID,
+        address: str,
+        locale: str,
+        confirm_url: str,
+        purposes: Iterable[str],
+        now: datetime,
+    ) -> None:
+        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        statement = insert(_Confirmation).values(
+            message_id=message_id,
+            subject_id=subject_id,
+            address=address,
+            locale=locale,
+            confirm_url=confirm_url,
+            purposes=list(purposes),
+            state="queued",
+            created_at=now,
+        )
+        self.session.execute(statement.on_conflict_do_nothing())
+
+    def delete_of(self, subject_id: uuid.UUID) -> None:
+        """Erasure: the subject's confirmation emails go, sent or not (they name the person)."""
+        self.session.execute(delete(_Confirmation).where(_Confirmation.subject_id == subject_id))
+
+    def claim(self, now: datetime, limit: int) -> list[ConfirmationRow]:
+        """Take up to `limit` queued confirmation emails for sending, oldest first."""
+        queued = (
+            select(_Confirmation.message_id)
+            .where(_Confirmation.state == "queued")
+            .order_by(_Confirmation.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids = list(self.session.execute(queued).scalars())
+        if not ids:
+            return []
+        statement = (
+            update(_Confirmation)
+            .where(
+                among(self.dialect, _Confirmation.message_id, ids), _Confirmation.state == "queued"
+            )
+            .values(state="claimed", claimed_at=now)
+            .returning(
+                _Confirmation.message_id,
+                _Confirmation.subject_id,
+                _Confirmation.address,
+                _Confirmation.locale,
+                _Confirmation.confirm_url,
+                _Confirmation.purposes,
+            )
+        )
+        return [ConfirmationRow(*row) for row in self.session.execute(statement)]
+
+    def finish(
+        self, message_id: uuid.UUID, state: str, now: datetime, reason: str | None = None
+    ) -> None:
+        """Record what became of a claimed confirmation email and forget its address."""
+        self.session.execute(
+            update(_Confirmation)
+            .where(_Confirmation.message_id == message_id, _Confirmation.state == "claimed")
+            .values(state=state, finished_at=now, reason=reason, address=None)
+        )
+
+    def release(self, message_ids: Sequence[uuid.UUID]) -> None:
+        """Put claimed confirmations that were not handed to the backend back in the queue."""
+        self.session.execute(
+            update(_Confirmation)
+            .where(
+                among(self.dialect, _Confirmation.message_id, message_ids),
+                _Confirmation.state == "claimed",
+            )
+            .values(state="queued", claimed_at=None)
+        )
+
+    def expire_claims(self, claimed_before: datetime, now: datetime) -> int:
+        """Confirmations claimed by a worker that stopped before recording the outcome."""
+        statement = (
+            update(_Confirmation)
+            .where(_Confirmation.state == "claimed", _Confirmation.claimed_at < claimed_before)
+            .values(state="unknown", finished_at=now, reason=TAKEN_OVER, address=None)
+        )
+        return self.session.execute(statement).rowcount
