@@ -52,6 +52,19 @@ def test_compose_services_run_known_commands_with_required_secrets() -> None:
     assert "consent_service.wsgi:app" in services["registry"]["command"]
 
 
+def test_compose_runs_every_part_and_the_mailer_can_pass_its_send_time_check() -> None:
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    commands = {name: service.get("command") for name, service in services.items()}
+    assert commands["relay"] == ["consent", "relay"]
+    assert commands["scheduler"] == ["consent", "scheduler"]
+    assert commands["mailer"] == ["mailer", "work"]
+    mailer = services["mailer"]["environment"]
+    assert mailer["MAILER_REGISTRY_URL"] == "http://registry:8000"
+    for secret in ("MAILER_REGISTRY_KEY", "CONSENT_SECRET_KEY", "SENDGRID_API_KEY"):
+        assert mailer[secret].startswith(f"${{{secret}:?"), secret
+    assert mailer["CONSENT_SECRET_KEY"] == services["registry"]["environment"]["CONSENT_SECRET_KEY"]
+
+
 def test_gunicorn_config_logs_through_the_masking_json_formatter() -> None:
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     formatter = config["logconfig_dict"]["formatters"]["json"]["()"]
