@@ -106,7 +106,7 @@ def withdraw(stack: Stack, subject_id: str, how: str) -> datetime:
 def test_withdrawals_answered_before_a_batch_check_are_honoured(
     request, tmp_path, fake, kind
 ) -> None:
-    settings = {"MAILER_BATCH_SIZE": "100", "MAILER_SEND_RATE": "800", **_broker(request, kind)}
+    settings = {"MAILER_BATCH_SIZE": "100", "MAILER_SEND_RATE": "600", **_broker(request, kind)}
     with campaign_stack(tmp_path, kind, fake, **settings) as stack:
         subjects = _ready(stack, 10_000)
         campaign_id = create_campaign(stack)
