@@ -10,7 +10,7 @@ import click
 
 from mailer.adapters import schema
 from mailer.adapters.broker import ReportPublisher, connect
-from mailer.adapters.consumer import EventConsumer, Stopping
+from mailer.adapters.consumer import EventConsumer
 from mailer.adapters.email import make_backend
 from mailer.adapters.registry_client import RegistryClient, RegistryError
 from mailer.adapters.repository import transaction
@@ -19,6 +19,7 @@ from mailer.services.catchup import Transaction, catch_up
 from mailer.services.sending import Sender
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging
+from schemas.messages.consuming import Stopping
 
 log = logging.getLogger("mailer.work")
 

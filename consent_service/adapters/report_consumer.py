@@ -13,9 +13,7 @@ differs; on the embedded broker the same code consumes the same queue from files
 
 import json
 import logging
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +26,7 @@ from consent_service.adapters.broker import mailer_reports_exchange
 from consent_service.adapters.campaign_store import CampaignStore
 from consent_service.services.campaigns import ReportOutcome, apply_report
 from schemas.messages import InvalidMessage, load_message, topology
+from schemas.messages.consuming import StoppableConsumer
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,6 @@ RUN_REPORT = "mailer.run_report/1"
 REPORTS_QUEUE_ARGUMENTS = {"x-queue-type": "quorum"}
 PREFETCH = 20
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
-POLL_SECONDS = 0.05
 
 
 def reports_queue(rabbitmq: bool) -> Queue:
@@ -48,12 +46,10 @@ def reports_queue(rabbitmq: bool) -> Queue:
     )
 
 
-class Stopping(Exception):
-    """Raised while waiting for the broker once stopping, to stop waiting."""
-
-
-class ReportConsumer(ConsumerMixin):
+class ReportConsumer(StoppableConsumer, ConsumerMixin):
     """Consumes run reports until `stopping()` says so; kombu reconnects on broker errors."""
+
+    failure_event = "reports_consumer_failed"
 
     def __init__(
         self,
@@ -70,32 +66,6 @@ class ReportConsumer(ConsumerMixin):
     @property
     def should_stop(self) -> bool:  # type: ignore[override]
         return self.stopping()
-
-    @contextmanager
-    def establish_connection(self) -> Iterator[Connection]:
-        """kombu's, but waiting for an unreachable broker ends as soon as we are stopping."""
-        with self.create_connection() as connection:
-            connection.ensure_connection(
-                self.on_connection_error, self.connect_max_retries, callback=self._not_stopping
-            )
-            yield connection
-
-    def _not_stopping(self) -> None:
-        if self.should_stop:
-            raise Stopping
-
-    def run(self, _tokens: int = 1, **kwargs: Any) -> None:
-        """Consume until stopped, surviving what kombu does not count as a connection error."""
-        while not self.should_stop:
-            try:
-                super().run(_tokens, **kwargs)
-            except Stopping:
-                return
-            except Exception:
-                log.exception(
-                    "report consumer failed; restarting", extra={"event": "reports_consumer_failed"}
-                )
-                self._pause(1.0)
 
     def get_consumers(self, consumer: type[Consumer], channel: Any) -> list[Consumer]:
         queue = reports_queue(self.rabbitmq)
@@ -124,7 +94,7 @@ class ReportConsumer(ConsumerMixin):
         except Exception:  # a database outage or a bug: retry, never die
             log.exception("could not apply a run report; requeued", extra={"event": "report_retry"})
             message.requeue()
-            self._pause(RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS) - 1)])
+            self.sleep(RETRY_SECONDS[min(self._failures, len(RETRY_SECONDS) - 1)])
             self._failures += 1
             return
         message.ack()
@@ -138,11 +108,6 @@ class ReportConsumer(ConsumerMixin):
             log.warning("report of an unknown run ignored", extra=extra)
         else:
             log.info("run report taken", extra=extra | {"status": report["status"]})
-
-    def _pause(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not self.should_stop and time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
 
 
 def _report(body: bytes | str) -> dict[str, Any]:

@@ -16,8 +16,8 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from kombu import Connection, Consumer
@@ -28,6 +28,7 @@ from mailer.adapters.broker import dead_letter_exchange, declare_topology, maile
 from mailer.adapters.repository import RecipientStore
 from mailer.services.apply import apply_message, check_handled
 from schemas.messages import InvalidMessage, load_message
+from schemas.messages.consuming import StoppableConsumer
 from schemas.messages.sync import bucket_of
 from schemas.messages.topology import DEAD_LETTER_REASON_HEADER
 
@@ -43,15 +44,9 @@ BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 """Waits after successive failures to apply, so a database outage is not a busy loop."""
 
 MAX_REASON_LENGTH = 1000
-POLL_SECONDS = 0.05
-RESTART_SECONDS = 1.0
 
 
-class Stopping(Exception):
-    """Raised while waiting for the broker once `stop()` was called, to stop waiting."""
-
-
-class EventConsumer(ConsumerProducerMixin):
+class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
     """Consumes `mailer.consent-events` until `stop()`; reconnects whenever the broker is lost."""
 
     def __init__(
@@ -79,13 +74,6 @@ class EventConsumer(ConsumerProducerMixin):
         """
         self._stop_requested = True
 
-    def sleep(self, seconds: float) -> bool:
-        """Sleep up to `seconds`, waking early on `stop()`; True if stopping."""
-        deadline = time.monotonic() + seconds
-        while not self._stop_requested and time.monotonic() < deadline:
-            time.sleep(min(POLL_SECONDS, max(deadline - time.monotonic(), 0)))
-        return self._stop_requested
-
     def declare(self) -> None:
         """Wait for the broker, then declare the topology (consuming declares it again).
 
@@ -94,34 +82,6 @@ class EventConsumer(ConsumerProducerMixin):
         """
         with self.establish_connection() as connection:
             declare_topology(connection.default_channel, self.rabbitmq)
-
-    @contextmanager
-    def establish_connection(self) -> Iterator[Connection]:
-        """kombu's, but waiting for an unreachable broker ends as soon as `stop()` is called."""
-        with self.create_connection() as connection:
-            connection.ensure_connection(
-                self.on_connection_error, self.connect_max_retries, callback=self._not_stopping
-            )
-            yield connection
-
-    def _not_stopping(self) -> None:
-        if self.should_stop:
-            raise Stopping
-
-    def run(self, _tokens: int = 1, **kwargs: Any) -> None:
-        """Consume until stopped; kombu reconnects on broker errors, this survives the rest.
-
-        A transport can fail in ways kombu does not count as connection errors (a broker file
-        that will not parse); the worker logs it and starts consuming again.
-        """
-        while not self.should_stop:
-            try:
-                super().run(_tokens, **kwargs)
-            except Stopping:
-                return
-            except Exception:
-                log.exception("consumer failed; restarting", extra={"event": "consumer_failed"})
-                self.sleep(RESTART_SECONDS)
 
     def get_consumers(self, consumer: type[Consumer], channel: Any) -> list[Consumer]:
         declare_topology(channel, self.rabbitmq)
