@@ -3,11 +3,12 @@
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from consent_service.api import campaigns as campaign_api
 from consent_service.api import catalogue, consents, health, openapi, problems, subjects, sync
-from consent_service.api import links as link_pages
 from consent_service.config import Settings
+from consent_service.web import register as register_public_pages
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging
 
@@ -21,6 +22,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         JSON_SORT_KEYS=False,
     )
+    if settings.trusted_proxies:
+        # Behind N reverse proxies the client is the Nth address from the right of
+        # X-Forwarded-For: rate limits and consent evidence must see the person, not the proxy.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     engine = make_engine(settings.database_url)
     app.extensions["consent.settings"] = settings
     app.extensions["consent.engine"] = engine
@@ -28,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     problems.register(app)
     for module in (health, catalogue, consents, subjects, sync, openapi):
         app.register_blueprint(module.blueprint)
-    app.register_blueprint(link_pages.blueprint)
+    register_public_pages(app, settings)
     app.register_blueprint(campaign_api.blueprint)
     logging.getLogger(__name__).info(
         "app created", extra={"event": "app_created", "database": engine.url.get_backend_name()}

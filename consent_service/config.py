@@ -5,14 +5,16 @@ work on the same instance directory, database and broker.
 """
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from consent_service.domain.contrast import AA_NORMAL_TEXT, WHITE, contrast_ratio, parse_hex_colour
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import EMAIL_PURPOSES
-from plumbing.secrets import MissingSecret, secret_key
+from plumbing.secrets import MissingSecret, previous_secret_keys, secret_key
 
 
 class ConfigError(Exception):
@@ -49,11 +51,96 @@ def _double_opt_in(env: Mapping[str, str]) -> frozenset[str]:
     return chosen
 
 
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default)).strip()
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number.")
+    return int(raw)
+
+
+def _days(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default))
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{name} must be a positive whole number of days.")
+    return int(raw)
+
+
 def _minutes(env: Mapping[str, str], name: str, default: int) -> timedelta:
     raw = env.get(name, str(default))
     if not raw.isdigit():
         raise ConfigError(f"{name} must be a whole number of minutes.")
     return timedelta(minutes=int(raw))
+
+
+def _rate_limit(env: Mapping[str, str]) -> str | None:
+    raw = env.get("PUBLIC_RATE_LIMIT", "60/minute").strip()
+    if raw == "0":
+        return None
+    if not _RATE.fullmatch(raw):
+        raise ConfigError(
+            "PUBLIC_RATE_LIMIT must look like '60/minute' (second, minute, hour, day) or be 0."
+        )
+    return raw
+
+
+_RATE = re.compile(r"[1-9][0-9]*\s*/\s*(second|minute|hour|day)")
+
+
+@dataclass(frozen=True)
+class Branding:
+    """How the public pages look: the shop's name, logo and main colour (docs/pages.md)."""
+
+    name: str = ""
+    logo: Path | None = None
+    colour: str = "#1f5f8b"
+
+
+def _branding(env: Mapping[str, str]) -> Branding:
+    colour = env.get("CONSENT_BRAND_COLOUR") or Branding.colour
+    try:
+        rgb = parse_hex_colour(colour)
+    except ValueError as error:
+        raise ConfigError(f"CONSENT_BRAND_COLOUR: {error}.") from None
+    if contrast_ratio(rgb, WHITE) < AA_NORMAL_TEXT:
+        raise ConfigError(
+            f"CONSENT_BRAND_COLOUR {colour} is too light for white text and links on white "
+            f"(contrast {contrast_ratio(rgb, WHITE):.2f}:1, WCAG AA needs {AA_NORMAL_TEXT}:1)."
+        )
+    logo = env.get("CONSENT_BRAND_LOGO")
+    logo_path = Path(logo).expanduser().resolve() if logo else None
+    if logo_path is not None and logo_path.suffix.lower() not in LOGO_TYPES:
+        raise ConfigError(f"CONSENT_BRAND_LOGO must be one of {', '.join(LOGO_TYPES)}.")
+    if logo_path is not None and not logo_path.is_file():
+        raise ConfigError(f"CONSENT_BRAND_LOGO {logo_path} is not a file.")
+    return Branding(
+        name=env.get("CONSENT_BRAND_NAME", "").strip(),
+        logo=logo_path,
+        colour="#" + colour.strip().lstrip("#").lower(),
+    )
+
+
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """Whom a person can write to: the shop (controller) and the data-protection authority.
+
+    The authority defaults to the Kyrgyz State Agency for Personal Data Protection; its name
+    is then shown in the page's language. A shop elsewhere names its own authority.
+    """
+
+    controller: str = ""
+    authority_name: str | None = None
+    authority_url: str = "https://dpa.gov.kg/"
+
+
+def _contacts(env: Mapping[str, str]) -> Contacts:
+    return Contacts(
+        controller=env.get("CONSENT_CONTROLLER_CONTACT", "").strip(),
+        authority_name=env.get("CONSENT_AUTHORITY_NAME", "").strip() or None,
+        authority_url=env.get("CONSENT_AUTHORITY_URL", "").strip() or Contacts.authority_url,
+    )
 
 
 @dataclass(frozen=True)
@@ -72,6 +159,13 @@ class Settings:
     relay_batch_size: int = 2000
     checkpoint_interval: timedelta = timedelta(minutes=10)
     schedule_grace: timedelta = timedelta(minutes=60)
+    previous_secret_keys: tuple[str, ...] = ()
+    confirm_token_max_age: timedelta = timedelta(days=7)
+    public_rate_limit: str | None = "60/minute"
+    rate_limit_storage: str = "memory://"
+    branding: Branding = Branding()
+    contacts: Contacts = Contacts()
+    trusted_proxies: int = 0
 
     @property
     def production(self) -> bool:
@@ -110,4 +204,11 @@ class Settings:
                 seconds=int(env.get("CONSENT_CHECKPOINT_INTERVAL", "600"))
             ),
             schedule_grace=_minutes(env, "CONSENT_SCHEDULE_GRACE_MINUTES", 60),
+            previous_secret_keys=previous_secret_keys(env),
+            confirm_token_max_age=timedelta(days=_days(env, "CONSENT_CONFIRM_TOKEN_DAYS", 7)),
+            public_rate_limit=_rate_limit(env),
+            rate_limit_storage=env.get("PUBLIC_RATE_LIMIT_STORAGE") or "memory://",
+            branding=_branding(env),
+            contacts=_contacts(env),
+            trusted_proxies=_count(env, "CONSENT_TRUSTED_PROXIES", 0),
         )

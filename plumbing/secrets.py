@@ -36,3 +36,12 @@ def secret_key(env: Mapping[str, str], instance: Path, *, production: bool) -> s
         finally:
             draft.unlink()
     return key_file.read_text().strip()
+
+
+def previous_secret_keys(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Keys that signed links still in people's inboxes (`CONSENT_PREVIOUS_SECRET_KEYS`).
+
+    Comma-separated, any order; they only verify, never sign.
+    """
+    raw = env.get("CONSENT_PREVIOUS_SECRET_KEYS", "")
+    return tuple(key.strip() for key in raw.split(",") if key.strip())

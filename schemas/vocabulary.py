@@ -23,4 +23,5 @@ SOURCES: Final = (
     "admin",
     "double_opt_in",
     "expiry",
+    "resubscribe",
 )

@@ -24,6 +24,8 @@ from plumbing.db import make_engine
 from tests.databases import fresh_postgres, service_unavailable
 
 REGISTRY_TABLES = (
+    "used_link_tokens",
+    "rights_requests",
     "campaign_runs",
     "campaigns",
     "consent_ledger_checkpoints",

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -217,3 +218,37 @@ class CampaignRun(Base):
     finished_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class UsedLinkToken(Base):
+    """A single-use link token that was used (a double opt-in link), by its SHA-256 digest.
+
+    The primary key makes "use once" hold under concurrent clicks; rows are kept until the
+    token would have expired anyway, then purged.
+    """
+
+    __tablename__ = "used_link_tokens"
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    intent: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    used_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RightsRequest(Base):
+    """A request a person made about their data (erasure, ...) and what became of it.
+
+    Kept as the record that a request was received and answered in time; holds no contact
+    data, only the subject id, which erasure leaves as a pseudonym.
+    """
+
+    __tablename__ = "rights_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

@@ -6,6 +6,7 @@ from consent_service.adapters.repository import Registry
 from consent_service.api.http import in_transaction, json_body, now, read_only, require
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.services.policies import current_policy, list_policies, publish_policy
+from consent_service.translations import in_every_locale
 from schemas.api.catalogue import PoliciesSchema, PolicyCreateSchema, PolicySchema, PurposesSchema
 
 blueprint = Blueprint("catalogue", __name__)
@@ -25,8 +26,8 @@ def purposes() -> Response:
                 "purposes": [
                     {
                         "id": p.id,
-                        "title": p.title,
-                        "description": p.description,
+                        "title": in_every_locale(p.title),
+                        "description": in_every_locale(p.description),
                         "legal_basis": p.legal_basis.value,
                         "channel": p.channel.value,
                         "double_opt_in": p.id in double_opt_in,

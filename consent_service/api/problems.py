@@ -58,6 +58,14 @@ def from_domain(error: DomainError) -> Problem:
     return invalid_body({error.field or "_schema": [error.message]}, error.message)
 
 
+def http_problem(error: HTTPException) -> Response:
+    status = error.code or 500
+    headers = {}
+    if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    return Problem(status, error.name, error.description or error.name, headers=headers).response()
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(error: Problem) -> Response:
@@ -67,15 +75,7 @@ def register(app: Flask) -> None:
     def _domain(error: DomainError) -> Response:
         return from_domain(error).response()
 
-    @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> Response:
-        status = error.code or 500
-        headers = {}
-        if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
-            headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        return Problem(
-            status, error.name, error.description or error.name, headers=headers
-        ).response()
+    app.register_error_handler(HTTPException, http_problem)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

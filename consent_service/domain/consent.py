@@ -37,6 +37,7 @@ class Source(StrEnum):
     ADMIN = "admin"
     DOUBLE_OPT_IN = "double_opt_in"
     EXPIRY = "expiry"
+    RESUBSCRIBE = "resubscribe"
 
 
 ALLOWED_TRANSITIONS: frozenset[tuple[ConsentStatus | None, ConsentStatus]] = frozenset(

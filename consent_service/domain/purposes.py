@@ -31,8 +31,9 @@ class Purpose:
     id: str
     legal_basis: LegalBasis
     channel: Channel
-    title: dict[str, str]
-    description: dict[str, str]
+    title: str
+    """English, and the gettext message id of the title in every language."""
+    description: str
 
     @property
     def is_consent_based(self) -> bool:

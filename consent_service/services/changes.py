@@ -88,7 +88,7 @@ def confirmation_requested_message(
     return "optin.confirmation_requested", body
 
 
-def _outbox_row(
+def outbox_row(
     subject: SubjectRow, routing_key: str, body: dict[str, object], now: datetime
 ) -> dict[str, object]:
     load_message(body)  # a message the mailer would refuse must never be written
@@ -157,7 +157,7 @@ def write_changes(
         prev_hash = record.hash()
         entries.append((record, prev_hash, context.evidence, nonce))
         routing_key, body = consent_changed_message(subject, change, context)
-        messages.append(_outbox_row(subject, routing_key, body, context.now))
+        messages.append(outbox_row(subject, routing_key, body, context.now))
         rows[change.purpose] = ConsentRow(
             purpose=change.purpose,
             status=change.status.value,
@@ -174,7 +174,7 @@ def write_changes(
         pending = _pending_email_purposes(existing, rows)
         if pending:
             routing_key, body = confirmation_requested_message(subject, pending, links, context)
-            messages.append(_outbox_row(subject, routing_key, body, context.now))
+            messages.append(outbox_row(subject, routing_key, body, context.now))
     if new_email_key is None:
         registry.set_subject_version(subject.id, subject.version, context.now)
     else:

@@ -1,23 +1,41 @@
-"""What the links in emails do: confirm a double opt-in, or unsubscribe from an email's purpose.
+"""What the links in emails do: confirm a double opt-in, unsubscribe, undo an unsubscribe.
 
-The routes (api/links.py) check the signed token and call one of these in a transaction.
+The pages (web/links.py) check the signed token and call one of these in a transaction.
 The person acts for themselves through a link only they received, so the ledger's actor is
-`subject`, and the evidence is what the request showed (truncated IP, user agent).
+`subject`, and the evidence is what the request showed (truncated IP, user agent). A double
+opt-in link works once: its use is recorded in the transaction that grants, so a second
+click, even one at the same instant, grants nothing.
 """
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
 from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.errors import SubjectNotFound
 from consent_service.domain.purposes import EMAIL_PURPOSES
-from consent_service.services.consents import change_context, confirm_email, set_consent
+from consent_service.services.changes import (
+    ConfirmLinks,
+    confirmation_requested_message,
+    outbox_row,
+)
+from consent_service.services.consents import (
+    Decisions,
+    change_context,
+    confirm_email,
+    record_decisions,
+    set_consent,
+)
 from schemas.tokens import ALL_EMAIL
 
 LINK_ACTOR = "subject"
 _WITHDRAWABLE = (ConsentStatus.GRANTED.value, ConsentStatus.PENDING.value)
+
+
+class LinkAlreadyUsed(Exception):
+    """The single-use link was used before; this use changed nothing."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,22 @@ class LinkTarget:
 
     locale: str
     purposes: list[str]
+
+
+@dataclass(frozen=True)
+class ConfirmationLink(LinkTarget):
+    """What a double opt-in page shows: the pending purposes, and whether its link was used."""
+
+    used: bool = False
+
+
+@dataclass(frozen=True)
+class Resubscription:
+    """What an undo of an unsubscribe did: granted at once, or waiting for a confirmation."""
+
+    locale: str
+    granted: list[str]
+    pending: list[str]
 
 
 def _subject(registry: Registry, subject_id: uuid.UUID, *, for_update: bool) -> SubjectRow:
@@ -45,10 +79,29 @@ def pending_confirmation(registry: Registry, subject_id: uuid.UUID) -> LinkTarge
     return LinkTarget(subject.locale, _pending(registry.consents_of(subject_id)))
 
 
+def confirmation_link(
+    registry: Registry, used: LinkTokenStore, digest: bytes, subject_id: uuid.UUID
+) -> ConfirmationLink:
+    """What a confirmation page shows; SubjectNotFound for an erased subject."""
+    target = pending_confirmation(registry, subject_id)
+    return ConfirmationLink(target.locale, target.purposes, used=used.was_used(digest))
+
+
 def confirm(
-    registry: Registry, subject_id: uuid.UUID, now: datetime, evidence: dict[str, str]
+    registry: Registry,
+    used: LinkTokenStore,
+    use: TokenUse,
+    now: datetime,
+    evidence: dict[str, str],
 ) -> LinkTarget:
-    """Grant every pending purpose (double opt-in); returns those it granted, maybe none."""
+    """Use the link once: grant every pending purpose; returns those it granted, maybe none.
+
+    The use is recorded first, so a concurrent second click waits on it and then finds the
+    link used (LinkAlreadyUsed) instead of granting again.
+    """
+    if not used.use(use):
+        raise LinkAlreadyUsed()
+    subject_id = use.subject_id
     subject = _subject(registry, subject_id, for_update=True)
     pending = _pending(registry.consents_of(subject_id))
     context = change_context(
@@ -114,3 +167,79 @@ def unsubscribe(
                 links=None,
             )
     return LinkTarget(subject.locale, changing)
+
+
+def resend_confirmation(
+    registry: Registry, subject_id: uuid.UUID, links: ConfirmLinks, now: datetime
+) -> LinkTarget:
+    """Ask for a new double opt-in email with a new link; nothing if nothing is pending.
+
+    It writes the same `optin.confirmation_requested` message a pending change writes, at the
+    subject's current version: no consent changes, so no ledger entry is due.
+    """
+    subject = _subject(registry, subject_id, for_update=True)
+    pending = [p for p in _pending(registry.consents_of(subject_id)) if p in EMAIL_PURPOSES]
+    if pending:
+        context = change_context(
+            registry, source=Source.DOUBLE_OPT_IN.value, actor=LINK_ACTOR, now=now
+        )
+        routing_key, body = confirmation_requested_message(subject, pending, links, context)
+        registry.add_outbox([outbox_row(subject, routing_key, body, now)])
+    return LinkTarget(subject.locale, pending)
+
+
+def undoable(purpose_of_link: str, asked: list[str]) -> list[str] | None:
+    """The purposes an undo may grant again, or None if it asks for any other.
+
+    An unsubscribe link only ever withdrew its own purpose, or email for `all`; its undo may
+    give back no more than that.
+    """
+    allowed = EMAIL_PURPOSES if purpose_of_link == ALL_EMAIL else {purpose_of_link}
+    if not asked or not set(asked) <= allowed:
+        return None
+    return sorted(set(asked))
+
+
+def resubscribe(
+    registry: Registry,
+    subject_id: uuid.UUID,
+    purposes: list[str],
+    *,
+    double_opt_in: frozenset[str],
+    links: ConfirmLinks,
+    now: datetime,
+    evidence: dict[str, str],
+) -> Resubscription:
+    """Undo an unsubscribe: a fresh, explicit grant of each purpose that is withdrawn now.
+
+    It is recorded as what it is, a new decision (source `resubscribe`), not as a reversal
+    of the ledger; an address never confirmed goes back to pending. The purposes are decided
+    together, as a form's answers are, so that one confirmation email asks for all of them.
+    """
+    subject = _subject(registry, subject_id, for_update=True)
+    consents = registry.consents_of(subject_id)
+    withdrawn = ConsentStatus.WITHDRAWN.value
+    wanted = [p for p in purposes if p in consents and consents[p].status == withdrawn]
+    if not wanted or subject.email is None:
+        return Resubscription(subject.locale, granted=[], pending=[])
+    decisions = Decisions(
+        email=subject.email,
+        purposes=dict.fromkeys(wanted, True),
+        source=Source.RESUBSCRIBE.value,
+        actor=LINK_ACTOR,
+        evidence=evidence,
+    )
+    view, _created = record_decisions(
+        registry,
+        decisions,
+        default_locale=subject.locale,
+        double_opt_in=double_opt_in,
+        now=now,
+        links=links,
+    )
+    status = {p: view.consents[p].status for p in wanted}
+    return Resubscription(
+        subject.locale,
+        granted=[p for p in wanted if status[p] == ConsentStatus.GRANTED.value],
+        pending=[p for p in wanted if status[p] == ConsentStatus.PENDING.value],
+    )

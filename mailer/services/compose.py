@@ -10,7 +10,6 @@ name %}`, a filter), that value is rendered for real, once per distinct value in
 and recipients with identical output share one group (docs/email.md, decision 0009).
 """
 
-import json
 import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -20,9 +19,12 @@ from importlib import resources
 from typing import Any
 
 from jinja2 import Template, TemplateSyntaxError, nodes
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from mailer.domain.outgoing import Content, Envelope, Outgoing, Person
+from mailer.domain.purpose_titles import TITLES
+from mailer.translations import catalogue, translate
 from schemas.email_templates import PARTS, PERSONAL_VARIABLES, environment
 from schemas.tokens import LinkSigner, preferences_url, unsubscribe_url
 from schemas.vocabulary import LOCALES
@@ -178,10 +180,11 @@ class CampaignComposer:
         return content, keys
 
     def _values(self, person: Person) -> dict[str, str]:
-        token = self._links.unsubscribe_token(person.subject_id, self._purpose)
+        unsubscribe = self._links.unsubscribe_token(person.subject_id, self._purpose)
+        preferences = self._links.preferences_token(person.subject_id)
         return {
-            "unsubscribe_url": unsubscribe_url(self._base_url, token),
-            "preferences_url": preferences_url(self._base_url, token),
+            "unsubscribe_url": unsubscribe_url(self._base_url, unsubscribe),
+            "preferences_url": preferences_url(self._base_url, preferences),
             "name": " ".join((person.name or "").split()),
         }
 
@@ -272,10 +275,9 @@ def _insert_before_body_end(html: str, footer: str) -> str:
     return html[:end] + footer + html[end:]
 
 
-@cache
 def _footer(locale: str, *, html: bool) -> Template:
     """The links footer (SPEC section 7), for templates that do not place both links."""
-    return environment(html=html).from_string(_package_text(f"footer/{locale}.{_suffix(html)}"))
+    return _own_template(locale, f"footer/links.{'html' if html else 'txt'}")
 
 
 def confirmation_email(
@@ -292,16 +294,16 @@ def confirmation_email(
     confirmation is specific (GDPR Art. 4(11)), and carries the registry's confirm link.
     """
     locale = locale if locale in LOCALES else default_locale
-    titles = _purpose_titles()
     context = {
         "confirm_url": confirm_url,
         "purposes": [
-            titles.get(purpose, {}).get(locale, purpose) for purpose in dict.fromkeys(purposes)
+            translate(locale, TITLES[purpose]) if purpose in TITLES else purpose
+            for purpose in dict.fromkeys(purposes)
         ],
         "locale": locale,
     }
     subject, text, html = (
-        _confirmation(locale, part).render(context)
+        _own_template(locale, f"confirmation/{part}").render(context)
         for part in ("subject.txt", "body.txt", "body.html")
     )
     envelope = Envelope(
@@ -313,21 +315,20 @@ def confirmation_email(
 
 
 @cache
-def _confirmation(locale: str, name: str) -> Template:
-    return environment(html=name.endswith(".html")).from_string(
-        _package_text(f"confirmation/{locale}/{name}")
-    )
+def _own_template(locale: str, path: str) -> Template:
+    """One of the mailer's own templates (`mailer/templates/`), speaking `locale`.
+
+    There is one template per email part; its words come from the mailer's catalogue
+    through Jinja2's i18n extension. Compiled once per locale and kept, because the footer
+    is rendered for every batch of a run.
+    """
+    source = resources.files("mailer").joinpath("templates", *path.split("/")).read_text("utf-8")
+    return _environment(locale, html=path.endswith(".html")).from_string(source)
 
 
 @cache
-def _purpose_titles() -> dict[str, dict[str, str]]:
-    """Email purposes' titles per locale; the same words as the registry's catalogue."""
-    return json.loads(_package_text("purposes.json"))
-
-
-def _package_text(path: str) -> str:
-    return resources.files("mailer").joinpath("templates", *path.split("/")).read_text("utf-8")
-
-
-def _suffix(html: bool) -> str:
-    return "html" if html else "txt"
+def _environment(locale: str, *, html: bool) -> SandboxedEnvironment:
+    env = environment(html=html)
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_translations(catalogue(locale), newstyle=True)
+    return env

@@ -90,10 +90,12 @@ def up(tmp_path) -> Up:
     service.stop()
 
 
-def post_form(url: str, body: bytes) -> tuple[int, str]:
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
+def post_form(url: str, body: bytes, cookie: str | None = None) -> tuple[int, str]:
+    """A browser's form POST (with the cookie of its GET), or a mail provider's without one."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if cookie:
+        headers["Cookie"] = cookie
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, response.read().decode()
 
@@ -137,8 +139,10 @@ def test_sign_up_confirm_receive_and_unsubscribe_in_one_click(up: Up) -> None:
     assert "aigul" not in link
     with urllib.request.urlopen(link, timeout=30) as page:
         assert page.status == 200
+        cookie = page.headers["Set-Cookie"].split(";", 1)[0]
+        field = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.read().decode())[1]
     assert newsletters(up, subject_id) == "pending", "the GET of the page changed something"
-    assert post_form(link, b"")[0] == 200
+    assert post_form(link, f"csrf_token={field}".encode(), cookie=cookie)[0] == 200
     assert newsletters(up, subject_id) == "granted"
 
     campaign = {

@@ -5,8 +5,11 @@ import uuid
 import pytest
 
 from consent_service.domain.purpose_texts import TITLES
+from consent_service.translations import translate
+from mailer.domain.purpose_titles import TITLES as MAILER_TITLES
 from mailer.services.compose import confirmation_email
-from schemas.vocabulary import EMAIL_PURPOSES
+from mailer.translations import translate as mailer_translate
+from schemas.vocabulary import EMAIL_PURPOSES, LOCALES
 
 CONFIRM_URL = "https://consent.example.kg/confirm/abc.def"
 
@@ -27,8 +30,8 @@ def test_the_confirmation_speaks_the_locale_and_names_the_purposes(
     assert email.category == "confirmation"
     assert email.content.subject.startswith(subject)
     for purpose in ("newsletters", "surveys"):
-        assert TITLES[purpose][locale] in email.content.text
-        assert TITLES[purpose][locale] in email.content.html
+        assert translate(locale, TITLES[purpose]) in email.content.text
+        assert translate(locale, TITLES[purpose]) in email.content.html
     assert CONFIRM_URL in email.content.text
     assert f'href="{CONFIRM_URL}"' in email.content.html
     assert f'lang="{locale}"' in email.content.html
@@ -63,8 +66,11 @@ def test_the_link_is_escaped_in_html() -> None:
 
 def test_purpose_titles_are_the_registry_catalogue_s() -> None:
     for purpose in EMAIL_PURPOSES:
-        for locale, title in TITLES[purpose].items():
+        assert MAILER_TITLES[purpose] == TITLES[purpose]
+        for locale in LOCALES:
+            registry_title = translate(locale, TITLES[purpose])
+            assert mailer_translate(locale, MAILER_TITLES[purpose]) == registry_title
             email = confirmation_email(
                 uuid.uuid4(), "a@example.kg", locale, "ky", CONFIRM_URL, [purpose]
             )
-            assert f"- {title}\n" in email.content.text
+            assert f"- {registry_title}\n" in email.content.text

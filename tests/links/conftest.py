@@ -1,25 +1,106 @@
-"""Helpers for the link, confirmation and fence tests: sign-ups, tokens, looks behind the API."""
+"""Helpers for the link, confirmation and fence tests: sign-ups, tokens, looks behind the API.
 
+`press` drives a page as a browser without JavaScript would: it GETs the page, finds the form
+with the button, and POSTs that form's fields back with the cookie the GET set, sending no
+Origin or Referer header.
+"""
+
+import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 from sqlalchemy import delete, select, update
+from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
+from werkzeug.test import TestResponse
 
 from consent_service.adapters import orm
+from consent_service.web import csrf
 from schemas.tokens import LinkSigner
 from tests.factories import consent_body
 
 SECRET = "test-secret"
 """The CONSENT_SECRET_KEY of the app fixture (tests/conftest.py)."""
+
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+"""The body of an RFC 8058 one-click unsubscribe POST."""
+
+
+@dataclass
+class Form:
+    """A form on a page: where it posts, its hidden fields, the ids of its buttons."""
+
+    action: str | None
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[str] = field(default_factory=list)
+
+
+class _FormReader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[Form] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            assert found.get("method") == "post", "every form of the link pages posts"
+            self.forms.append(Form(found.get("action")))
+        elif tag == "input" and self.forms and found.get("name"):
+            self.forms[-1].fields.append((found["name"] or "", found.get("value") or ""))
+        elif tag == "button" and self.forms:
+            self.forms[-1].buttons.append(found.get("id") or "")
+
+
+def forms_of(page: str) -> list[Form]:
+    reader = _FormReader()
+    reader.feed(page)
+    return reader.forms
+
+
+def form_with(page: str, button_id: str) -> Form:
+    [form] = [form for form in forms_of(page) if button_id in form.buttons]
+    return form
+
+
+@pytest.fixture
+def submit(client: FlaskClient) -> Callable[..., TestResponse]:
+    """Press the button `button_id` on `page`, a page already received from `url`."""
+
+    def post(url: str, page: TestResponse, button_id: str, **request: Any) -> TestResponse:
+        form = form_with(page.get_data(as_text=True), button_id)
+        target = urljoin(url, form.action) if form.action else url
+        return client.post(target, data=MultiDict(form.fields), **request)
+
+    return post
+
+
+@pytest.fixture
+def press(client: FlaskClient, submit: Callable[..., TestResponse]) -> Callable[..., TestResponse]:
+    """Open `url` and press the button `button_id` on it; returns the answer to the POST."""
+
+    def click(url: str, button_id: str, **request: Any) -> TestResponse:
+        page = client.get(url, **request)
+        assert page.status_code in (200, 410), page.status_code
+        return submit(url, page, button_id, **request)
+
+    return click
+
+
+@pytest.fixture
+def mail_provider(app: Flask) -> FlaskClient:
+    """A client that keeps no cookies, as a mail provider's one-click POST carries none."""
+    return app.test_client(use_cookies=False)
 
 
 @pytest.fixture
@@ -139,3 +220,76 @@ def served(app: Flask) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def confirm_link(signer: LinkSigner) -> Callable[[str], str]:
+    """The path of a fresh double opt-in link for a subject."""
+
+    def path(subject_id: str) -> str:
+        return f"/confirm/{signer.confirm_token(uuid.UUID(subject_id))}"
+
+    return path
+
+
+@pytest.fixture
+def unsubscribe_link(signer: LinkSigner) -> Callable[..., str]:
+    """The path of an unsubscribe link for a subject and a purpose (or `all`)."""
+
+    def path(subject_id: str, purpose: str = "newsletters") -> str:
+        return f"/u/{signer.unsubscribe_token(uuid.UUID(subject_id), purpose)}"
+
+    return path
+
+
+@pytest.fixture
+def confirmed(
+    sign_up: Callable[..., str],
+    press: Callable[..., TestResponse],
+    confirm_link: Callable[[str], str],
+) -> Callable[..., str]:
+    """A subject whose address was confirmed, so their email purposes are granted."""
+
+    def create(purposes: dict[str, bool], locale: str = "ky") -> str:
+        subject_id = sign_up(purposes, locale=locale)
+        assert press(confirm_link(subject_id), "confirm").status_code == 200
+        return subject_id
+
+    return create
+
+
+@pytest.fixture
+def confirmation_requests(
+    outbox: Callable[[], list[tuple[str, dict[str, Any]]]],
+) -> Callable[[], list[dict[str, Any]]]:
+    """The `optin.confirmation_requested` messages in the outbox, oldest first."""
+
+    def read() -> list[dict[str, Any]]:
+        return [body for key, body in outbox() if key == "optin.confirmation_requested"]
+
+    return read
+
+
+@pytest.fixture
+def csrf_field(app: Flask, client: FlaskClient) -> dict[str, str]:
+    """A valid CSRF field for `client`, whose cookie it sets: for requests meant to fail on
+    something else, so that the CSRF check is not what refuses them."""
+    cookie = secrets.token_urlsafe(32)
+    client.set_cookie(csrf.COOKIE, cookie)
+    with app.test_request_context(headers={"Cookie": f"{csrf.COOKIE}={cookie}"}):
+        return {csrf.FIELD: csrf.token()}
+
+
+@pytest.fixture
+def unconfirm(app: Flask) -> Callable[[str], None]:
+    """Make the address unproven again, as a change of address does (services.subject_changes)."""
+
+    def reset(subject_id: str) -> None:
+        with app.extensions["consent.sessions"]() as session, session.begin():
+            session.execute(
+                update(orm.Subject)
+                .where(orm.Subject.id == uuid.UUID(subject_id))
+                .values(email_confirmed_at=None)
+            )
+
+    return reset

@@ -10,28 +10,17 @@ from consent_service.adapters.repository import Registry
 from consent_service.domain.consent import ConsentStatus
 from consent_service.services.consents import change_context, set_consent
 from schemas.messages import load_message
+from schemas.tokens import Intent
 from tests.factories import consent_body
-
-REQUESTED = "optin.confirmation_requested"
-
-
-@pytest.fixture
-def requests(outbox):
-    """The confirmation requests in the outbox, oldest first."""
-
-    def read() -> list[dict]:
-        return [payload for key, payload in outbox() if key == REQUESTED]
-
-    return read
 
 
 def test_a_pending_sign_up_writes_a_valid_confirmation_request(
-    client, writer, signer, requests
+    client, writer, signer, confirmation_requests
 ) -> None:
     body = consent_body(purposes={"newsletters": True, "promotions": True, "surveys": False})
     body["subject"]["locale"] = "ru"
     answer = client.post("/v1/consents", json=body, headers=writer).get_json()
-    [message] = requests()
+    [message] = confirmation_requests()
     loaded = load_message(message)
     assert loaded["schema"] == "optin.confirmation_requested/1"
     assert str(loaded["subject_id"]) == answer["subject_id"]
@@ -41,32 +30,34 @@ def test_a_pending_sign_up_writes_a_valid_confirmation_request(
     url = urlsplit(loaded["confirm_url"])
     assert f"{url.scheme}://{url.netloc}" == "http://127.0.0.1:8000"  # PUBLIC_BASE_URL default
     token = url.path.removeprefix("/confirm/")
-    assert signer.read_confirm(token).subject_id == uuid.UUID(answer["subject_id"])
+    assert signer.read(Intent.CONFIRM, token).subject_id == uuid.UUID(answer["subject_id"])
 
 
 def test_the_link_in_the_request_confirms_the_purposes_it_names(
-    client, sign_up, requests, statuses
+    press, sign_up, confirmation_requests, statuses
 ) -> None:
     subject_id = sign_up({"newsletters": True})
-    path = urlsplit(requests()[0]["confirm_url"]).path
-    assert client.post(path).status_code == 200
+    path = urlsplit(confirmation_requests()[0]["confirm_url"]).path
+    assert press(path, "confirm").status_code == 200
     assert statuses(subject_id) == {"newsletters": "granted"}
 
 
-def test_a_direct_grant_asks_for_no_confirmation(sign_up, requests) -> None:
+def test_a_direct_grant_asks_for_no_confirmation(sign_up, confirmation_requests) -> None:
     sign_up({"personalization": True, "promotions": False})
-    assert requests() == []
+    assert confirmation_requests() == []
 
 
-def test_repeating_a_pending_request_sends_no_second_email(client, writer, requests) -> None:
+def test_repeating_a_pending_request_sends_no_second_email(
+    client, writer, confirmation_requests
+) -> None:
     body = consent_body(purposes={"newsletters": True})
     client.post("/v1/consents", json=body, headers=writer)
     client.post("/v1/consents", json=body, headers=writer)
-    assert len(requests()) == 1
+    assert len(confirmation_requests()) == 1
 
 
 def test_a_new_pending_purpose_asks_again_for_everything_pending(
-    client, writer, subject, requests
+    client, writer, subject, confirmation_requests
 ) -> None:
     body = consent_body(purposes={"newsletters": True})
     subject_id = client.post("/v1/consents", json=body, headers=writer).get_json()["subject_id"]
@@ -75,27 +66,27 @@ def test_a_new_pending_purpose_asks_again_for_everything_pending(
         json={"status": "granted", "source": "survey"},
         headers=writer,
     )
-    first, second = requests()
+    first, second = confirmation_requests()
     assert first["purposes"] == ["newsletters"]
     assert second["purposes"] == ["newsletters", "surveys"]
     assert second["version"] == subject(subject_id)["version"]
 
 
 def test_a_grant_after_confirmation_asks_for_nothing(
-    client, writer, sign_up, signer, requests
+    client, writer, press, sign_up, confirm_link, confirmation_requests
 ) -> None:
     subject_id = sign_up({"newsletters": True})
-    client.post(f"/confirm/{signer.confirm_token(uuid.UUID(subject_id))}")
+    press(confirm_link(subject_id), "confirm")
     client.put(
         f"/v1/subjects/{subject_id}/consents/promotions",
         json={"status": "granted", "source": "preference_center"},
         headers=writer,
     )
-    assert len(requests()) == 1
+    assert len(confirmation_requests()) == 1
 
 
 def test_a_withdrawal_while_something_is_pending_asks_for_nothing(
-    client, writer, sign_up, requests
+    client, writer, sign_up, confirmation_requests
 ) -> None:
     subject_id = sign_up({"newsletters": True, "personalization": True})
     client.put(
@@ -103,7 +94,7 @@ def test_a_withdrawal_while_something_is_pending_asks_for_nothing(
         json={"status": "withdrawn", "source": "preference_center"},
         headers=writer,
     )
-    assert len(requests()) == 1
+    assert len(confirmation_requests()) == 1
 
 
 def test_a_pending_change_without_a_way_to_mint_the_link_is_refused_whole(

@@ -6,117 +6,130 @@ from datetime import timedelta
 import pytest
 
 from consent_service.domain.purpose_texts import TITLES
+from consent_service.translations import translate
 from schemas.tokens import UNSUBSCRIBE_MAX_AGE
 from tests.factories import consent_body
+from tests.links.conftest import ONE_CLICK, forms_of
 
-ONE_CLICK = {"List-Unsubscribe": "One-Click"}
-
-
-@pytest.fixture
-def unsubscribe_url(signer):
-    def url(subject_id: str, purpose: str = "newsletters") -> str:
-        return f"/u/{signer.unsubscribe_token(uuid.UUID(subject_id), purpose)}"
-
-    return url
-
-
-@pytest.fixture
-def confirmed(client, sign_up, signer):
-    """A subject whose email purposes were confirmed, so they are granted."""
-
-    def create(purposes: dict[str, bool], locale: str = "ky") -> str:
-        subject_id = sign_up(purposes, locale=locale)
-        client.post(f"/confirm/{signer.confirm_token(uuid.UUID(subject_id))}")
-        return subject_id
-
-    return create
+ENCODINGS = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
 
 def test_the_page_names_the_purpose_and_changes_nothing(
-    client, confirmed, unsubscribe_url, statuses, table_counts
+    client, confirmed, unsubscribe_link, statuses, table_counts
 ) -> None:
     subject_id = confirmed({"newsletters": True}, locale="ru")
     before = table_counts()
-    response = client.get(unsubscribe_url(subject_id))
+    response = client.get(unsubscribe_link(subject_id))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<html lang="ru">' in page
-    assert TITLES["newsletters"]["ru"] in page
-    assert page.count('<form method="post">') == 1
+    assert translate("ru", TITLES["newsletters"]) in page
+    [form] = forms_of(page)
+    assert (form.action, form.buttons) == (None, ["unsubscribe"])
     assert table_counts() == before
     assert statuses(subject_id) == {"newsletters": "granted"}
 
 
+@pytest.mark.parametrize("encoding", ENCODINGS)
 def test_one_click_withdraws_with_source_one_click_and_answers_200_directly(
-    client, confirmed, unsubscribe_url, statuses, history, outbox
+    mail_provider, confirmed, unsubscribe_link, statuses, history, outbox, encoding: str
 ) -> None:
     subject_id = confirmed({"newsletters": True, "promotions": True})
-    response = client.post(unsubscribe_url(subject_id), data=ONE_CLICK)
+    response = mail_provider.post(
+        unsubscribe_link(subject_id), data=ONE_CLICK, content_type=encoding
+    )
     assert response.status_code == 200
     assert "Location" not in response.headers
     assert "Set-Cookie" not in response.headers
     assert statuses(subject_id) == {"newsletters": "withdrawn", "promotions": "granted"}
     last = history(subject_id)[-1]
-    assert (last["purpose"], last["status"], last["source"]) == (
+    assert (last["purpose"], last["status"], last["source"], last["actor"]) == (
         "newsletters",
         "withdrawn",
         "one_click",
+        "subject",
     )
     key, message = outbox()[-1]
     assert (key, message["source"]) == ("consent.newsletters.withdrawn", "one_click")
 
 
-def test_one_click_as_multipart_form_data_is_honoured_too(
-    client, confirmed, unsubscribe_url, history
+def test_one_click_needs_no_csrf_field_even_from_a_client_with_cookies(
+    client, confirmed, unsubscribe_link, statuses
 ) -> None:
     subject_id = confirmed({"newsletters": True})
-    response = client.post(
-        unsubscribe_url(subject_id), data=ONE_CLICK, content_type="multipart/form-data"
-    )
-    assert response.status_code == 200
-    assert history(subject_id)[-1]["source"] == "one_click"
+    assert client.post(unsubscribe_link(subject_id), data=ONE_CLICK).status_code == 200
+    assert statuses(subject_id) == {"newsletters": "withdrawn"}
+
+
+@pytest.mark.parametrize("body", [{}, {"List-Unsubscribe": "Yes"}], ids=["empty", "other-value"])
+def test_a_post_that_is_not_one_click_needs_the_pages_csrf_field(
+    mail_provider, confirmed, unsubscribe_link, statuses, table_counts, body
+) -> None:
+    subject_id = confirmed({"newsletters": True})
+    before = table_counts()
+    response = mail_provider.post(unsubscribe_link(subject_id), data=body)
+    assert response.status_code == 403
+    assert response.mimetype == "text/html"
+    assert table_counts() == before
+    assert statuses(subject_id) == {"newsletters": "granted"}
+
+
+def test_the_get_a_mail_scanner_makes_changes_nothing(
+    mail_provider, confirmed, unsubscribe_link, table_counts
+) -> None:
+    url = unsubscribe_link(confirmed({"newsletters": True}))
+    before = table_counts()
+    for _ in range(3):
+        assert mail_provider.get(url).status_code == 200
+    assert mail_provider.head(url).status_code == 200
+    assert table_counts() == before
 
 
 def test_the_pages_button_withdraws_with_source_unsubscribe_link(
-    client, confirmed, unsubscribe_url, statuses, history
+    press, confirmed, unsubscribe_link, statuses, history
 ) -> None:
     subject_id = confirmed({"surveys": True}, locale="en")
-    response = client.post(unsubscribe_url(subject_id, "surveys"), data={})
+    response = press(unsubscribe_link(subject_id, "surveys"), "unsubscribe")
     assert response.status_code == 200
-    assert TITLES["surveys"]["en"] in response.get_data(as_text=True)
+    assert translate("en", TITLES["surveys"]) in response.get_data(as_text=True)
     assert statuses(subject_id) == {"surveys": "withdrawn"}
     assert history(subject_id)[-1]["source"] == "unsubscribe_link"
 
 
 def test_a_pending_purpose_can_be_unsubscribed_before_it_was_confirmed(
-    client, sign_up, unsubscribe_url, statuses
+    mail_provider, sign_up, unsubscribe_link, statuses
 ) -> None:
     subject_id = sign_up({"newsletters": True})
-    client.post(unsubscribe_url(subject_id), data=ONE_CLICK)
+    mail_provider.post(unsubscribe_link(subject_id), data=ONE_CLICK)
     assert statuses(subject_id) == {"newsletters": "withdrawn"}
 
 
-@pytest.mark.parametrize("body", [ONE_CLICK, {}], ids=["one-click", "button"])
+@pytest.mark.parametrize("how", ["one-click", "button"])
 def test_unsubscribing_again_answers_200_and_writes_nothing(
-    client, confirmed, unsubscribe_url, table_counts, body
+    mail_provider, press, confirmed, unsubscribe_link, table_counts, how: str
 ) -> None:
-    url = unsubscribe_url(confirmed({"newsletters": True}))
-    client.post(url, data=body)
+    url = unsubscribe_link(confirmed({"newsletters": True}))
+
+    def unsubscribe():
+        if how == "one-click":
+            return mail_provider.post(url, data=ONE_CLICK)
+        return press(url, "unsubscribe")
+
+    unsubscribe()
     before = table_counts()
-    again = client.post(url, data=body)
-    assert again.status_code == 200
+    assert unsubscribe().status_code == 200
     assert table_counts() == before
 
 
 def test_all_withdraws_every_granted_or_pending_email_purpose_and_nothing_else(
-    client, confirmed, writer, subject, unsubscribe_url, statuses, history
+    mail_provider, confirmed, client, writer, subject, unsubscribe_link, statuses, history
 ) -> None:
     subject_id = confirmed({"newsletters": True, "personalization": True, "surveys": False})
     email = subject(subject_id)["email"]
     body = consent_body(email=email, purposes={"promotions": True})
     client.post("/v1/consents", json=body, headers=writer)  # granted at once: email confirmed
     entries_before = len(history(subject_id))
-    response = client.post(unsubscribe_url(subject_id, "all"), data=ONE_CLICK)
+    response = mail_provider.post(unsubscribe_link(subject_id, "all"), data=ONE_CLICK)
     assert response.status_code == 200
     assert statuses(subject_id) == {
         "newsletters": "withdrawn",
@@ -129,9 +142,9 @@ def test_all_withdraws_every_granted_or_pending_email_purpose_and_nothing_else(
     assert {e["source"] for e in new} == {"one_click"}
 
 
-def test_all_includes_purposes_still_pending(client, sign_up, unsubscribe_url, statuses) -> None:
+def test_all_includes_purposes_still_pending(press, sign_up, unsubscribe_link, statuses) -> None:
     subject_id = sign_up({"newsletters": True, "promotions": True, "personalization": True})
-    client.post(unsubscribe_url(subject_id, "all"), data={})
+    press(unsubscribe_link(subject_id, "all"), "unsubscribe")
     assert statuses(subject_id) == {
         "newsletters": "withdrawn",
         "promotions": "withdrawn",
@@ -140,38 +153,40 @@ def test_all_includes_purposes_still_pending(client, sign_up, unsubscribe_url, s
 
 
 def test_the_page_of_an_all_link_lists_what_the_button_stops(
-    client, confirmed, unsubscribe_url
+    client, confirmed, unsubscribe_link
 ) -> None:
     subject_id = confirmed({"newsletters": True, "surveys": True}, locale="en")
-    page = client.get(unsubscribe_url(subject_id, "all")).get_data(as_text=True)
-    assert TITLES["newsletters"]["en"] in page
-    assert TITLES["surveys"]["en"] in page
+    page = client.get(unsubscribe_link(subject_id, "all")).get_data(as_text=True)
+    assert translate("en", TITLES["newsletters"]) in page
+    assert translate("en", TITLES["surveys"]) in page
 
 
-def test_pages_are_never_cached_and_never_leak_the_token(client, confirmed, unsubscribe_url):
-    response = client.get(unsubscribe_url(confirmed({"newsletters": True})))
+def test_pages_are_never_cached_and_never_leak_the_token(client, confirmed, unsubscribe_link):
+    response = client.get(unsubscribe_link(confirmed({"newsletters": True})))
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("body", [ONE_CLICK, {}], ids=["one-click", "button"])
+@pytest.mark.parametrize("body", ["one-click", "button"])
 def test_an_invalid_token_is_a_400_page_and_changes_nothing(
-    client, confirmed, signer, table_counts, body
+    client, csrf_field, confirmed, signer, table_counts, body: str
 ) -> None:
     subject_id = uuid.UUID(confirmed({"newsletters": True}))
     forged = signer.unsubscribe_token(subject_id, "newsletters").replace("newsletters", "surveys")
+    foreign = (signer.confirm_token(subject_id), signer.preferences_token(subject_id))
+    data = ONE_CLICK if body == "one-click" else csrf_field
     before = table_counts()
-    for token in (forged, signer.confirm_token(subject_id), "nonsense"):
-        response = client.post(f"/u/{token}", data=body)
+    for token in (forged, *foreign, "nonsense"):
+        response = client.post(f"/u/{token}", data=data)
         assert response.status_code == 400
         assert response.mimetype == "text/html"
-    assert client.get(f"/u/{forged}").status_code == 400
+        assert client.get(f"/u/{token}").status_code == 400
     assert table_counts() == before
 
 
 def test_an_expired_token_is_refused_and_a_sixty_day_old_one_still_works(
-    client, confirmed, signer, minted_ago, statuses, table_counts
+    mail_provider, confirmed, signer, minted_ago, statuses, table_counts
 ) -> None:
     subject_id = confirmed({"newsletters": True})
 
@@ -180,36 +195,36 @@ def test_an_expired_token_is_refused_and_a_sixty_day_old_one_still_works(
 
     expired = minted_ago(UNSUBSCRIBE_MAX_AGE + timedelta(days=1), mint)
     before = table_counts()
-    assert client.post(f"/u/{expired}", data=ONE_CLICK).status_code == 400
+    assert mail_provider.post(f"/u/{expired}", data=ONE_CLICK).status_code == 400
     assert table_counts() == before
     old = minted_ago(timedelta(days=60), mint)
-    assert client.post(f"/u/{old}", data=ONE_CLICK).status_code == 200
+    assert mail_provider.post(f"/u/{old}", data=ONE_CLICK).status_code == 200
     assert statuses(subject_id) == {"newsletters": "withdrawn"}
 
 
 @pytest.mark.parametrize("who", ["erased", "never-known"])
 def test_one_click_for_a_subject_not_held_answers_200_and_changes_nothing(
-    client, sign_up, erase, unsubscribe_url, table_counts, who: str
+    mail_provider, sign_up, erase, unsubscribe_link, table_counts, who: str
 ) -> None:
     subject_id = str(uuid.uuid4())
     if who == "erased":
         subject_id = sign_up()
         erase(subject_id)
     before = table_counts()
-    response = client.post(unsubscribe_url(subject_id), data=ONE_CLICK)
+    response = mail_provider.post(unsubscribe_link(subject_id), data=ONE_CLICK)
     assert response.status_code == 200
     assert table_counts() == before
 
 
 @pytest.mark.parametrize("who", ["erased", "never-known"])
 def test_the_page_and_its_button_for_a_subject_not_held_are_404(
-    client, sign_up, erase, unsubscribe_url, table_counts, who: str
+    client, csrf_field, sign_up, erase, unsubscribe_link, table_counts, who: str
 ) -> None:
     subject_id = str(uuid.uuid4())
     if who == "erased":
         subject_id = sign_up()
         erase(subject_id)
     before = table_counts()
-    assert client.get(unsubscribe_url(subject_id)).status_code == 404
-    assert client.post(unsubscribe_url(subject_id), data={}).status_code == 404
+    assert client.get(unsubscribe_link(subject_id)).status_code == 404
+    assert client.post(unsubscribe_link(subject_id), data=csrf_field).status_code == 404
     assert table_counts() == before

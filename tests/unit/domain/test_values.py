@@ -8,6 +8,7 @@ from consent_service.domain.errors import InvalidEmail, NotWithdrawable, Unknown
 from consent_service.domain.evidence import clean_evidence, truncate_ip
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, consent_purpose
+from consent_service.translations import in_every_locale
 
 
 def test_email_is_trimmed_and_its_domain_lower_cased() -> None:
@@ -54,8 +55,10 @@ def test_catalogue_has_the_policy_purposes_with_texts_in_every_locale() -> None:
         "transactions",
     }
     for purpose in CATALOGUE.values():
-        assert set(purpose.title) == set(LOCALES) and all(purpose.title.values())
-        assert set(purpose.description) == set(LOCALES) and all(purpose.description.values())
+        for text in (purpose.title, purpose.description):
+            translated = in_every_locale(text)
+            assert set(translated) == set(LOCALES) and all(translated.values())
+            assert translated["ky"] != text and translated["ru"] != text
 
 
 def test_non_consent_purposes_cannot_be_granted() -> None:

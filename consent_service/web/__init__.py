@@ -1,0 +1,47 @@
+"""The public pages people reach from emails and the shop's site (SPEC section 5).
+
+Server-rendered, in Kyrgyz, Russian and English, with no script and no third-party asset.
+Each page module is a blueprint; this module wires the parts every page shares: language,
+CSRF, security headers, rate limiting and error pages.
+"""
+
+from flask import Blueprint, Flask, Response, request
+
+from consent_service.config import Settings
+from consent_service.web import (
+    assets,
+    csrf,
+    errors,
+    i18n,
+    limits,
+    links,
+    pages,
+    policy,
+    preferences,
+)
+
+
+def public_blueprints() -> list[Blueprint]:
+    """The rate-limited, CSRF-protected blueprints, each page module's own."""
+    return [links.blueprint, policy.blueprint, preferences.blueprint]
+
+
+def register(app: Flask, settings: Settings) -> None:
+    i18n.init(app, settings)
+    pages.init(app)
+    blueprints = public_blueprints()
+    names = {blueprint.name for blueprint in (*blueprints, assets.blueprint)}
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    app.register_blueprint(assets.blueprint)
+    limits.limit_public_pages(app, settings, blueprints)
+    errors.init(app, blueprints)
+    secure = settings.public_base_url.startswith("https://")
+
+    @app.after_request
+    def _public_response(response: Response) -> Response:
+        if request.blueprint in names or response.mimetype == "text/html":
+            pages.secure(response)
+            csrf.set_cookie(response, secure)
+            i18n.remember_switch(response, secure)
+        return response

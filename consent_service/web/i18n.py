@@ -1,0 +1,63 @@
+"""Which language a page speaks, and the gettext plumbing behind it (Flask-Babel).
+
+The choice follows SPEC section 5: `?lang=`, the cookie the language switch sets, the stored
+locale of the person a token names (a view puts it in `g.subject_locale` before rendering),
+`Accept-Language`, `DEFAULT_LOCALE`. A `?lang=` also sets the cookie, so the switch keeps
+working on the next page without JavaScript.
+"""
+
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, g, request
+from flask_babel import Babel, get_locale
+
+from consent_service.config import Settings
+from consent_service.domain.locales import LOCALES, negotiate
+from consent_service.translations import DIRECTORY
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_NAMES = {"ky": "Кыргызча", "ru": "Русский", "en": "English"}
+"""Each language named in itself, as a language switch should."""
+
+
+def select_locale() -> str:
+    settings: Settings = current_app.extensions["consent.settings"]
+    return negotiate(
+        request.args.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+        g.get("subject_locale"),
+        request.accept_languages.best_match(LOCALES),
+        default=settings.default_locale,
+    )
+
+
+def current_locale() -> str:
+    return str(get_locale() or current_app.extensions["consent.settings"].default_locale)
+
+
+def speak_as_subject(locale: str | None) -> None:
+    """Use the person's stored locale on this page unless the visitor chose another."""
+    g.subject_locale = locale
+
+
+def remember_switch(response: Response, secure: bool) -> Response:
+    chosen = request.args.get("lang")
+    if chosen in LOCALES and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            chosen,
+            max_age=int(timedelta(days=365).total_seconds()),
+            secure=secure,
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
+
+
+def init(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        BABEL_TRANSLATION_DIRECTORIES=str(DIRECTORY),
+        BABEL_DEFAULT_TIMEZONE="Asia/Bishkek",
+    )
+    Babel(app, locale_selector=select_locale)

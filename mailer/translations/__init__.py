@@ -1,0 +1,35 @@
+"""The mailer's gettext catalogues (ky, ru, en): the words of the emails the mailer writes.
+
+The mailer never imports the registry, so it keeps its own catalogue of the texts it writes
+itself: the double opt-in email, the links footer and the email purposes' titles (a test
+keeps those titles equal to the registry's). The `.po` sources live beside this file; the
+install step compiles them to `.mo` (setup.py). Campaign content is not translated here:
+marketing writes it per locale.
+"""
+
+from functools import cache
+from gettext import GNUTranslations
+from pathlib import Path
+
+DIRECTORY = Path(__file__).parent
+DOMAIN = "messages"
+
+
+class MissingCatalogue(RuntimeError):
+    """A compiled catalogue is missing: the package was not installed by pip."""
+
+
+@cache
+def catalogue(locale: str) -> GNUTranslations:
+    path = DIRECTORY / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    try:
+        with path.open("rb") as handle:
+            return GNUTranslations(handle)
+    except FileNotFoundError:
+        raise MissingCatalogue(
+            f"{path} is missing: install the package with pip, which compiles the catalogues."
+        ) from None
+
+
+def translate(locale: str, message: str) -> str:
+    return catalogue(locale).gettext(message)
