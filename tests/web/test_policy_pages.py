@@ -66,7 +66,7 @@ def test_the_policy_is_structured_into_sections_and_lists(client) -> None:
 
 def test_a_newer_version_becomes_current_and_the_older_stays_readable(client, publish) -> None:
     publish(
-        "2026-12-01",
+        "web-test-newer",
         {"ky": "Жаңы саясат\nБиринчи абзац.", "en": "New policy\nFirst paragraph."},
         datetime(2026, 11, 20, tzinfo=UTC),
     )
@@ -82,7 +82,11 @@ def test_a_newer_version_becomes_current_and_the_older_stays_readable(client, pu
 
 
 def test_a_version_without_the_visitors_language_shows_the_original_marked(client, publish) -> None:
-    publish("2026-12-01", {"ky": "Жаңы саясат\nБиринчи абзац."}, datetime(2026, 11, 20, tzinfo=UTC))
+    publish(
+        "web-test-older-doc",
+        {"ky": "Жаңы саясат\nБиринчи абзац."},
+        datetime(2026, 11, 20, tzinfo=UTC),
+    )
     page = client.get("/policy?lang=ru").get_data(as_text=True)
     assert html_lang(page) == "ru"
     assert '<div class="policy" lang="ky">' in page
@@ -97,10 +101,10 @@ def test_a_version_without_the_visitors_language_shows_the_original_marked(clien
 
 
 def test_unknown_and_future_versions_are_a_localized_404_page(client, publish) -> None:
-    publish("2027-01-01", {"ky": "Келечек\nТекст."}, datetime.now(UTC) + timedelta(days=30))
-    for path in ("/policy/versions/nope", "/policy/versions/2027-01-01"):
+    publish("web-test-future", {"ky": "Келечек\nТекст."}, datetime.now(UTC) + timedelta(days=30))
+    for path in ("/policy/versions/nope", "/policy/versions/web-test-future"):
         response = client.get(path)
         assert response.status_code == 404
         assert response.mimetype == "text/html"
         assert translate("ky", "Page not found") in response.get_data(as_text=True)
-    assert "2027-01-01" not in client.get("/policy").get_data(as_text=True)
+    assert "web-test-future" not in client.get("/policy").get_data(as_text=True)
