@@ -6,7 +6,17 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from consent_service.api import campaigns as campaign_api
-from consent_service.api import catalogue, consents, health, openapi, problems, subjects, sync
+from consent_service.api import (
+    catalogue,
+    consents,
+    health,
+    openapi,
+    problems,
+    subjects,
+    sync,
+    webhooks,
+)
+from consent_service.api import exports as export_api
 from consent_service.config import Settings
 from consent_service.web import register as register_public_pages
 from plumbing.db import make_engine, session_factory
@@ -32,10 +42,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["consent.engine"] = engine
     app.extensions["consent.sessions"] = session_factory(engine)
     problems.register(app)
-    for module in (health, catalogue, consents, subjects, sync, openapi):
+    for module in (health, catalogue, consents, subjects, sync, webhooks, openapi):
         app.register_blueprint(module.blueprint)
     register_public_pages(app, settings)
     app.register_blueprint(campaign_api.blueprint)
+    app.register_blueprint(export_api.blueprint)
     logging.getLogger(__name__).info(
         "app created", extra={"event": "app_created", "database": engine.url.get_backend_name()}
     )

@@ -18,10 +18,16 @@ from consent_service.adapters.broker import Publisher, broker_reachable
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
 from consent_service.adapters.report_consumer import ReportConsumer
 from consent_service.adapters.repository import Registry
+from consent_service.commands.exporting import export_command
+from consent_service.commands.importing import import_command
+from consent_service.commands.purge import purge_command, retention_rules
+from consent_service.commands.recipients import recipients_group
+from consent_service.commands.transfer_worker import start_transfer_worker
 from consent_service.config import ConfigError, Settings
 from consent_service.services import api_keys, audit
 from consent_service.services.housekeeping import Housekeeping
 from consent_service.services.relay import run_relay
+from consent_service.services.retention import Retention
 from consent_service.services.scheduling import schedule_due
 from consent_service.services.status import OutboxLag
 from consent_service.supervisor import Part, Supervisor, python_command
@@ -77,7 +83,8 @@ def serve(host: str, port: int) -> None:
 def relay() -> None:
     """Publish committed outbox messages to the broker, with confirms, until stopped.
 
-    A second thread takes the mailer's run reports back into the registry.
+    A second thread takes the mailer's run reports back into the registry; a third delivers
+    direct transfers to their recipients.
     """
     settings = _settings()
     if settings.is_embedded_sqlite:
@@ -87,6 +94,7 @@ def relay() -> None:
     publisher = Publisher(settings.broker_url, settings.instance_dir)
     stop = stop_flag()
     reports = _start_report_consumer(settings, sessions, stop)
+    transfers = start_transfer_worker(settings, sessions, stop)
     click.echo(f"relay publishing to {_broker_name(settings)}", err=True)
     stats = run_relay(
         sessions,
@@ -98,6 +106,7 @@ def relay() -> None:
     )
     publisher.close()
     reports.join(timeout=30)
+    transfers.join(timeout=30)
     click.echo(f"relay stopped after publishing {stats.published} messages", err=True)
 
 
@@ -121,7 +130,12 @@ def scheduler() -> None:
     if settings.is_embedded_sqlite:
         schema.upgrade(settings.database_url)
     sessions = _sessions(settings)
-    jobs = Housekeeping(sessions, settings.secret_key, settings.checkpoint_interval)
+    jobs = Housekeeping(
+        sessions,
+        settings.secret_key,
+        settings.checkpoint_interval,
+        retention=Retention(sessions, retention_rules(settings), settings.secret_key),
+    )
     stop = stop_flag()
     log = logging.getLogger("consent_service.scheduler")
     log.info(
@@ -301,3 +315,9 @@ def audit_checkpoint(settle_seconds: int) -> None:
             timedelta(seconds=settle_seconds),
         )
     click.echo(f"sealed {sealed} entries" if sealed else "nothing new to seal")
+
+
+main.add_command(import_command)
+main.add_command(purge_command)
+main.add_command(export_command)
+main.add_command(recipients_group)

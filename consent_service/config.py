@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from consent_service.adapters.signatures import InvalidPublicKey, load_public_key
 from consent_service.domain.contrast import AA_NORMAL_TEXT, WHITE, contrast_ratio, parse_hex_colour
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import EMAIL_PURPOSES
@@ -65,6 +66,13 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _seconds(env: Mapping[str, str], name: str, default: int) -> float:
+    raw = env.get(name, str(default)).strip()
+    if not raw.isdigit() or int(raw) == 0:
+        raise ConfigError(f"{name} must be a positive whole number of seconds.")
+    return float(raw)
+
+
 def _minutes(env: Mapping[str, str], name: str, default: int) -> timedelta:
     raw = env.get(name, str(default))
     if not raw.isdigit():
@@ -84,6 +92,18 @@ def _rate_limit(env: Mapping[str, str]) -> str | None:
 
 
 _RATE = re.compile(r"[1-9][0-9]*\s*/\s*(second|minute|hour|day)")
+
+
+def _webhook_public_key(env: Mapping[str, str]) -> str | None:
+    """SendGrid's verification key, checked now: a typo would otherwise refuse every event."""
+    raw = env.get("SENDGRID_WEBHOOK_PUBLIC_KEY", "").strip()
+    if not raw:
+        return None
+    try:
+        load_public_key(raw)
+    except InvalidPublicKey as error:
+        raise ConfigError(f"SENDGRID_WEBHOOK_PUBLIC_KEY: {error}") from None
+    return raw
 
 
 @dataclass(frozen=True)
@@ -157,6 +177,10 @@ class Settings:
     pending_ttl: timedelta
     max_body_bytes: int
     relay_batch_size: int = 2000
+    retention_pending: timedelta = timedelta(days=30)
+    """Pending consents never confirmed for this long are withdrawn (`consent purge`)."""
+    retention_inactive: timedelta = timedelta(days=730)
+    """Subjects with no granted consent and no change for this long are erased."""
     checkpoint_interval: timedelta = timedelta(minutes=10)
     schedule_grace: timedelta = timedelta(minutes=60)
     previous_secret_keys: tuple[str, ...] = ()
@@ -166,6 +190,9 @@ class Settings:
     branding: Branding = Branding()
     contacts: Contacts = Contacts()
     trusted_proxies: int = 0
+    export_timeout: float = 10.0
+    """Seconds an export waits for the mailer's part before answering 503 (decision 0013)."""
+    sendgrid_webhook_public_key: str | None = None
 
     @property
     def production(self) -> bool:
@@ -194,10 +221,18 @@ class Settings:
             ),
             broker_url=env.get("BROKER_URL") or None,
             secret_key=_secret_key(env, instance, production),
-            public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
             default_locale=locale,
             double_opt_in=_double_opt_in(env),
             pending_ttl=timedelta(days=int(env.get("CONSENT_PENDING_TTL_DAYS", "30"))),
+            retention_pending=timedelta(
+                days=_days(
+                    env,
+                    "CONSENT_RETENTION_PENDING_DAYS",
+                    int(env.get("CONSENT_PENDING_TTL_DAYS", "30")),
+                )
+            ),
+            retention_inactive=timedelta(days=_days(env, "CONSENT_RETENTION_INACTIVE_DAYS", 730)),
             max_body_bytes=int(env.get("CONSENT_MAX_BODY_BYTES", str(64 * 1024))),
             relay_batch_size=int(env.get("CONSENT_RELAY_BATCH_SIZE", "2000")),
             checkpoint_interval=timedelta(
@@ -211,4 +246,6 @@ class Settings:
             branding=_branding(env),
             contacts=_contacts(env),
             trusted_proxies=_count(env, "CONSENT_TRUSTED_PROXIES", 0),
+            export_timeout=_seconds(env, "CONSENT_EXPORT_TIMEOUT", 10),
+            sendgrid_webhook_public_key=_webhook_public_key(env),
         )

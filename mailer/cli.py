@@ -3,6 +3,7 @@
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from functools import partial
 from types import FrameType
 
@@ -12,12 +13,14 @@ from mailer.adapters import schema
 from mailer.adapters.broker import ReportPublisher, connect
 from mailer.adapters.consumer import EventConsumer
 from mailer.adapters.email import make_backend
+from mailer.adapters.export_responder import start_export_responder
 from mailer.adapters.registry_client import RegistryClient, RegistryError
 from mailer.adapters.repository import transaction
 from mailer.config import ConfigError, MailerSettings
 from mailer.services.catchup import Transaction, catch_up
+from mailer.services.retention import SendLedgerRetention, start_daily_purge
 from mailer.services.sending import Sender
-from plumbing.db import make_engine, session_factory
+from plumbing.db import make_engine, scrub_sqlite, session_factory
 from plumbing.logs import configure_logging
 from schemas.messages.consuming import Stopping
 
@@ -48,14 +51,23 @@ def work() -> None:
     schema.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        _work(settings, partial(transaction, session_factory(engine)))
+        _work(
+            settings,
+            partial(transaction, session_factory(engine)),
+            on_erasure=partial(scrub_sqlite, engine),
+        )
     finally:
         engine.dispose()
     log.info("mailer stopped", extra={"event": "stopped"})
 
 
-def _work(settings: MailerSettings, unit_of_work: Transaction) -> None:
-    consumer = EventConsumer(connect(settings.broker_url, settings.instance_dir), unit_of_work)
+def _work(
+    settings: MailerSettings,
+    unit_of_work: Transaction,
+    on_erasure: Callable[[], object] | None = None,
+) -> None:
+    connection = connect(settings.broker_url, settings.instance_dir)
+    consumer = EventConsumer(connection, unit_of_work, on_erasure)
     reports = ReportPublisher(settings.broker_url, settings.instance_dir)
     sender = make_sender(settings, unit_of_work, reports)
 
@@ -72,6 +84,8 @@ def _work(settings: MailerSettings, unit_of_work: Transaction) -> None:
     catching_up = _start_catch_up(settings, unit_of_work, consumer)
     sending = threading.Thread(target=sender.run, name="sender", daemon=True)
     sending.start()
+    purging = start_daily_purge(unit_of_work, SendLedgerRetention.of(settings), consumer.sleep)
+    answering = start_export_responder(settings, unit_of_work, lambda: consumer.should_stop)
     log.info(
         "mailer started",
         extra={
@@ -89,6 +103,8 @@ def _work(settings: MailerSettings, unit_of_work: Transaction) -> None:
         consumer.stop()
         sender.stop()
         sending.join(timeout=SENDER_STOP_SECONDS)
+        purging.join(timeout=10)
+        answering.join(timeout=10)
         reports.close()
         if catching_up:
             catching_up.join(timeout=30)

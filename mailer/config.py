@@ -148,6 +148,8 @@ class MailerSettings:
     registry_key: str | None = field(repr=False)
     catchup_interval: float
     sending: SendingSettings
+    send_ledger_retention: timedelta = timedelta(days=365)
+    """Send-ledger detail of runs finished longer ago than this is deleted (counts stay)."""
 
     @property
     def embedded_broker(self) -> bool:
@@ -170,4 +172,7 @@ class MailerSettings:
                 env.get("MAILER_CATCHUP_INTERVAL") or str(DEFAULT_CATCHUP_INTERVAL)
             ),
             sending=SendingSettings.from_env(env, instance),
+            send_ledger_retention=timedelta(
+                days=_positive_int(env, "MAILER_RETENTION_SEND_LEDGER_DAYS", 365)
+            ),
         )

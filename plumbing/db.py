@@ -13,6 +13,7 @@ def _tune_sqlite(engine: Engine) -> None:
 
     pysqlite begins transactions lazily, so two writers that both read first could deadlock on
     the lock upgrade; `BEGIN IMMEDIATE` takes the write lock at the start instead.
+    `secure_delete` zeroes deleted content, so an erased address is not left in free space.
     """
 
     @event.listens_for(engine, "connect")
@@ -23,6 +24,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -42,6 +44,23 @@ def make_engine(url: str, **options: Any) -> Engine:
     if "poolclass" not in options:
         options.setdefault("pool_size", 10)
     return create_engine(url, **options)
+
+
+def scrub_sqlite(engine: Engine) -> bool:
+    """After an erasure: fold the write-ahead log into the database file and truncate it.
+
+    With `secure_delete` the database file keeps no deleted content, but the log still holds
+    earlier images of the pages that held it until it is checkpointed and truncated. Waits for
+    readers up to the busy timeout; False if it could not finish (the next erasure or the
+    automatic checkpoints get there later). Nothing to do on PostgreSQL, whose files are not
+    under the instance directory and whose dead rows autovacuum reclaims.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return busy == 0
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -24,6 +24,10 @@ from plumbing.db import make_engine
 from tests.databases import fresh_postgres, service_unavailable
 
 REGISTRY_TABLES = (
+    "suppressions",
+    "webhook_events",
+    "transfer_recipients",
+    "transfers",
     "used_link_tokens",
     "rights_requests",
     "campaign_runs",

@@ -252,3 +252,51 @@ class RightsRequest(Base):
     status: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+
+class Suppression(Base):
+    """An address that must not come back by itself: an HMAC of it and why (no address)."""
+
+    __tablename__ = "suppressions"
+
+    address_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class WebhookEvent(Base):
+    """A SendGrid event already applied, by its `sg_event_id`: SendGrid retries deliveries."""
+
+    __tablename__ = "webhook_events"
+
+    event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class TransferRecipient(Base):
+    """A third party an admin registered to receive exports directly (portability)."""
+
+    __tablename__ = "transfer_recipients"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Transfer(Base):
+    """One direct transfer of a person's export to a recipient, retried until it is done."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (Index("ix_transfers_due", "status", "next_attempt_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    recipient: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

@@ -28,6 +28,7 @@ def definitions(vhost: str = VHOST_PLACEHOLDER) -> dict[str, Any]:
         (topology.MAILER_QUEUE, topology.quorum_queue_arguments()),
         (topology.DEAD_LETTER_QUEUE, {}),
         (topology.REGISTRY_REPORTS_QUEUE, {"x-queue-type": "quorum"}),
+        (topology.EXPORTS_QUEUE, topology.exports_queue_arguments()),
     ]
     bindings = [
         *(
@@ -38,6 +39,10 @@ def definitions(vhost: str = VHOST_PLACEHOLDER) -> dict[str, Any]:
         *(
             (topology.MAILER_REPORTS, topology.REGISTRY_REPORTS_QUEUE, key)
             for key in topology.REGISTRY_REPORTS_BINDINGS
+        ),
+        *(
+            (topology.CONSENT_EVENTS, topology.EXPORTS_QUEUE, key)
+            for key in topology.EXPORTS_QUEUE_BINDINGS
         ),
     ]
     return {

@@ -151,6 +151,13 @@ class Registry:
         rows = self.connection.execute(_PURPOSE_VERSIONS_OF, {"ids": list(ids), "purpose": purpose})
         return {row.subject_id: row.version for row in rows}
 
+    def emails_of(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The current address of each of these subjects that has one (not erased)."""
+        query = select(_S.c.id, _S.c.email).where(
+            _S.c.id.in_(list(ids)), _S.c.erased_at.is_(None), _S.c.email.is_not(None)
+        )
+        return {row.id: row.email for row in self.connection.execute(query)}
+
     def subject_states(
         self,
         bounds: tuple[uuid.UUID, uuid.UUID] | None,

@@ -83,6 +83,7 @@ def post_consents() -> Response:
             double_opt_in=settings.double_opt_in,
             now=now(),
             links=ConfirmLinks(settings.secret_key, settings.public_base_url),
+            suppression_keys=(settings.secret_key, *settings.previous_secret_keys),
         )
         return (201 if created else 200), subject_body(view), view.subject_id
 

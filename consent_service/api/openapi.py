@@ -20,8 +20,10 @@ from schemas.api.catalogue import (
     PurposesSchema,
 )
 from schemas.api.consents import ConsentRequestSchema, ConsentSetSchema
-from schemas.api.subjects import HistorySchema, SubjectSchema
+from schemas.api.exports import TransferRequestSchema, TransferSchema
+from schemas.api.subjects import HistorySchema, SubjectPatchSchema, SubjectSchema
 from schemas.api.sync import SubjectIdsSchema, VersionsRequestSchema, VersionsSchema
+from schemas.api.webhooks import SendGridEventSchema, WebhookReceiptSchema
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -199,6 +201,91 @@ def _fence_and_link_paths() -> dict[str, Any]:
     }
 
 
+WEBHOOK_SCHEMAS = {"SendGridEvent": SendGridEventSchema, "WebhookReceipt": WebhookReceiptSchema}
+
+
+def _webhook_paths() -> dict[str, Any]:
+    """SendGrid's event webhook: authenticated by its ECDSA signature, not by a key."""
+    signed = [
+        {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+        for name in (
+            "X-Twilio-Email-Event-Webhook-Signature",
+            "X-Twilio-Email-Event-Webhook-Timestamp",
+        )
+    ]
+    operation = _operation(
+        "SendGrid event webhook: hard bounces and invalid addresses are suppressed, spam "
+        "reports withdraw every email purpose, unsubscribes the campaign's purpose",
+        None,
+        (200, "WebhookReceipt"),
+        errors=(400, 403, 413),
+        parameters=signed,
+    )
+    operation["description"] = (
+        "Signed by SendGrid (ECDSA P-256, SHA-256) over the timestamp header followed by the "
+        "raw body; a missing or bad signature, or a timestamp over 5 minutes off, is 403."
+    )
+    operation["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/SendGridEvent"}}
+            }
+        },
+    }
+    return {"/v1/webhooks/sendgrid": {"post": operation}}
+
+
+EXPORT_SCHEMAS = {"TransferRequest": TransferRequestSchema, "Transfer": TransferSchema}
+
+
+def _export_paths() -> dict[str, Any]:
+    """Export (its JSON Schema is docs/export.schema.json) and direct transfers."""
+    export = _operation(
+        "Everything held about the subject, from the registry and the mailer",
+        "subjects:read",
+        (200, None),
+        errors=(404, 422, 503),
+        parameters=[
+            SUBJECT_ID,
+            {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}},
+        ],
+    )
+    export["responses"]["200"]["content"] = {
+        "application/json": {"schema": {"type": "object", "description": "docs/export.md"}},
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+    }
+    transfer_id = {
+        "name": "transfer_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "format": "uuid"},
+    }
+    return {
+        "/v1/subjects/{subject_id}/export": {"get": export},
+        "/v1/subjects/{subject_id}/transfers": {
+            "post": _operation(
+                "Send the JSON export to a registered recipient, signed (202; an unknown "
+                "recipient is 422)",
+                "subjects:write",
+                (202, None),
+                body="TransferRequest",
+                errors=(404,),
+                parameters=[SUBJECT_ID],
+            )
+        },
+        "/v1/subjects/{subject_id}/transfers/{transfer_id}": {
+            "get": _operation(
+                "Where a transfer stands: pending, delivered or failed",
+                "subjects:read",
+                (200, "Transfer"),
+                errors=(404,),
+                parameters=[SUBJECT_ID, transfer_id],
+            )
+        },
+    }
+
+
 def build_spec() -> dict[str, Any]:
     spec = APISpec(
         title="Consent service",
@@ -213,6 +300,7 @@ def build_spec() -> dict[str, Any]:
         "ConsentRequest": ConsentRequestSchema,
         "ConsentSet": ConsentSetSchema,
         "Subject": SubjectSchema,
+        "SubjectPatch": SubjectPatchSchema,
         "History": HistorySchema,
         "Purposes": PurposesSchema,
         "Policy": PolicySchema,
@@ -254,7 +342,24 @@ def build_spec() -> dict[str, Any]:
                 (200, "Subject"),
                 errors=(404,),
                 parameters=[SUBJECT_ID],
-            )
+            ),
+            "patch": _operation(
+                "Rectify email, locale, name or external id (an address held by another "
+                "subject, or suppressed as bouncing or invalid, is 409)",
+                "subjects:write",
+                (200, "Subject"),
+                body="SubjectPatch",
+                errors=(404, 409),
+                parameters=[SUBJECT_ID],
+            ),
+            "delete": _operation(
+                "Erase the subject: contact data removed, ledger pseudonymised, the mailer "
+                "told; then 404 everywhere",
+                "subjects:write",
+                (204, None),
+                errors=(404,),
+                parameters=[SUBJECT_ID],
+            ),
         },
         "/v1/subjects/{subject_id}/consents/{purpose}": {
             "put": _operation(
@@ -318,6 +423,12 @@ def build_spec() -> dict[str, Any]:
     for name, schema in FENCE_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     paths |= _fence_and_link_paths()
+    for name, schema in WEBHOOK_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    paths |= _webhook_paths()
+    for name, schema in EXPORT_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    paths |= _export_paths()
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

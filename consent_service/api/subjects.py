@@ -1,14 +1,32 @@
-"""Reading subjects and their ledger history."""
+"""Subjects: reading them and their ledger history, rectifying and erasing them."""
 
-from flask import Blueprint, Response, jsonify, request
+from typing import Any
 
-from consent_service.api.http import read_only, require, subject_id_from
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from consent_service.adapters.repository import Registry
+from consent_service.api.http import (
+    client,
+    in_transaction,
+    json_body,
+    now,
+    read_only,
+    require,
+    subject_id_from,
+)
 from consent_service.api.problems import Problem
 from consent_service.api.serialize import history_body, subject_body
+from consent_service.domain.consent import Source
 from consent_service.domain.emails import email_key
+from consent_service.services.changes import ConfirmLinks
+from consent_service.services.erasure import Erasure, erase
+from consent_service.services.subject_changes import Rectification, rectify
 from consent_service.services.views import find_subject_by_email, get_subject, history
+from plumbing.db import scrub_sqlite
+from schemas.api.subjects import SubjectPatchSchema
 
 blueprint = Blueprint("subjects", __name__)
+_patch = SubjectPatchSchema()
 
 
 @blueprint.get("/v1/subjects/<subject_id>")
@@ -38,3 +56,38 @@ def get_history(subject_id: str) -> Response:
     wanted = subject_id_from(subject_id)
     with read_only() as registry:
         return jsonify(history_body(wanted, history(registry, wanted)))
+
+
+@blueprint.patch("/v1/subjects/<subject_id>")
+@require("subjects:write")
+def patch_one(subject_id: str) -> Response:
+    """Rectify email, locale, name or external id; 200 with the subject as GET shows it."""
+    body = json_body(_patch)
+    wanted = subject_id_from(subject_id)
+    settings = current_app.extensions["consent.settings"]
+    context = Rectification(Source.ADMIN.value, client().key_id, now())
+
+    def work(registry: Registry) -> dict[str, Any]:
+        rectify(
+            registry,
+            wanted,
+            body,
+            context,
+            suppression_keys=(settings.secret_key, *settings.previous_secret_keys),
+            links=ConfirmLinks(settings.secret_key, settings.public_base_url),
+        )
+        return subject_body(get_subject(registry, wanted))
+
+    return jsonify(in_transaction(work))
+
+
+@blueprint.delete("/v1/subjects/<subject_id>")
+@require("subjects:write")
+def delete_one(subject_id: str) -> Response:
+    """Erase the subject (204); from then on it is 404 everywhere."""
+    wanted = subject_id_from(subject_id)
+    settings = current_app.extensions["consent.settings"]
+    context = Erasure(Source.ADMIN.value, client().key_id, now())
+    in_transaction(lambda registry: erase(registry, wanted, context, settings.secret_key))
+    scrub_sqlite(current_app.extensions["consent.engine"])
+    return Response(status=204)

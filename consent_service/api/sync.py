@@ -7,7 +7,7 @@ batch, that it has applied every change the registry has answered for (SPEC guar
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from consent_service.api.http import json_body, read_only, require
 from consent_service.api.problems import Problem
@@ -31,11 +31,18 @@ def _listed(snapshot: SubjectSnapshot) -> dict[str, Any]:
         "email": None if state.erased else snapshot.email,
         "locale": None if state.erased else snapshot.locale,
         "name": None if state.erased else snapshot.name,
+        "suppressed": snapshot.suppressed,
         "consents": {
             purpose: {"status": status, "version": version}
             for purpose, (status, version) in state.consents.items()
         },
     }
+
+
+def _secret_keys() -> tuple[str, ...]:
+    """The keys the suppression list may be hashed under, newest first."""
+    settings = current_app.extensions["consent.settings"]
+    return (settings.secret_key, *settings.previous_secret_keys)
 
 
 @blueprint.get("/v1/sync/digest")
@@ -55,7 +62,7 @@ def bucket(name: str) -> Response:
             404, "Unknown bucket", "Buckets are two lower-case hex digits.", slug="unknown-bucket"
         )
     with read_only() as registry:
-        snapshots = sync.bucket(registry, name)
+        snapshots = sync.bucket(registry, name, secret_keys=_secret_keys())
     return jsonify({"bucket": name, "subjects": [_listed(s) for s in snapshots]})
 
 
@@ -65,13 +72,16 @@ def versions() -> Response:
     """The current version of each named subject the registry holds (the send-time fence).
 
     Unknown ids are left out; erased subjects are listed with their tombstone's version.
+    `suppressed` names those whose current address no campaign email may go to.
     """
     body = json_body(_versions_request)
     ids, purpose = body["subject_ids"], body.get("purpose")
     with read_only() as registry:
         found = sync.versions(registry, ids)
         of_purpose = sync.purpose_versions(registry, ids, purpose) if purpose else None
-    answer = {"versions": {str(subject_id): v for subject_id, v in found.items()}}
+        suppressed = sync.suppressed(registry, ids, secret_keys=_secret_keys())
+    answer: dict[str, Any] = {"versions": {str(subject_id): v for subject_id, v in found.items()}}
+    answer["suppressed"] = sorted(str(subject_id) for subject_id in suppressed)
     if of_purpose is not None:
         answer["purposes"] = {str(subject_id): v for subject_id, v in of_purpose.items()}
     return jsonify(answer)
@@ -83,5 +93,5 @@ def subjects() -> Response:
     """The named subjects the registry holds, each exactly as a bucket listing shows it."""
     ids = json_body(_subject_ids)["subject_ids"]
     with read_only() as registry:
-        snapshots = sync.subjects(registry, ids)
+        snapshots = sync.subjects(registry, ids, secret_keys=_secret_keys())
     return jsonify({"subjects": [_listed(s) for s in snapshots]})

@@ -16,6 +16,7 @@ from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.evidence import clean_evidence
 from consent_service.domain.purposes import consent_purpose
 from consent_service.services.changes import ChangeContext, ConfirmLinks, write_changes
+from consent_service.services.erasure import admit_address
 from consent_service.services.policies import resolve_policy_version
 from consent_service.services.views import SubjectView
 
@@ -95,8 +96,14 @@ def record_decisions(
     double_opt_in: frozenset[str],
     now: datetime,
     links: ConfirmLinks,
+    suppression_keys: tuple[str, ...],
 ) -> tuple[SubjectView, bool]:
-    """Record a form's answers; creates the subject if new. Returns (view, created)."""
+    """Record a form's answers; creates the subject if new. Returns (view, created).
+
+    A new subject's address is checked against the suppression list first
+    (`services.erasure.admit_address`, with `suppression_keys` the secret keys, newest
+    first): an erased address comes back only through a form.
+    """
     if not decisions.purposes:
         raise DomainError("Name at least one purpose.", field="purposes")
     for purpose in decisions.purposes:
@@ -113,6 +120,7 @@ def record_decisions(
     subject = registry.subject_by_email_key(email_key(email), for_update=True)
     created = subject is None
     if subject is None:
+        admit_address(registry, suppression_keys, email, decisions.source)
         subject = SubjectRow(
             id=uuid.uuid4(),
             email=email,

@@ -4,7 +4,8 @@ The pages (web/links.py) check the signed token and call one of these in a trans
 The person acts for themselves through a link only they received, so the ledger's actor is
 `subject`, and the evidence is what the request showed (truncated IP, user agent). A double
 opt-in link works once: its use is recorded in the transaction that grants, so a second
-click, even one at the same instant, grants nothing.
+click, even one at the same instant, grants nothing; nor does one sent to an address the
+person has changed since, which proves nothing about the new one.
 """
 
 import uuid
@@ -28,6 +29,7 @@ from consent_service.services.consents import (
     record_decisions,
     set_consent,
 )
+from consent_service.services.subject_changes import email_changed_since
 from schemas.tokens import ALL_EMAIL
 
 LINK_ACTOR = "subject"
@@ -36,6 +38,10 @@ _WITHDRAWABLE = (ConsentStatus.GRANTED.value, ConsentStatus.PENDING.value)
 
 class LinkAlreadyUsed(Exception):
     """The single-use link was used before; this use changed nothing."""
+
+
+class LinkSuperseded(Exception):
+    """The link was sent to an address the person has changed since; it changed nothing."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +54,11 @@ class LinkTarget:
 
 @dataclass(frozen=True)
 class ConfirmationLink(LinkTarget):
-    """What a double opt-in page shows: the pending purposes, and whether its link was used."""
+    """What a double opt-in page shows: the pending purposes, and whether its link was used
+    or went to an address changed since."""
 
     used: bool = False
+    superseded: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,21 @@ def pending_confirmation(registry: Registry, subject_id: uuid.UUID) -> LinkTarge
 
 
 def confirmation_link(
-    registry: Registry, used: LinkTokenStore, digest: bytes, subject_id: uuid.UUID
+    registry: Registry,
+    used: LinkTokenStore,
+    digest: bytes,
+    subject_id: uuid.UUID,
+    issued_at: datetime,
 ) -> ConfirmationLink:
-    """What a confirmation page shows; SubjectNotFound for an erased subject."""
+    """What a confirmation page shows; SubjectNotFound for an erased subject.
+
+    `issued_at` is the link's signing time: whether the address changed since depends on it.
+    """
     target = pending_confirmation(registry, subject_id)
-    return ConfirmationLink(target.locale, target.purposes, used=used.was_used(digest))
+    superseded = email_changed_since(registry, subject_id, issued_at, digest)
+    return ConfirmationLink(
+        target.locale, target.purposes, used=used.was_used(digest), superseded=superseded
+    )
 
 
 def confirm(
@@ -93,16 +111,21 @@ def confirm(
     use: TokenUse,
     now: datetime,
     evidence: dict[str, str],
+    issued_at: datetime,
 ) -> LinkTarget:
     """Use the link once: grant every pending purpose; returns those it granted, maybe none.
 
     The use is recorded first, so a concurrent second click waits on it and then finds the
-    link used (LinkAlreadyUsed) instead of granting again.
+    link used (LinkAlreadyUsed) instead of granting again. A link issued (`issued_at`)
+    before a change of address raises LinkSuperseded, and the caller's rollback forgets the
+    use: it proves control of the old mailbox only.
     """
     if not used.use(use):
         raise LinkAlreadyUsed()
     subject_id = use.subject_id
     subject = _subject(registry, subject_id, for_update=True)
+    if email_changed_since(registry, subject_id, issued_at, use.digest):
+        raise LinkSuperseded()
     pending = _pending(registry.consents_of(subject_id))
     context = change_context(
         registry,
@@ -236,6 +259,7 @@ def resubscribe(
         double_opt_in=double_opt_in,
         now=now,
         links=links,
+        suppression_keys=(),  # the subject exists and is locked: no address is admitted
     )
     status = {p: view.consents[p].status for p in wanted}
     return Resubscription(

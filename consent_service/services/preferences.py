@@ -1,4 +1,4 @@
-"""The preference centre's use cases: what it shows, saving it, the download, the deletion request.
+"""The preference centre's use cases: what it shows, saving it, the download, the deletion.
 
 The person reaches the page through a signed link that only their emails carry, so the
 ledger's actor is `subject` and the source `preference_center`. Saving applies only what the
@@ -23,22 +23,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters import rights_store
 from consent_service.adapters.repository import Registry, SubjectRow
-from consent_service.adapters.rights_store import RightsRequestRow
 from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.locales import is_supported
 from consent_service.domain.purposes import CONSENT_PURPOSES, EMAIL_PURPOSES, consent_purpose
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.consents import change_context, set_consent
+from consent_service.services.erasure import Erased, Erasure, erase
+from consent_service.services.export import Exporter
 from consent_service.services.links import LINK_ACTOR
 from consent_service.services.subject_changes import Rectification, email_changed_since, rectify
-from consent_service.services.views import get_subject, history
-from schemas.api.subjects import HistoryEntrySchema, SubjectSchema
 
 SOURCE = Source.PREFERENCE_CENTER.value
-ERASURE = "erasure"
 _SHOWN_TICKED = (ConsentStatus.GRANTED.value, ConsentStatus.PENDING.value)
 
 
@@ -148,70 +145,22 @@ def save(
     return Saved(toggled, locale_changed)
 
 
-@dataclass(frozen=True)
-class ErasureRequested:
-    locale: str
-    new: bool
-    """False when a request was already open: a second click adds nothing."""
+def erase_on_request(
+    registry: Registry, subject_id: uuid.UUID, now: datetime, secret_key: str
+) -> Erased:
+    """The person's own "delete my data": erased at once, in the caller's transaction.
 
-
-def request_erasure(registry: Registry, subject_id: uuid.UUID, now: datetime) -> ErasureRequested:
-    """Record that the person asked to be erased, once while a request is open.
-
-    The subject row is locked first, so two clicks at once cannot both add a request. The
-    erasure itself is carried out by the rights service, which completes the request.
+    The subject row is locked first, so a second click waits and then finds nobody to erase
+    (SubjectNotFound), as any later use of the link does.
     """
-    subject = _subject(registry, subject_id, for_update=True)
-    if rights_store.open_request(registry, subject_id, ERASURE) is not None:
-        return ErasureRequested(subject.locale, new=False)
-    row = RightsRequestRow(uuid.uuid4(), subject_id, ERASURE, SOURCE, "received", now, None)
-    rights_store.add_request(registry, row)
-    return ErasureRequested(subject.locale, new=True)
+    return erase(registry, subject_id, Erasure(SOURCE, LINK_ACTOR, now), secret_key)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+def export(exporter: Exporter, subject_id: uuid.UUID) -> dict[str, Any]:
+    """Everything held about the person, the registry's part and the mailer's: the same
+    export as `GET /v1/subjects/{id}/export` gives (services/export.py).
 
-
-def export(registry: Registry, subject_id: uuid.UUID) -> dict[str, Any]:
-    """Everything the registry holds about the person, as JSON-ready data.
-
-    `subject` is shaped as `GET /v1/subjects/{id}` answers it (plus `created_at`) and
-    `history` as the history route does, so a person and the shop read the same thing;
-    the full export of the rights issue adds what the mailer holds.
+    SubjectNotFound for an unknown or erased subject; MailerPartUnavailable when the mailer
+    does not answer, so the page never hands out a download without what was sent.
     """
-    view = get_subject(registry, subject_id)
-    subject, entries = view.subject, history(registry, subject_id)
-    agreed = sorted(
-        {e.policy_version for e in entries if e.status == "granted" and e.policy_version}
-    )
-    body = SubjectSchema().dump(
-        {
-            "subject_id": subject.id,
-            "email": subject.email,
-            "locale": subject.locale,
-            "name": subject.name,
-            "external_id": subject.external_id,
-            "version": subject.version,
-            "consents": {
-                p: {
-                    "status": row.status,
-                    "updated_at": row.updated_at,
-                    "policy_version": row.policy_version,
-                    "source": row.source,
-                }
-                for p, row in sorted(view.consents.items())
-            },
-        }
-    )
-    return {
-        "subject": body | {"created_at": _iso(subject.created_at)},
-        "history": HistoryEntrySchema(many=True).dump(entries),
-        "policies": [
-            {"version": v, "effective_at": _iso(registry.policy_effective_at(v))} for v in agreed
-        ],
-        "requests": [
-            {"kind": r.kind, "status": r.status, "requested_at": _iso(r.requested_at)}
-            for r in rights_store.requests_of(registry, subject_id)
-        ],
-    }
+    return exporter.export(subject_id)

@@ -6,8 +6,15 @@ proved by a ledger entry of kind `subject` (no purpose, no status) and announced
 copy. The three are written in the caller's transaction, like a consent change
 (services/changes.py): none without the others. The entry's evidence names the fields that
 changed, never their values, so the ledger holds no contact data; the subject row holds the
-current ones. The preference centre changes the locale through this module; the API's
-rectification (`PATCH /v1/subjects/{id}`) is meant to change the rest through it too.
+current ones. The preference centre changes the locale through this module, the API's
+`PATCH /v1/subjects/{id}` every field.
+
+A new address is another mailbox: it is unconfirmed until the person proves it, a double
+opt-in link sent to the old one no longer confirms anything (`email_changed_since`), and
+whatever was waiting for confirmation is asked for again at the new address. An address on
+the suppression list because it bounced or is invalid is refused; one suppressed because its
+earlier holder was erased is taken, and leaves the list, since the person is present again
+(docs/decisions/0012-rectification-and-erasure.md).
 """
 
 import secrets
@@ -18,17 +25,28 @@ from datetime import datetime
 from typing import Any
 
 from consent_service.adapters.repository import Registry, SubjectRow
+from consent_service.domain.consent import ConsentStatus
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
 from consent_service.domain.evidence import clean_evidence
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash, timestamp
 from consent_service.domain.locales import is_supported
-from consent_service.services.changes import outbox_row
+from consent_service.domain.purposes import EMAIL_PURPOSES
+from consent_service.domain.suppression import SuppressionReason
+from consent_service.services.changes import CONFIRMATION_REQUESTED, ConfirmLinks, outbox_row
+from consent_service.services.suppressions import lift, suppression_reasons
+from schemas.tokens import token_digest
 
 SUBJECT_UPDATED = "subject.updated/1"
 RECTIFIABLE = ("email", "locale", "name", "external_id")
 CHANGED = "changed"
 """The evidence key naming the changed fields, comma-separated."""
+NEW_CONFIRM_LINK = "confirm_link"
+"""The evidence key holding the digest of the double opt-in link sent to a new address."""
+REFUSED_ADDRESSES = (SuppressionReason.HARD_BOUNCE, SuppressionReason.INVALID_ADDRESS)
+
+LedgerRow = tuple[LedgerRecord, str, dict[str, str] | None, str | None]
+"""A ledger entry to append: (record, hash, evidence, evidence nonce)."""
 
 
 @dataclass(frozen=True)
@@ -72,10 +90,38 @@ def _check_address_free(registry: Registry, subject: SubjectRow, key: str | None
         raise Conflict("Another subject already has this email address.", field="email")
 
 
-def _ledger_entry(
-    registry: Registry, subject: SubjectRow, seq: int, changed: list[str], context: Rectification
-) -> tuple[LedgerRecord, str, dict[str, str], str]:
-    evidence = (clean_evidence(context.evidence) or {}) | {CHANGED: ",".join(changed)}
+def _admit_address(registry: Registry, secret_keys: tuple[str, ...], email: str) -> None:
+    """Refuse an address that cannot receive mail; readmit one whose holder was erased."""
+    if not secret_keys:
+        raise RuntimeError("a change of address needs the suppression list's keys")
+    reasons = suppression_reasons(registry, secret_keys, email)
+    refused = [reason.value for reason in REFUSED_ADDRESSES if reason in reasons]
+    if refused:
+        raise Conflict(
+            f"This address is on the suppression list ({', '.join(refused)}): mail to it "
+            "cannot be delivered, so it cannot become the subject's address.",
+            field="email",
+        )
+    if SuppressionReason.ERASED in reasons:
+        lift(registry, secret_keys, email, SuppressionReason.ERASED)
+
+
+def ledger_entry(
+    registry: Registry,
+    subject: SubjectRow,
+    seq: int,
+    *,
+    kind: str,
+    source: str,
+    actor: str,
+    now: datetime,
+    evidence: dict[str, str] | None,
+) -> LedgerRow:
+    """A ledger entry about the subject as a whole (no purpose, no status) at `seq`.
+
+    Without evidence the entry commits to an empty one under a nonce that is not kept, as an
+    entry blanked by erasure does.
+    """
     nonce = secrets.token_hex(16)
     previous = seq - 1
     prev_hash = (
@@ -88,18 +134,18 @@ def _ledger_entry(
     record = LedgerRecord(
         subject_id=str(subject.id),
         seq=seq,
-        kind="subject",
+        kind=kind,
         purpose=None,
         previous_status=None,
         status=None,
-        source=context.source,
-        actor=context.actor,
+        source=source,
+        actor=actor,
         policy_version=None,
-        recorded_at=context.now,
+        recorded_at=now,
         evidence_digest=evidence_digest(evidence, nonce),
         prev_hash=prev_hash,
     )
-    return record, record.hash(), evidence, nonce
+    return record, record.hash(), evidence, (nonce if evidence is not None else None)
 
 
 def subject_updated_message(
@@ -120,15 +166,48 @@ def subject_updated_message(
     return outbox_row(subject, "subject.updated", body, now)
 
 
+def _pending_email_purposes(registry: Registry, subject_id: uuid.UUID) -> list[str]:
+    pending = ConsentStatus.PENDING.value
+    return sorted(
+        purpose
+        for purpose, row in registry.consents_of(subject_id).items()
+        if row.status == pending and purpose in EMAIL_PURPOSES
+    )
+
+
+def _confirmation_request(
+    subject: SubjectRow, pending: list[str], url: str, now: datetime
+) -> dict[str, Any]:
+    """`optin.confirmation_requested/1` to the new address, at the rectification's version."""
+    body: dict[str, Any] = {
+        "schema": CONFIRMATION_REQUESTED,
+        "message_id": str(uuid.uuid4()),
+        "occurred_at": timestamp(now),
+        "subject_id": str(subject.id),
+        "version": subject.version,
+        "email": subject.email,
+        "locale": subject.locale,
+        "purposes": pending,
+        "confirm_url": url,
+    }
+    return outbox_row(subject, "optin.confirmation_requested", body, now)
+
+
 def rectify(
     registry: Registry,
     subject_id: uuid.UUID,
     wanted: Mapping[str, str | None],
     context: Rectification,
+    *,
+    suppression_keys: tuple[str, ...] = (),
+    links: ConfirmLinks | None = None,
 ) -> list[str]:
     """Store the fields of `wanted` that differ from the subject's; returns their names.
 
-    Nothing that equals what is stored is written, so an unchanged form adds no entry.
+    Nothing that equals what is stored is written, so an unchanged form adds no entry. A
+    change of address needs `suppression_keys` (the secret keys, newest first) and, when a
+    purpose waits for double opt-in, the `links` that mint its new confirmation link; a
+    caller that forgets them fails loudly rather than skip the check or the email.
     """
     subject = registry.subject_by_id(subject_id, for_update=True)
     if subject is None:
@@ -137,28 +216,56 @@ def rectify(
     changed = [field for field in RECTIFIABLE if field in values]
     if not changed:
         return []
-    _check_address_free(registry, subject, values.get("email_key"))
-    seq = subject.version + 1
-    entry = _ledger_entry(registry, subject, seq, changed, context)
+    new_mailbox = "email_key" in values
+    if new_mailbox:
+        _check_address_free(registry, subject, values["email_key"])
+        _admit_address(registry, suppression_keys, values["email"])
     for column, value in values.items():
         if column != "email_key":  # the lookup key is a column only, not part of the row
             setattr(subject, column, value)
-    subject.version, subject.updated_at = seq, context.now
-    registry.set_subject_version(subject.id, seq, context.now, **values)
+    subject.version, subject.updated_at = subject.version + 1, context.now
+    evidence = (clean_evidence(context.evidence) or {}) | {CHANGED: ",".join(changed)}
+    messages = [subject_updated_message(subject, changed, context.now)]
+    pending = _pending_email_purposes(registry, subject.id) if new_mailbox else []
+    if pending:
+        if links is None:
+            raise RuntimeError("a new address has purposes to confirm, but no confirmation link")
+        url = links.url_for(subject.id)
+        evidence[NEW_CONFIRM_LINK] = token_digest(url.rpartition("/")[2]).hex()
+        messages.append(_confirmation_request(subject, pending, url, context.now))
+    entry = ledger_entry(
+        registry,
+        subject,
+        subject.version,
+        kind="subject",
+        source=context.source,
+        actor=context.actor,
+        now=context.now,
+        evidence=evidence,
+    )
+    registry.set_subject_version(subject.id, subject.version, context.now, **values)
     registry.append_ledger([entry])
-    registry.add_outbox([subject_updated_message(subject, changed, context.now)])
+    registry.add_outbox(messages)
     return changed
 
 
-def email_changed_since(registry: Registry, subject_id: uuid.UUID, moment: datetime) -> bool:
+def email_changed_since(
+    registry: Registry, subject_id: uuid.UUID, moment: datetime, link: bytes | None = None
+) -> bool:
     """Whether the address was rectified at or after `moment` (a link's issue time, say).
 
     A link only proves control of the mailbox it was sent to; after a change of address it
-    no longer proves control of the current one.
+    no longer proves control of the current one. Link times are whole seconds, so a change
+    in the same second as the link counts as after it; the one link minted by the change
+    itself, for the new address, is told apart by its digest (`link`, `token_digest`).
     """
     for entry in registry.history(subject_id):
         if entry.kind != "subject" or entry.recorded_at < moment:
             continue
-        if "email" in (entry.evidence or {}).get(CHANGED, "").split(","):
-            return True
+        evidence = entry.evidence or {}
+        if "email" not in evidence.get(CHANGED, "").split(","):
+            continue
+        if link is not None and evidence.get(NEW_CONFIRM_LINK) == link.hex():
+            continue
+        return True
     return False

@@ -3,14 +3,16 @@
 Catch-up compares per-bucket digests and fetches whole buckets (schemas/messages/sync.py,
 docs/decisions/0006-catch-up.md). The fence asks, before every send batch, for the current
 versions of that batch's recipients and fetches those that moved on
-(docs/decisions/0010-links-and-tokens.md).
+(docs/decisions/0010-links-and-tokens.md). Both also say whether the address a subject holds
+now is suppressed, which only the registry can tell (docs/decisions/0014).
 """
 
 import uuid
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from consent_service.adapters.repository import Registry
+from consent_service.services.suppressions import undeliverable
 from schemas.messages.sync import BUCKETS, SubjectState, bucket_digests
 
 
@@ -20,6 +22,8 @@ class SubjectSnapshot:
     email: str | None
     locale: str | None
     name: str | None
+    suppressed: bool = False
+    """No campaign email may go to the address it holds now (the suppression list)."""
 
 
 def bucket_bounds(bucket: str) -> tuple[uuid.UUID, uuid.UUID]:
@@ -51,8 +55,17 @@ def digests(registry: Registry) -> dict[str, str]:
     return bucket_digests(snapshot.state for snapshot in _snapshots(registry, None))
 
 
-def bucket(registry: Registry, name: str) -> list[SubjectSnapshot]:
-    return list(_snapshots(registry, bucket_bounds(name)))
+def _with_suppression(
+    registry: Registry, snapshots: list[SubjectSnapshot], secret_keys: tuple[str, ...]
+) -> list[SubjectSnapshot]:
+    emails = {s.state.subject_id: s.email for s in snapshots if s.email and not s.state.erased}
+    held = undeliverable(registry, secret_keys, emails)
+    return [replace(s, suppressed=s.state.subject_id in held) for s in snapshots]
+
+
+def bucket(registry: Registry, name: str, *, secret_keys: tuple[str, ...]) -> list[SubjectSnapshot]:
+    snapshots = list(_snapshots(registry, bucket_bounds(name)))
+    return _with_suppression(registry, snapshots, secret_keys)
 
 
 def versions(registry: Registry, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -68,6 +81,20 @@ def purpose_versions(
     return registry.purpose_versions_of(set(ids), purpose)
 
 
-def subjects(registry: Registry, ids: Collection[uuid.UUID]) -> list[SubjectSnapshot]:
+def subjects(
+    registry: Registry, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
+) -> list[SubjectSnapshot]:
     """The same records as a bucket listing, for just these subjects."""
-    return list(_snapshots(registry, None, set(ids)))
+    snapshots = list(_snapshots(registry, None, set(ids)))
+    return _with_suppression(registry, snapshots, secret_keys)
+
+
+def suppressed(
+    registry: Registry, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
+) -> set[uuid.UUID]:
+    """Those of `ids` whose current address no campaign email may go to.
+
+    Asked by the fence for every batch, not only of subjects whose version moved: an address
+    can be suppressed before its holder signs up, and that changes no version of theirs.
+    """
+    return undeliverable(registry, secret_keys, registry.emails_of(set(ids)))

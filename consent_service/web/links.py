@@ -26,7 +26,7 @@ from consent_service.domain.errors import SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.services import links
 from consent_service.services.changes import ConfirmLinks
-from consent_service.services.links import LinkAlreadyUsed, LinkTarget
+from consent_service.services.links import LinkAlreadyUsed, LinkSuperseded, LinkTarget
 from consent_service.web import csrf
 from consent_service.web.errors import error_page
 from consent_service.web.i18n import speak_as_subject
@@ -192,11 +192,13 @@ def confirm_page(token: str) -> Response:
     digest = token_digest(token)
     target = read(
         lambda registry: links.confirmation_link(
-            registry, LinkTokenStore(registry.session), digest, claim.subject_id
+            registry, LinkTokenStore(registry.session), digest, claim.subject_id, claim.issued_at
         )
     )
     if target is None:
         return gone()
+    if target.superseded:  # sent to an earlier address: as good as expired
+        return _stale_confirmation(claim, token, expired=True)
     if target.used:
         return _stale_confirmation(claim, token, expired=False)
     if not target.purposes:
@@ -228,11 +230,13 @@ def confirm(token: str) -> Response:
     try:
         target = write(
             lambda registry: links.confirm(
-                registry, LinkTokenStore(registry.session), use, moment, shown
+                registry, LinkTokenStore(registry.session), use, moment, shown, claim.issued_at
             )
         )
     except LinkAlreadyUsed:
         return _stale_confirmation(claim, token, expired=False)
+    except LinkSuperseded:
+        return _stale_confirmation(claim, token, expired=True)
     if target is None:
         return gone()
     if not target.purposes:

@@ -10,20 +10,24 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 
 from consent_service.adapters.repository import Registry
+from consent_service.api.exports import exporter
 from consent_service.api.http import in_transaction, now, read_only
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, LegalBasis
 from consent_service.services import preferences
 from consent_service.services.changes import ConfirmLinks
+from consent_service.services.export import MailerPartUnavailable
 from consent_service.services.preferences import Choices, Preferences
 from consent_service.web import csrf
+from consent_service.web.errors import error_page
 from consent_service.web.i18n import LANGUAGE_NAMES, speak_as_subject
 from consent_service.web.links import evidence, gone, invalid_link, signer
 from consent_service.web.pages import render, settings
+from plumbing.db import scrub_sqlite
 from schemas.tokens import Intent, InvalidToken, LinkClaim
 
 blueprint = Blueprint("preferences", __name__)
@@ -164,9 +168,12 @@ def download(token: str) -> Response:
     claim = _claim(token)
     if claim is None:
         return invalid_link()
-    data = _read(lambda registry: preferences.export(registry, claim.subject_id))
-    if data is None:
+    try:
+        data = preferences.export(exporter(), claim.subject_id)
+    except SubjectNotFound:
         return gone()
+    except MailerPartUnavailable:
+        return error_page(503)
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
@@ -188,24 +195,26 @@ def delete_page(token: str) -> Response:
 
 @blueprint.post("/preferences/<token>/delete")
 def delete(token: str) -> Response:
-    """Record the erasure request; the rights service carries it out."""
+    """Erase the person's data now; the page says it is done, and the link leads nowhere."""
     claim = _claim(token)
     if claim is None:
         return invalid_link()
-    moment = now()
+    current, moment = settings(), now()
     try:
-        requested = in_transaction(
-            lambda registry: preferences.request_erasure(registry, claim.subject_id, moment)
+        erased = in_transaction(
+            lambda registry: preferences.erase_on_request(
+                registry, claim.subject_id, moment, current.secret_key
+            )
         )
     except SubjectNotFound:
         return gone()
-    speak_as_subject(requested.locale)
-    return _notice(
-        200,
-        token,
-        _("Your request has been received"),
-        _(
-            "We will delete your data and stop all emails to you. "
-            "You do not need to do anything else."
+    scrub_sqlite(current_app.extensions["consent.engine"])
+    speak_as_subject(erased.locale)
+    return render(
+        "web/notice.html",
+        title=_("Your data has been deleted"),
+        lead=_(
+            "We deleted your email address, your name and your choices, and we will send you "
+            "no more emails. This link no longer opens anything."
         ),
     )

@@ -9,12 +9,15 @@ or `BATCH_WAIT` seconds after its first, so one commit serves many events under 
 lone event still waits only milliseconds.
 What can never be applied is published to the dead-letter exchange with the reason in a
 header, then acked; this works the same on RabbitMQ and on the embedded transport, which has
-no dead-lettering of its own.
+no dead-lettering of its own. After a batch that erased someone, the dead letters about
+erased people are dropped (`adapters.dead_letters`) and `on_erasure` runs (it scrubs an
+embedded database), so no copy of their address is left behind.
 """
 
 import json
 import logging
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -25,6 +28,7 @@ from kombu.message import Message
 from kombu.mixins import ConsumerProducerMixin
 
 from mailer.adapters.broker import dead_letter_exchange, declare_topology, mailer_queue
+from mailer.adapters.dead_letters import drop_erased
 from mailer.adapters.repository import RecipientStore
 from mailer.services.apply import apply_message, check_handled
 from schemas.messages import InvalidMessage, load_message
@@ -44,6 +48,7 @@ BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 """Waits after successive failures to apply, so a database outage is not a busy loop."""
 
 MAX_REASON_LENGTH = 1000
+ERASED = "subject.erased/1"
 
 
 class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
@@ -53,9 +58,11 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
         self,
         connection: Connection,
         transaction: Callable[[], AbstractContextManager[RecipientStore]],
+        on_erasure: Callable[[], object] | None = None,
     ) -> None:
         self.connection = connection
         self.transaction = transaction
+        self.on_erasure = on_erasure
         self.rabbitmq = connection.transport.driver_type == "amqp"
         self._stop_requested = False
         self._failures = 0
@@ -155,6 +162,23 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
             "messages applied",
             extra={"event": "messages_applied", "count": len(batch), **results},
         )
+        if any(loaded["schema"] == ERASED for _, loaded in batch):
+            self._forget_erased()
+
+    def _forget_erased(self) -> None:
+        """Drop the dead letters of erased people, then run `on_erasure`; never fatal."""
+        try:
+            drop_erased(self.producer_connection, self._erased_among)
+            if self.on_erasure is not None:
+                self.on_erasure()
+        except Exception:  # the next erasure sweeps again; consuming goes on
+            log.warning(
+                "could not sweep after an erasure", exc_info=True, extra={"event": "sweep_failed"}
+            )
+
+    def _erased_among(self, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        with self.transaction() as store:
+            return store.erased_among(sorted(ids))
 
     def _dead_letter(self, message: Message, reason: str) -> None:
         reason = reason[:MAX_REASON_LENGTH]

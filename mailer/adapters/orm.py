@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Uuid, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.sqltypes import NAMING, UtcDateTime
@@ -23,7 +23,10 @@ class Base(DeclarativeBase):
 
 
 class Recipient(Base):
-    """A person the mailer may write to; `contact_version` is the version its contact is from."""
+    """A person the mailer may write to; `contact_version` is the version its contact is from.
+
+    `suppressed`: the address is on the registry's suppression list, so no campaign email.
+    """
 
     __tablename__ = "recipients"
 
@@ -34,6 +37,7 @@ class Recipient(Base):
     version: Mapped[int] = mapped_column(Integer)
     contact_version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RecipientConsent(Base):

@@ -43,6 +43,7 @@ class _Subject(_Lenient):
     email = fields.String(load_default=None, allow_none=True)
     locale = fields.String(load_default=None, allow_none=True)
     name = fields.String(load_default=None, allow_none=True)
+    suppressed = fields.Boolean(load_default=False)
     consents = fields.Dict(
         keys=fields.String(validate=validate.OneOf(sorted(CONSENT_PURPOSES))),
         values=fields.Nested(_Consent),
@@ -73,6 +74,7 @@ class _FenceVersions(_Versions):
         values=fields.Integer(strict=True, validate=validate.Range(min=1)),
         load_default=dict,
     )
+    suppressed = fields.List(fields.UUID(), load_default=list)
 
 
 class _Digests(_Lenient):
@@ -126,17 +128,21 @@ class RegistryClient:
 
     def fence_versions(
         self, ids: Sequence[uuid.UUID], purpose: str
-    ) -> dict[uuid.UUID, tuple[int, int]]:
-        """For each of these subjects the registry holds: its version, and the version of its
-        last change of `purpose` (0 if it never had one); what the send-time fence compares."""
-        found: dict[uuid.UUID, tuple[int, int]] = {}
+    ) -> dict[uuid.UUID, tuple[int, int, bool]]:
+        """For each of these subjects the registry holds: its version, the version of its
+        last change of `purpose` (0 if it never had one), and whether its address is
+        suppressed; what the send-time fence compares."""
+        found: dict[uuid.UUID, tuple[int, int, bool]] = {}
         for chunk in _chunks(ids, self.CHUNK):
             body = _ids_body(chunk, purpose=purpose)
             answer = self._call("/v1/sync/versions", _FenceVersions(), body)
             _only_asked(answer["versions"], chunk)
             _only_asked(answer["purposes"], chunk)
+            _only_asked(answer["suppressed"], chunk)
+            suppressed = set(answer["suppressed"])
             for subject_id, version in answer["versions"].items():
-                found[subject_id] = (version, answer["purposes"].get(subject_id, 0))
+                of_purpose = answer["purposes"].get(subject_id, 0)
+                found[subject_id] = (version, of_purpose, subject_id in suppressed)
         return found
 
     def subjects(self, ids: Sequence[uuid.UUID]) -> list[Snapshot]:
@@ -193,4 +199,5 @@ def _snapshot(subject: dict[str, Any]) -> Snapshot:
         consents={
             p: PurposeState(c["status"], c["version"]) for p, c in subject["consents"].items()
         },
+        suppressed=subject["suppressed"],
     )

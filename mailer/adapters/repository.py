@@ -98,6 +98,26 @@ class RecipientStore:
                 found.update(dict(self.session.execute(query).all()))
         return found
 
+    def erased_among(self, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """The subjects among `ids` the view holds a tombstone for."""
+        found: set[uuid.UUID] = set()
+        for start in range(0, len(ids), STREAM_BATCH):
+            chunk = ids[start : start + STREAM_BATCH]
+            query = select(_E.subject_id).where(among(self.dialect, _E.subject_id, chunk))
+            found.update(self.session.execute(query).scalars())
+        return found
+
+    def suppressed_among(self, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """The recipients among `ids` whose address is suppressed."""
+        found: set[uuid.UUID] = set()
+        for start in range(0, len(ids), STREAM_BATCH):
+            chunk = ids[start : start + STREAM_BATCH]
+            query = select(_R.subject_id).where(
+                among(self.dialect, _R.subject_id, chunk), _R.suppressed.is_(True)
+            )
+            found.update(self.session.execute(query).scalars())
+        return found
+
     def purpose_versions(self, ids: Sequence[uuid.UUID], purpose: str) -> dict[uuid.UUID, int]:
         """The version of the `purpose` status the view holds for each id that has one."""
         found: dict[uuid.UUID, int] = {}
@@ -137,6 +157,7 @@ class RecipientStore:
             rows(
                 "recipient",
                 *(_R.subject_id, _R.email, _R.locale, _R.name, _R.version, _R.contact_version),
+                _R.suppressed,
             ),
             rows("consent", _C.subject_id, _C.purpose, _C.status, _C.version),
             rows("erased", _E.subject_id, _E.version),
@@ -153,6 +174,7 @@ class RecipientStore:
                 self.session.execute(
                     insert(_E).values(subject_id=subject_id, version=after.erased_version)
                 )
+                self._forget_contact(subject_id)
             else:
                 self.session.execute(
                     update(_E)
@@ -168,6 +190,18 @@ class RecipientStore:
         if old != new:
             self._save_recipient(old, new, now)
 
+    def _forget_contact(self, subject_id: uuid.UUID) -> None:
+        """Erasure, by event or by catch-up: what names the person beyond the view goes too.
+
+        Their confirmation emails (with the address) are deleted; the send ledger keeps its
+        rows, so a run's counts still add up, but not the reasons, which may quote an SMTP
+        reply naming the address.
+        """
+        self.confirmations.delete_of(subject_id)
+        self.session.execute(
+            update(orm.Delivery).where(orm.Delivery.subject_id == subject_id).values(reason=None)
+        )
+
     def _save_recipient(self, old: Recipient | None, new: Recipient, now: datetime) -> None:
         subject_id = new.subject_id
         values = {
@@ -176,6 +210,7 @@ class RecipientStore:
             "name": new.contact.name,
             "version": new.version,
             "contact_version": new.contact_version,
+            "suppressed": new.suppressed,
             "updated_at": now,
         }
         if old is None:
@@ -220,6 +255,7 @@ def _view(subject_id: uuid.UUID, rows: list[tuple[str, Any]]) -> SubjectView:
                 contact=Contact(row.email, row.locale, row.name),
                 contact_version=row.contact_version,
                 consents=consents,
+                suppressed=row.suppressed,
             )
         elif kind == "erased":
             erased_version = row.version

@@ -89,6 +89,7 @@ class PersonRow:
     email: str | None
     locale: str | None
     name: str | None
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -419,7 +420,7 @@ class RunStore:
         found: dict[uuid.UUID, PersonRow] = {}
         for chunk in _chunks(ids):
             query = (
-                select(_R.subject_id, _C.status, _R.email, _R.locale, _R.name)
+                select(_R.subject_id, _C.status, _R.email, _R.locale, _R.name, _R.suppressed)
                 .outerjoin(_C, and_(_C.subject_id == _R.subject_id, _C.purpose == purpose))
                 .where(among(self.dialect, _R.subject_id, chunk))
             )

@@ -39,11 +39,16 @@ class ConsentChanged:
 
 @dataclass(frozen=True)
 class ContactUpdated:
-    """Contact data rectified: the whole new record."""
+    """Contact data rectified: the whole new record.
+
+    `suppressed` is whether the address is on the registry's suppression list, or None when
+    the message does not say (older messages, rectifications).
+    """
 
     subject_id: uuid.UUID
     version: int
     contact: Contact
+    suppressed: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,9 @@ class Erased:
 class Snapshot:
     """The registry's whole record of a subject at `version`, fetched by catch-up.
 
-    An erased subject carries nothing but its id and version.
+    An erased subject carries nothing but its id and version. `suppressed` is whether its
+    address is on the suppression list as the registry answered (false from a registry that
+    predates the list).
     """
 
     subject_id: uuid.UUID
@@ -66,6 +73,7 @@ class Snapshot:
     erased: bool = False
     contact: Contact = Contact(None, None, None)
     consents: Mapping[str, PurposeState] = field(default_factory=dict)
+    suppressed: bool = False
 
 
 Fact = ConsentChanged | ContactUpdated | Erased | Snapshot

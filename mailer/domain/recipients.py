@@ -8,6 +8,14 @@ strictly newer fact replaces it:
 - contact data (email, locale, name) only by a fact with a version above `contact_version`;
 - the recipient's `version` is the highest version applied.
 
+A suppressed address (a hard bounce, an invalid address: the registry's suppression list)
+gets no campaign email even if its consents say granted. Suppression belongs to the address,
+not to the person: a fact that brings a newer contact record sets it if it says, and
+otherwise keeps it only while the address stays the same (a rectification to another
+address lifts it). A snapshot at the very version of the contact held is the registry's
+current word on that same address, so it may set the flag without a newer version: an
+address can be suppressed before its holder ever signed up, which moves no version of theirs.
+
 Erasure removes the recipient whatever it holds (privacy first: the registry never sends
 anything about a subject after its erasure, so there is nothing newer to keep) and leaves a
 tombstone with the erasure's version; any fact at or below that version is then ignored, so a
@@ -39,6 +47,8 @@ class Recipient:
     contact: Contact
     contact_version: int
     consents: Mapping[str, PurposeState] = field(default_factory=dict)
+    suppressed: bool = False
+    """No campaign email may go to the address (`contact.email`)."""
 
 
 @dataclass(frozen=True)
@@ -75,9 +85,18 @@ def _apply(view: SubjectView, fact: Fact) -> SubjectView:
             state = {fact.purpose: PurposeState(fact.status, fact.version)}
             recipient = _merge(view, fact.version, fact.contact, state, complete=False)
         case ContactUpdated():
-            recipient = _merge(view, fact.version, fact.contact, {}, complete=False)
+            recipient = _merge(
+                view, fact.version, fact.contact, {}, complete=False, suppressed=fact.suppressed
+            )
         case Snapshot():
-            recipient = _merge(view, fact.version, fact.contact, fact.consents, complete=True)
+            recipient = _merge(
+                view,
+                fact.version,
+                fact.contact,
+                fact.consents,
+                complete=True,
+                suppressed=fact.suppressed,
+            )
     return SubjectView(view.subject_id, recipient, view.erased_version)
 
 
@@ -88,6 +107,7 @@ def _merge(
     states: Mapping[str, PurposeState],
     *,
     complete: bool,
+    suppressed: bool | None = None,
 ) -> Recipient:
     """Newer pieces replace older ones; a `complete` record also drops purposes it lacks.
 
@@ -111,4 +131,22 @@ def _merge(
         contact=contact if newer_contact else current.contact,
         contact_version=version if newer_contact else current.contact_version,
         consents=consents,
+        suppressed=_suppressed(current, version, contact, suppressed, newer=newer_contact),
     )
+
+
+def _suppressed(
+    current: Recipient, version: int, contact: Contact, said: bool | None, *, newer: bool
+) -> bool:
+    """The flag after a fact of `version` with `contact` that says `said` (None: nothing)."""
+    same_address = _address_key(contact.email) == _address_key(current.contact.email)
+    if newer:
+        return said if said is not None else current.suppressed and same_address
+    if said is not None and version == current.contact_version and same_address:
+        return said
+    return current.suppressed
+
+
+def _address_key(email: str | None) -> str | None:
+    """Addresses compare case-insensitively, as the registry's lookup does."""
+    return email.lower() if email else None

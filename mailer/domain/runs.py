@@ -4,7 +4,8 @@ A run's recipients are rows of the send ledger, one per (run, recipient). A row 
 forward only, and only one way leads to the email backend:
 
     planned ─┬─> claimed ─┬─> sent | failed | unknown
-             ├─> skipped_withdrawn        (not `granted` at the send-time check)
+             ├─> skipped_withdrawn        (not `granted`, or the address suppressed, at
+             │                              the send-time check)
              ├─> skipped_capped           (over the frequency cap at the send-time check)
              └─> cancelled                (the run was cancelled or failed first)
 
@@ -38,15 +39,19 @@ RUN_DRAINED = ("cancelled", "failed")
 Decision = Literal["claim", "skipped_withdrawn", "skipped_capped"]
 
 
-def decide(status: str | None, recent: int, cap: int | None) -> Decision:
+def decide(
+    status: str | None, recent: int, cap: int | None, *, suppressed: bool = False
+) -> Decision:
     """What the send-time check does with one planned recipient.
 
     `status` is the recipient's current status for the run's purpose in the view (None when
     the view no longer holds the person or their address); `recent` is how many campaign
     emails they were handed within the cap's rolling period; `cap` is how many that period
-    allows (None: no cap).
+    allows (None: no cap). A `suppressed` address (hard bounce, invalid) is skipped like a
+    withdrawal: the run's counts have no other place for it (SPEC section 4), and the send
+    ledger's reason says `suppressed`.
     """
-    if status != "granted":
+    if status != "granted" or suppressed:
         return "skipped_withdrawn"
     if cap is not None and recent >= cap:
         return "skipped_capped"

@@ -51,7 +51,7 @@ def fact_from(message: Mapping[str, Any]) -> Fact:
             subject_id, version, _contact(message), message["purpose"], message["status"]
         )
     if schema == "subject.updated/1":
-        return ContactUpdated(subject_id, version, _contact(message))
+        return ContactUpdated(subject_id, version, _contact(message), message.get("suppressed"))
     return Erased(subject_id, version)
 
 

@@ -6,7 +6,10 @@ batch's check must still stop that batch's email (SPEC guarantee 1), so the view
 not enough: just before the check the sender asks the registry which version it holds of
 each planned recipient, and applies the full record of every subject the view is behind on,
 with the same locks and version guards as catch-up. If the registry cannot be asked, the
-batch is not sent (docs/decisions/0008-campaign-runs.md).
+batch is not sent (docs/decisions/0008-campaign-runs.md). The registry also says whose
+address is suppressed now, which can change without a version of the subject's (the address
+bounced before they signed up): a subject the view disagrees with about it is fetched too
+(docs/decisions/0014-esp-events-and-suppression.md).
 """
 
 import uuid
@@ -28,7 +31,7 @@ class RegistryCheck(Protocol):
 
     def fence_versions(
         self, ids: Sequence[uuid.UUID], purpose: str
-    ) -> Mapping[uuid.UUID, tuple[int, int]]: ...
+    ) -> Mapping[uuid.UUID, tuple[int, int, bool]]: ...
 
     def subjects(self, ids: Sequence[uuid.UUID]) -> list[Snapshot]: ...
 
@@ -49,20 +52,27 @@ def bring_up_to_date(
     A subject is behind when the registry holds it at a higher version than the view, or
     holds a newer change of the batch's purpose: the view's subject version is the highest
     it applied, so a purpose change that arrived late, after a newer change of another
-    purpose, shows only in the purpose's own version. A subject behind gets its snapshot
+    purpose, shows only in the purpose's own version; or when the two disagree about its
+    address being suppressed (the snapshot then corrects the flag at the same version, see
+    `mailer.domain.recipients`). A subject behind gets its snapshot
     applied; one the registry no longer holds at all is forgotten, unless the view changed
     it since it was read before asking (that change is newer than the answer).
     """
     with transaction() as store:
         held = store.versions(ids)
         held_purpose = store.purpose_versions(ids, purpose)
+        held_suppressed = store.suppressed_among(ids)
     try:
         current = registry.fence_versions(ids, purpose)
         behind = [
             i
             for i in ids
             if i in current
-            and (current[i][0] > held.get(i, 0) or current[i][1] > held_purpose.get(i, 0))
+            and (
+                current[i][0] > held.get(i, 0)
+                or current[i][1] > held_purpose.get(i, 0)
+                or current[i][2] != (i in held_suppressed)
+            )
         ]
         snapshots = {s.subject_id: s for s in registry.subjects(behind)} if behind else {}
     except RegistryError as error:

@@ -287,13 +287,19 @@ class Sender:
             for subject_id in planned:
                 row = found.get(subject_id)
                 current = row.status if row is not None and row.email else None
+                suppressed = row is not None and row.suppressed
                 decision = runs.decide(
-                    current, recent.get(subject_id, 0), cap.emails if cap else None
+                    current,
+                    recent.get(subject_id, 0),
+                    cap.emails if cap else None,
+                    suppressed=suppressed,
                 )
                 if decision == "claim" and row is not None and row.email:
                     chosen[subject_id] = Person(subject_id, row.email, row.locale, row.name)
                 else:
                     reason = "frequency cap" if decision == runs.SKIPPED_CAPPED else current
+                    if suppressed and current == "granted":
+                        reason = "suppressed"
                     skipped.setdefault((decision, reason or "not held"), []).append(subject_id)
             for (decision, reason), ids in skipped.items():
                 store.runs.mark(run.run_id, ids, runs.PLANNED, decision, now, reason)

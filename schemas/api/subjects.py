@@ -1,6 +1,12 @@
-"""The subject as the API answers it, and its ledger history."""
+"""The subject as the API answers it, its ledger history, and its rectification."""
 
-from marshmallow import Schema, fields
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from consent_service.domain.locales import LOCALES
+from schemas.api.consents import StrictSchema, valid_email
+from schemas.api.fields import text
 
 
 class ConsentStateSchema(Schema):
@@ -36,3 +42,18 @@ class HistoryEntrySchema(Schema):
 class HistorySchema(Schema):
     subject_id = fields.UUID()
     entries = fields.List(fields.Nested(HistoryEntrySchema))
+
+
+class SubjectPatchSchema(StrictSchema):
+    """`PATCH /v1/subjects/{id}`: any of the rectifiable fields; a name or external id may be
+    cleared with null, the address and the locale may not."""
+
+    email = fields.String(validate=valid_email)
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+    name = text(200, allow_none=True)
+    external_id = text(200, allow_none=True)
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_: Any) -> None:
+        if not data:
+            raise ValidationError("Give at least one of email, locale, name, external_id.")

@@ -45,3 +45,10 @@ class VersionsSchema(Schema):
         values=fields.Integer(),
         metadata={"description": "with `purpose` only: version of that purpose's last change"},
     )
+    suppressed = fields.List(
+        fields.String(),
+        metadata={
+            "description": "the asked subjects whose current address is on the suppression "
+            "list (hard bounce, invalid address): no campaign email may go to them"
+        },
+    )

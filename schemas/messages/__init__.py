@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError
 
 from schemas.messages.campaigns import CampaignControlV1, CampaignRunRequestedV1, RunReportV1
 from schemas.messages.consent_changed import ConsentChangedV1
+from schemas.messages.exports import ExportMailerPartV1, ExportRequestedV1
 from schemas.messages.subject_events import (
     ConfirmationRequestedV1,
     SubjectErasedV1,
@@ -22,6 +23,8 @@ SCHEMAS: dict[str, type[Schema]] = {
     "campaign.run_requested/1": CampaignRunRequestedV1,
     "campaign.control/1": CampaignControlV1,
     "mailer.run_report/1": RunReportV1,
+    "export.requested/1": ExportRequestedV1,
+    "export.mailer_part/1": ExportMailerPartV1,
 }
 
 

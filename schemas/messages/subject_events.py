@@ -7,13 +7,20 @@ from schemas.vocabulary import EMAIL_PURPOSES, LOCALES
 
 
 class SubjectUpdatedV1(SubjectMessageSchema):
-    """`subject.updated/1`: contact data rectified; carries the whole new contact record."""
+    """`subject.updated/1`: contact data rectified; carries the whole new contact record.
+
+    `suppressed` (optional, added later, so older messages lack it) says whether the address
+    is on the suppression list: `true` when a hard bounce or an invalid address put it there
+    (`changed` is then `["suppressed"]`). Absent, it says nothing: the address keeps its
+    flag, and a new address starts unsuppressed (docs/decisions/0014).
+    """
 
     schema = fields.String(required=True, validate=validate.Equal("subject.updated/1"))
     email = fields.Email(required=True)
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
     name = fields.String(required=True, allow_none=True)
     changed = fields.List(fields.String(), required=True)
+    suppressed = fields.Boolean(truthy={True}, falsy={False})
 
 
 class SubjectErasedV1(SubjectMessageSchema):

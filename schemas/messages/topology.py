@@ -28,6 +28,23 @@ REGISTRY_REPORTS_BINDINGS: Final = ("mailer.#",)
 DELIVERY_LIMIT: Final = 5
 """A message redelivered more often than this (a consumer crashing on it) is dead-lettered."""
 
+EXPORTS_QUEUE: Final = "mailer.exports"
+"""Quorum queue of export requests (`export.requested/1`); every `mailer work` answers it.
+
+A request is worth nothing once the registry stopped waiting, so requests expire in the
+queue rather than wait for a mailer that is down, and nothing is dead-lettered."""
+
+EXPORTS_QUEUE_BINDINGS: Final = ("export.#",)
+
+EXPORT_REQUESTED: Final = "export.requested"
+"""Routing key of export requests on `consent.events`."""
+
+EXPORT_REPLY_PREFIX: Final = "export.reply."
+"""The mailer answers on `mailer.reports` with this prefix and the request id; the registry
+waits on a temporary queue bound to exactly that key (docs/decisions/0013)."""
+
+EXPORT_REQUEST_TTL_MS: Final = 60_000
+
 DEAD_LETTER_REASON_HEADER: Final = "x-consent-dead-letter-reason"
 
 
@@ -40,6 +57,19 @@ def quorum_queue_arguments() -> dict[str, Any]:
         "x-overflow": "reject-publish",
         "x-delivery-limit": DELIVERY_LIMIT,
     }
+
+
+def exports_queue_arguments() -> dict[str, Any]:
+    """Arguments of `mailer.exports` on a real RabbitMQ: quorum, expiring, no dead letters."""
+    return {
+        "x-queue-type": "quorum",
+        "x-message-ttl": EXPORT_REQUEST_TTL_MS,
+        "x-delivery-limit": DELIVERY_LIMIT,
+    }
+
+
+def export_reply_key(request_id: object) -> str:
+    return f"{EXPORT_REPLY_PREFIX}{request_id}"
 
 
 def embedded_broker(instance_dir: str) -> tuple[str, dict[str, Any]]:

@@ -17,7 +17,8 @@ def test_versions_lists_the_held_subjects_at_their_current_version(
     )
     assert response.status_code == 200
     assert response.get_json() == {
-        "versions": {first: subject(first)["version"], second: subject(second)["version"]}
+        "versions": {first: subject(first)["version"], second: subject(second)["version"]},
+        "suppressed": [],
     }
 
 
@@ -42,7 +43,7 @@ def test_an_erased_subject_is_listed_with_its_tombstones_version(
     erase(subject_id)
     body = {"subject_ids": [subject_id]}
     versions = client.post("/v1/sync/versions", json=body, headers=reader).get_json()
-    assert versions == {"versions": {subject_id: version + 1}}
+    assert versions == {"versions": {subject_id: version + 1}, "suppressed": []}
     listed = client.post("/v1/sync/subjects", json=body, headers=reader).get_json()
     assert listed == {
         "subjects": [
@@ -53,6 +54,7 @@ def test_an_erased_subject_is_listed_with_its_tombstones_version(
                 "email": None,
                 "locale": None,
                 "name": None,
+                "suppressed": False,
                 "consents": {},
             }
         ]

@@ -236,7 +236,8 @@ class MirrorRegistry:
     """A registry that agrees with the view, except for the records a test gives it.
 
     `versions` answers the view's own versions (so the fence finds nothing to fetch) with
-    `records` on top; `forgotten` ids are ones the registry no longer holds at all.
+    `records` on top; `forgotten` ids are ones the registry no longer holds at all;
+    `suppressed` ids hold an address on the suppression list.
     `on_versions` runs just before an answer (to change something mid-batch).
     """
 
@@ -244,6 +245,7 @@ class MirrorRegistry:
         self.unit_of_work = unit_of_work
         self.records: dict[uuid.UUID, Snapshot] = {}
         self.forgotten: set[uuid.UUID] = set()
+        self.suppressed: set[uuid.UUID] = set()
         self.on_versions: Callable[[], None] | None = None
         self.asked: list[list[uuid.UUID]] = []
         self.fetched: list[list[uuid.UUID]] = []
@@ -267,14 +269,14 @@ class MirrorRegistry:
 
     def fence_versions(
         self, ids: Sequence[uuid.UUID], purpose: str
-    ) -> dict[uuid.UUID, tuple[int, int]]:
+    ) -> dict[uuid.UUID, tuple[int, int, bool]]:
         held = self.versions(ids)
         with self.unit_of_work() as store:
             of_purpose = store.purpose_versions(ids, purpose)
         for subject_id, record in self.records.items():
             if subject_id in held and purpose in record.consents:
                 of_purpose[subject_id] = record.consents[purpose].version
-        return {i: (v, of_purpose.get(i, 0)) for i, v in held.items()}
+        return {i: (v, of_purpose.get(i, 0), i in self.suppressed) for i, v in held.items()}
 
     def subjects(self, ids: Sequence[uuid.UUID]) -> list[Snapshot]:
         self.fetched.append(list(ids))

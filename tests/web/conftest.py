@@ -4,6 +4,7 @@ import re
 import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -81,3 +82,10 @@ def submit_preferences(
     if locale is not None:
         form["locale"] = locale
     return client.post(url, data=form)
+
+
+@pytest.fixture
+def mailer_sent_nothing(app) -> None:
+    """The download asks the mailer for its part over the broker; here, a mailer that sent
+    the person nothing answers (the round trip: tests/integration/test_export_*.py)."""
+    app.extensions["consent.mailer_part"] = SimpleNamespace(emails_of=lambda _subject_id: [])

@@ -16,7 +16,7 @@ def post_form(client, page_url: str, action_url: str):
 
 
 def test_download_is_a_json_file_with_the_subject_consents_history_and_policies(
-    client, new_subject, preferences_url
+    client, new_subject, preferences_url, mailer_sent_nothing
 ) -> None:
     subject_id = new_subject({"personalization": True, "newsletters": True}, locale="ru")
     url = preferences_url(subject_id)
@@ -62,20 +62,24 @@ def test_the_delete_page_asks_first_and_changes_nothing(
     assert table_counts() == before
 
 
-def test_confirming_deletion_records_one_erasure_request(
+def test_confirming_deletion_erases_at_once_and_the_link_then_leads_nowhere(
     client, app, new_subject, preferences_url
 ) -> None:
     subject_id = new_subject({"newsletters": True}, locale="en")
     url = preferences_url(subject_id)
-    first = post_form(client, f"{url}/delete", f"{url}/delete")
+    fields = hidden_fields(client.get(f"{url}/delete").get_data(as_text=True))
+    first = client.post(f"{url}/delete", data={"csrf_token": fields["csrf_token"]})
     assert first.status_code == 200
-    assert "Your request has been received" in first.get_data(as_text=True)
-    again = post_form(client, f"{url}/delete", f"{url}/delete")
-    assert again.status_code == 200
+    assert "Your data has been deleted" in first.get_data(as_text=True)
+    again = client.post(f"{url}/delete", data={"csrf_token": fields["csrf_token"]})
+    assert again.status_code == 404
+    assert client.get(url).status_code == 404
     table = orm.RightsRequest
     with app.extensions["consent.sessions"]() as session:
         rows = session.execute(select(table.kind, table.source, table.status)).all()
-    assert rows == [("erasure", "preference_center", "received")]
+        subject = session.get(orm.Subject, uuid.UUID(subject_id))
+    assert rows == [("erasure", "preference_center", "completed")]
+    assert (subject.email, subject.erased_at is not None) == (None, True)
 
 
 def test_confirming_deletion_without_the_csrf_field_is_refused(

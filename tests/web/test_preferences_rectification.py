@@ -42,7 +42,11 @@ def test_several_fields_are_one_entry_and_one_message_and_the_chain_verifies(
     before = table_counts()
     changed = in_registry(
         lambda r: rectify(
-            r, subject_id, {"name": "Aibek", "email": "Aibek@Example.KG", "locale": "ru"}, BY_ADMIN
+            r,
+            subject_id,
+            {"name": "Aibek", "email": "Aibek@Example.KG", "locale": "ru"},
+            BY_ADMIN,
+            suppression_keys=("test-secret",),
         )
     )
     assert changed == ["email", "locale", "name"]

@@ -210,6 +210,7 @@ def test_after_a_change_of_address_an_older_link_no_longer_proves_the_mailbox(
             uuid.UUID(subject_id),
             {"email": "new.address@example.kg"},
             Rectification("admin", "test", datetime.now(UTC)),
+            suppression_keys=(SECRET,),
         )
     submit_preferences(client, f"/preferences/{token}", ["newsletters"])
     after = looks(subject_id)

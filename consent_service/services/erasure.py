@@ -1,0 +1,146 @@
+"""Erasure (GDPR Art. 17): the person's contact data goes, the proof stays, unlinkable.
+
+One transaction removes every copy of the person's contact data the registry keeps (the
+subject row's email, name and external id; the outbox messages and stored API answers that
+carry the addresses of the time; the evidence of every ledger entry), appends a ledger entry
+of kind `erasure` at the next version, and writes `subject.erased/1` so the mailer deletes
+its copy. The subject id stays as a pseudonym: the chain, which hashes only evidence
+digests, still verifies, and the mailer's send counts still add up.
+
+A keyed hash of the address goes on the suppression list (domain/suppression.py), so that
+an import or an admin grant cannot bring the person back without them asking; a fresh
+sign-up through a form is the person asking, and takes the address off the list
+(`admit_address`). See docs/decisions/0012-rectification-and-erasure.md.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from consent_service.adapters import erasure_store, rights_store
+from consent_service.adapters.repository import Registry
+from consent_service.adapters.rights_store import RightsRequestRow
+from consent_service.domain.consent import Source
+from consent_service.domain.errors import Conflict, SubjectNotFound
+from consent_service.domain.ledger import timestamp
+from consent_service.domain.suppression import SuppressionReason
+from consent_service.services.changes import outbox_row
+from consent_service.services.subject_changes import ledger_entry
+from consent_service.services.suppressions import lift, suppress, suppression_reasons
+
+ERASURE = "erasure"
+"""The kind of the ledger entry and of the rights request."""
+SUBJECT_ERASED = "subject.erased/1"
+FRESH_EVIDENCE = frozenset(
+    source.value
+    for source in (Source.REGISTRATION, Source.NEWSLETTER_FORM, Source.ORDER, Source.SURVEY)
+)
+"""Sources where the person fills in a form themselves: the only way back after erasure."""
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """Who asked for the erasure, through what, and when."""
+
+    source: str
+    actor: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Erased:
+    subject_id: uuid.UUID
+    version: int
+    locale: str
+    """The language the person last chose, for the page that says it is done."""
+
+
+def _erased_message(subject_id: uuid.UUID, version: int, now: datetime) -> dict[str, Any]:
+    """`subject.erased/1`: the id and the version, and nothing else about the person."""
+    return {
+        "schema": SUBJECT_ERASED,
+        "message_id": str(uuid.uuid4()),
+        "occurred_at": timestamp(now),
+        "subject_id": str(subject_id),
+        "version": version,
+    }
+
+
+def erase(registry: Registry, subject_id: uuid.UUID, context: Erasure, secret_key: str) -> Erased:
+    """Erase the subject in the caller's transaction; SubjectNotFound if unknown or erased.
+
+    The subject row is locked first, so a consent change or a rectification running at the
+    same moment either comes before (and is erased with the rest) or finds no subject.
+    """
+    subject = registry.subject_by_id(subject_id, for_update=True)
+    if subject is None:
+        raise SubjectNotFound(f"No subject {subject_id}.")
+    now, version = context.now, subject.version + 1
+    if subject.email is not None:
+        suppress(registry, secret_key, subject.email, SuppressionReason.ERASED, now)
+    erasure_store.pseudonymise_ledger(registry, subject.id)
+    registry.append_ledger(
+        [
+            ledger_entry(
+                registry,
+                subject,
+                version,
+                kind=ERASURE,
+                source=context.source,
+                actor=context.actor,
+                now=now,
+                evidence=None,
+            )
+        ]
+    )
+    erasure_store.delete_consents(registry, subject.id)
+    erasure_store.forget_contact(registry, subject.id, version, now)
+    erasure_store.delete_outbox(registry, subject.id)
+    erasure_store.delete_idempotent_answers(registry, subject.id)
+    body = _erased_message(subject.id, version, now)
+    subject.version = version
+    registry.add_outbox([outbox_row(subject, "subject.erased", body, now)])
+    if not erasure_store.complete_rights_requests(registry, subject.id, ERASURE, now):
+        # Nobody had filed a request to complete: asking and answering were one moment.
+        request = RightsRequestRow(
+            uuid.uuid4(), subject.id, ERASURE, context.source, "completed", now, now
+        )
+        rights_store.add_request(registry, request)
+    return Erased(subject.id, version, subject.locale)
+
+
+def _erased(registry: Registry, secret_keys: tuple[str, ...], email: str) -> bool:
+    if not secret_keys:
+        raise RuntimeError("the suppression list cannot be read without the secret keys")
+    return SuppressionReason.ERASED in suppression_reasons(registry, secret_keys, email)
+
+
+def refuse_if_erased(
+    registry: Registry, secret_keys: tuple[str, ...], email: str, source: str
+) -> None:
+    """Conflict if the address was erased and `source` is not the person signing up anew.
+
+    For an import, an admin grant or any other source that brings no fresh evidence of the
+    person's consent. `secret_keys` are the current secret key and the previous ones.
+    """
+    if source not in FRESH_EVIDENCE and _erased(registry, secret_keys, email):
+        raise Conflict(
+            f"This address is on the suppression list ({SuppressionReason.ERASED.value}): its "
+            f"holder had their data erased. Source {source!r} brings no fresh consent; only "
+            "the person signing up again through a form can bring the address back.",
+            field="email",
+        )
+
+
+def admit_address(
+    registry: Registry, secret_keys: tuple[str, ...], email: str, source: str
+) -> None:
+    """Before a new subject is created: refuse an erased address, or readmit it.
+
+    A form (`FRESH_EVIDENCE`) is the person giving consent anew, which the ledger records as
+    such; the address then leaves the list, so a later import of it is not refused.
+    """
+    refuse_if_erased(registry, secret_keys, email, source)
+    if source in FRESH_EVIDENCE and _erased(registry, secret_keys, email):
+        lift(registry, secret_keys, email, SuppressionReason.ERASED)

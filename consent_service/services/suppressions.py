@@ -1,0 +1,61 @@
+"""Suppressing addresses and asking whether one is suppressed (domain/suppression.py).
+
+Lookups hash the presented address under the current and every previous secret key, so a
+key rotation does not quietly empty the list; new entries use the current key.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TypeVar
+
+from consent_service.adapters import suppression_store
+from consent_service.adapters.repository import Registry
+from consent_service.domain.emails import email_key
+from consent_service.domain.suppression import (
+    UNDELIVERABLE,
+    SuppressionReason,
+    address_hash,
+    address_hashes,
+)
+
+K = TypeVar("K")
+
+
+def suppress(
+    registry: Registry, secret_key: str, email: str, reason: SuppressionReason, now: datetime
+) -> None:
+    suppression_store.add(registry, address_hash(secret_key, email_key(email)), reason, now)
+
+
+def suppression_reasons(
+    registry: Registry, secret_keys: tuple[str, ...], email: str
+) -> set[SuppressionReason]:
+    """Why the address is suppressed (empty when it is not); `secret_keys` newest first."""
+    found = suppression_store.reasons(registry, address_hashes(secret_keys, email_key(email)))
+    return {SuppressionReason(reason) for reason in found}
+
+
+def lift(
+    registry: Registry, secret_keys: tuple[str, ...], email: str, reason: SuppressionReason
+) -> int:
+    """Remove one reason, e.g. erasure's once the person signs up again with fresh evidence."""
+    hashes = address_hashes(secret_keys, email_key(email))
+    return suppression_store.remove(registry, hashes, reason)
+
+
+def undeliverable(
+    registry: Registry, secret_keys: tuple[str, ...], emails: Mapping[K, str]
+) -> set[K]:
+    """The keys of `emails` whose address no campaign email may go to (`UNDELIVERABLE`).
+
+    The send-time fence and the mailer's catch-up ask this of the addresses subjects hold
+    now, so a suppression follows the address: whoever holds it is not mailed, and a subject
+    who moves to another address is mailed again (docs/decisions/0014).
+    """
+    by_hash = {
+        hashed: key
+        for key, email in emails.items()
+        for hashed in address_hashes(secret_keys, email_key(email))
+    }
+    found = suppression_store.held(registry, by_hash, [reason.value for reason in UNDELIVERABLE])
+    return {by_hash[hashed] for hashed in found}

@@ -1,0 +1,40 @@
+"""Bodies of the export and direct-transfer routes.
+
+The export itself is documented by docs/export.schema.json (JSON Schema 2020-12): it is a
+document people and other controllers keep, not only an API answer.
+"""
+
+from marshmallow import RAISE, Schema, fields, validate
+
+FORMATS = ("json", "csv")
+
+
+class ExportQuerySchema(Schema):
+    """`GET /v1/subjects/{id}/export?format=json|csv`; JSON when no format is given."""
+
+    class Meta:
+        unknown = RAISE
+
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class TransferRequestSchema(Schema):
+    """`POST /v1/subjects/{id}/transfers`: the name an admin registered the recipient under."""
+
+    class Meta:
+        unknown = RAISE
+
+    recipient = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TransferSchema(Schema):
+    """A transfer as `GET /v1/subjects/{id}/transfers/{transfer_id}` shows it."""
+
+    transfer_id = fields.UUID()
+    subject_id = fields.UUID()
+    recipient = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "delivered", "failed"]})
+    attempts = fields.Integer()
+    requested_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
