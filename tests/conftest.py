@@ -24,6 +24,7 @@ from plumbing.db import make_engine
 from tests.databases import fresh_postgres, service_unavailable
 
 REGISTRY_TABLES = (
+    "forms",
     "suppressions",
     "webhook_events",
     "transfer_recipients",

@@ -23,3 +23,17 @@ def consent_body(
     }
     body.update(extra)
     return body
+
+
+def form_definition(form_id: str = "newsletter", **changes: Any) -> dict[str, Any]:
+    """A `POST /v1/forms` body: a newsletter form that a shop's site may embed."""
+    body: dict[str, Any] = {
+        "form_id": form_id,
+        "purposes": ["newsletters", "promotions", "personalization"],
+        "source": "newsletter_form",
+        "allowed_origins": ["https://shop.example.kg"],
+        "success_url": None,
+        "default_locale": "ru",
+    }
+    body.update(changes)
+    return body

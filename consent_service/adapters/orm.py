@@ -300,3 +300,18 @@ class Transfer(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class SignupForm(Base):
+    """A public sign-up form an admin defined: what it offers and where it may be embedded."""
+
+    __tablename__ = "forms"
+
+    form_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    purposes: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(32))
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON)
+    success_url: Mapped[str | None] = mapped_column(String(2000))
+    default_locale: Mapped[str] = mapped_column(String(8))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

@@ -21,6 +21,7 @@ from schemas.api.catalogue import (
 )
 from schemas.api.consents import ConsentRequestSchema, ConsentSetSchema
 from schemas.api.exports import TransferRequestSchema, TransferSchema
+from schemas.api.forms import FormCreateSchema, FormSchema, FormsSchema, FormSubmissionSchema
 from schemas.api.subjects import HistorySchema, SubjectPatchSchema, SubjectSchema
 from schemas.api.sync import SubjectIdsSchema, VersionsRequestSchema, VersionsSchema
 from schemas.api.webhooks import SendGridEventSchema, WebhookReceiptSchema
@@ -198,6 +199,47 @@ def _fence_and_link_paths() -> dict[str, Any]:
                 form=True,
             ),
         },
+    }
+
+
+FORM_SCHEMAS = {
+    "FormCreate": FormCreateSchema,
+    "Form": FormSchema,
+    "Forms": FormsSchema,
+    "FormSubmission": FormSubmissionSchema,
+}
+
+
+def _form_paths() -> dict[str, Any]:
+    """Sign-up forms: defined with an admin key, filled in by anyone (decision 0016)."""
+    form_id = {"name": "form_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    signup = _page("A submission (urlencoded: HTML page; JSON: 202 or a problem)", (403, 404, 422))
+    signup["parameters"] = [form_id]
+    signup["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+            "application/json": {"schema": "FormSubmission"},
+        },
+    }
+    pages = {}
+    for summary in ("The hosted sign-up page", "The HTML snippet to embed, in a <pre>"):
+        pages[summary] = _page(summary, (404,))
+        pages[summary]["parameters"] = [form_id]
+    return {
+        "/v1/forms": {
+            "post": _operation(
+                "Define a sign-up form", "admin", (201, "Form"), body="FormCreate", errors=(409,)
+            ),
+            "get": _operation("Every sign-up form", "admin", (200, "Forms")),
+        },
+        "/v1/forms/{form_id}": {
+            "get": _operation(
+                "One sign-up form", "admin", (200, "Form"), errors=(404,), parameters=[form_id]
+            )
+        },
+        "/f/{form_id}": {"get": pages["The hosted sign-up page"], "post": signup},
+        "/f/{form_id}/embed": {"get": pages["The HTML snippet to embed, in a <pre>"]},
     }
 
 
@@ -429,6 +471,9 @@ def build_spec() -> dict[str, Any]:
     for name, schema in EXPORT_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     paths |= _export_paths()
+    for name, schema in FORM_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    paths |= _form_paths()
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -103,12 +103,20 @@ class SubjectConsents:
         self.changes.append(change)
         return change
 
-    def decide(self, purpose: str, wants: bool, *, double_opt_in: bool) -> Change | None:
-        """Apply a person's yes or no for one purpose; None when it changes nothing."""
+    def decide(
+        self, purpose: str, wants: bool, *, double_opt_in: bool, address_proven: bool = True
+    ) -> Change | None:
+        """Apply a person's yes or no for one purpose; None when it changes nothing.
+
+        `address_proven=False` says the request itself proves nothing about the address (a
+        public sign-up form anyone can fill in), so a confirmed address does not make the
+        grant immediate: it waits for the confirmation link like a first sign-up.
+        """
+        proven = self.email_confirmed and address_proven
         target = wanted_status(
             self.statuses.get(purpose),
             wants,
-            needs_confirmation=double_opt_in and not self.email_confirmed,
+            needs_confirmation=double_opt_in and not proven,
         )
         return None if target is None else self.transition(purpose, target)
 

@@ -14,7 +14,6 @@ from datetime import datetime
 from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import Change, ConsentStatus
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash, timestamp
-from consent_service.domain.purposes import EMAIL_PURPOSES
 from schemas.messages import load_message
 from schemas.tokens import LinkSigner, confirm_url
 
@@ -101,12 +100,11 @@ def outbox_row(
     }
 
 
-def _pending_email_purposes(
-    existing: dict[str, ConsentRow], written: dict[str, ConsentRow]
-) -> list[str]:
+def _pending_purposes(existing: dict[str, ConsentRow], written: dict[str, ConsentRow]) -> list[str]:
+    """Every pending purpose, email or not: the link grants them all, so the email names all."""
     rows = existing | written
     pending = ConsentStatus.PENDING.value
-    return sorted(p for p, row in rows.items() if row.status == pending and p in EMAIL_PURPOSES)
+    return sorted(p for p, row in rows.items() if row.status == pending)
 
 
 def write_changes(
@@ -171,7 +169,7 @@ def write_changes(
     if any(change.status is ConsentStatus.PENDING for change in changes):
         if links is None:
             raise RuntimeError("a change made a purpose pending, but no confirmation link")
-        pending = _pending_email_purposes(existing, rows)
+        pending = _pending_purposes(existing, rows)
         if pending:
             routing_key, body = confirmation_requested_message(subject, pending, links, context)
             messages.append(outbox_row(subject, routing_key, body, context.now))

@@ -71,11 +71,17 @@ def _apply(
     context: ChangeContext,
     links: ConfirmLinks | None,
     new_email_key: str | None = None,
+    address_proven: bool = True,
 ) -> SubjectView:
     existing = registry.consents_of(subject.id) if subject.version else {}
     aggregate = _aggregate(subject, existing)
     for purpose in sorted(decisions):
-        aggregate.decide(purpose, decisions[purpose], double_opt_in=purpose in double_opt_in)
+        aggregate.decide(
+            purpose,
+            decisions[purpose],
+            double_opt_in=purpose in double_opt_in,
+            address_proven=address_proven,
+        )
     written = write_changes(
         registry,
         subject,
@@ -97,12 +103,15 @@ def record_decisions(
     now: datetime,
     links: ConfirmLinks,
     suppression_keys: tuple[str, ...],
+    address_proven: bool = True,
 ) -> tuple[SubjectView, bool]:
     """Record a form's answers; creates the subject if new. Returns (view, created).
 
     A new subject's address is checked against the suppression list first
     (`services.erasure.admit_address`, with `suppression_keys` the secret keys, newest
-    first): an erased address comes back only through a form.
+    first): an erased address comes back only through a form. `address_proven=False`
+    (public sign-up forms) makes every grant in `double_opt_in` wait for the confirmation
+    link even when the address was confirmed before.
     """
     if not decisions.purposes:
         raise DomainError("Name at least one purpose.", field="purposes")
@@ -140,6 +149,7 @@ def record_decisions(
         context,
         links,
         new_email_key=email_key(email) if created else None,
+        address_proven=address_proven,
     )
     return view, created
 

@@ -201,7 +201,7 @@ def resend_confirmation(
     subject's current version: no consent changes, so no ledger entry is due.
     """
     subject = _subject(registry, subject_id, for_update=True)
-    pending = [p for p in _pending(registry.consents_of(subject_id)) if p in EMAIL_PURPOSES]
+    pending = _pending(registry.consents_of(subject_id))
     if pending:
         context = change_context(
             registry, source=Source.DOUBLE_OPT_IN.value, actor=LINK_ACTOR, now=now

@@ -12,6 +12,7 @@ from consent_service.web import (
     assets,
     csrf,
     errors,
+    forms,
     i18n,
     limits,
     links,
@@ -23,7 +24,7 @@ from consent_service.web import (
 
 def public_blueprints() -> list[Blueprint]:
     """The rate-limited, CSRF-protected blueprints, each page module's own."""
-    return [links.blueprint, policy.blueprint, preferences.blueprint]
+    return [links.blueprint, policy.blueprint, preferences.blueprint, forms.blueprint]
 
 
 def register(app: Flask, settings: Settings) -> None:

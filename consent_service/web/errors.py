@@ -43,7 +43,8 @@ def error_page(status: int) -> Response:
 
 
 def _page_for(error: HTTPException) -> Response:
-    response = error_page(error.code or 500)
+    # a sign-up form's JavaScript posts JSON and reads problems, like the API's clients
+    response = http_problem(error) if request.is_json else error_page(error.code or 500)
     if error.code == 429:
         retry = error.get_response().headers.get("Retry-After")
         if retry:

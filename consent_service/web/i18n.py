@@ -2,7 +2,8 @@
 
 The choice follows SPEC section 5: `?lang=`, the cookie the language switch sets, the stored
 locale of the person a token names (a view puts it in `g.subject_locale` before rendering),
-`Accept-Language`, `DEFAULT_LOCALE`. A `?lang=` also sets the cookie, so the switch keeps
+`Accept-Language`, a sign-up form's default language (`fall_back_to`), `DEFAULT_LOCALE`.
+A `?lang=` also sets the cookie, so the switch keeps
 working on the next page without JavaScript.
 """
 
@@ -27,6 +28,7 @@ def select_locale() -> str:
         request.cookies.get(LANGUAGE_COOKIE),
         g.get("subject_locale"),
         request.accept_languages.best_match(LOCALES),
+        g.get("fallback_locale"),
         default=settings.default_locale,
     )
 
@@ -38,6 +40,11 @@ def current_locale() -> str:
 def speak_as_subject(locale: str | None) -> None:
     """Use the person's stored locale on this page unless the visitor chose another."""
     g.subject_locale = locale
+
+
+def fall_back_to(locale: str | None) -> None:
+    """Before `DEFAULT_LOCALE`, speak this (a sign-up form's own default language)."""
+    g.fallback_locale = locale
 
 
 def remember_switch(response: Response, secure: bool) -> Response:

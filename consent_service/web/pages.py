@@ -7,7 +7,7 @@ answer is never cached and never leaks in a Referer.
 
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request, url_for
+from flask import Flask, Response, current_app, g, render_template, request, url_for
 
 from consent_service.config import Settings
 from consent_service.web import csrf
@@ -56,8 +56,19 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
     return Response(html, status=status, mimetype="text/html")
 
 
+def allow_form_action(origin: str) -> None:
+    """Let this page's form lead to `origin` too: CSP `form-action` also governs where the
+    POST's answer may redirect (CSP Level 3, section 6.4.1), e.g. a form's success page."""
+    g.form_action_origins = (*g.get("form_action_origins", ()), origin)
+
+
 def secure(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
+    extra = g.get("form_action_origins")
+    if extra:
+        response.headers["Content-Security-Policy"] = SECURITY_HEADERS[
+            "Content-Security-Policy"
+        ].replace("form-action 'self'", " ".join(("form-action 'self'", *extra)))
     if is_https():
         response.headers["Strict-Transport-Security"] = HSTS
     return response

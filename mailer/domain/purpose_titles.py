@@ -1,9 +1,10 @@
-"""The titles of the email purposes, as gettext message ids (English).
+"""The titles of the purposes a confirmation email can name, as gettext message ids (English).
 
-The confirmation email names the purposes a person is asked to confirm. The words must be
-the registry's (consent_service/domain/purpose_texts.py), but the mailer does not import
-the registry, so the ids are repeated here and a test compares the translations of both
-parts in every locale. `mailer.translations` looks them up.
+The confirmation email names the purposes a person is asked to confirm: the email purposes,
+and personalization when a public sign-up form asked for it (docs/decisions/0016). The words
+must be the registry's (consent_service/domain/purpose_texts.py), but the mailer does not
+import the registry, so the ids are repeated here and a test compares the translations of
+both parts in every locale. `mailer.translations` looks them up.
 """
 
 from typing import Final
@@ -15,6 +16,7 @@ def N_(message: str) -> str:
 
 
 TITLES: Final[dict[str, str]] = {
+    "personalization": N_("Personalised shopping"),
     "promotions": N_("Contests and special promotions"),
     "surveys": N_("Customer surveys"),
     "newsletters": N_("Email newsletter"),

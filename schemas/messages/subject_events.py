@@ -3,7 +3,7 @@
 from marshmallow import fields, validate
 
 from schemas.messages.base import SubjectMessageSchema
-from schemas.vocabulary import EMAIL_PURPOSES, LOCALES
+from schemas.vocabulary import CONSENT_PURPOSES, LOCALES
 
 
 class SubjectUpdatedV1(SubjectMessageSchema):
@@ -30,13 +30,17 @@ class SubjectErasedV1(SubjectMessageSchema):
 
 
 class ConfirmationRequestedV1(SubjectMessageSchema):
-    """`optin.confirmation_requested/1`: send the double opt-in email with this link."""
+    """`optin.confirmation_requested/1`: send the double opt-in email with this link.
+
+    `purposes` names every purpose the link would grant; besides the email purposes that is
+    `personalization` when a public sign-up form asked for it (docs/decisions/0016).
+    """
 
     schema = fields.String(required=True, validate=validate.Equal("optin.confirmation_requested/1"))
     email = fields.Email(required=True)
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
     purposes = fields.List(
-        fields.String(validate=validate.OneOf(sorted(EMAIL_PURPOSES))),
+        fields.String(validate=validate.OneOf(sorted(CONSENT_PURPOSES))),
         required=True,
         validate=validate.Length(min=1),
     )

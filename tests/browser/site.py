@@ -58,6 +58,19 @@ class PublicSite:
         assert status == 201, answer
         return answer["subject_id"]
 
+    def signup_form(self) -> str:
+        """The hosted sign-up form of a newsletter box (created once); its id."""
+        form = {
+            "form_id": "newsletter-box",
+            "purposes": ["newsletters", "promotions"],
+            "source": "newsletter_form",
+            "allowed_origins": ["https://shop.example.kg"],
+            "default_locale": "ky",
+        }
+        status, answer = self.stack.call("POST", "/v1/forms", form)
+        assert status in (201, 409), answer
+        return form["form_id"]
+
     def subject(self, subject_id: str) -> dict[str, Any]:
         status, answer = self.stack.call("GET", f"/v1/subjects/{subject_id}")
         assert status == 200, answer
@@ -145,7 +158,7 @@ def running_site(
         assert migrated.returncode == 0, migrated.stderr
         stack = Stack(environ, workdir)
         stack.environ["PUBLIC_BASE_URL"] = stack.base
-        stack.create_key()
+        stack.create_key("consents:write", "subjects:read", "subjects:write", "admin")
         try:
             for part in parts:
                 stack.start(part)

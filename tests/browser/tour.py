@@ -96,6 +96,14 @@ def delete_confirmation(page: Page, site: PublicSite, locale: str) -> None:
     submit(page, page.locator("a#delete"))
 
 
+def signup(page: Page, site: PublicSite, locale: str) -> None:
+    _goto(page, site.url(f"/f/{site.signup_form()}"))
+
+
+def signup_embed(page: Page, site: PublicSite, locale: str) -> None:
+    _goto(page, site.url(f"/f/{site.signup_form()}/embed"))
+
+
 def invalid_link(page: Page, site: PublicSite, locale: str) -> None:
     _goto(page, site.url("/u/not-a-real-token"))
 
@@ -128,6 +136,8 @@ TOUR = (
     Stop("preferences", "The preference centre", preferences),
     Stop("preferences-saved", "The preference centre after saving", preferences_saved),
     Stop("delete", "Delete my data: the confirmation step", delete_confirmation),
+    Stop("signup", "A hosted sign-up form", signup),
+    Stop("signup-embed", "The snippet a shop pastes into its site", signup_embed),
     Stop("invalid-link", "A damaged link", invalid_link),
     Stop("not-found", "An address with no page", not_found),
 )

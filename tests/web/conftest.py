@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from schemas.tokens import LinkSigner
-from tests.factories import consent_body
+from tests.factories import consent_body, form_definition
 
 
 class _Inputs(HTMLParser):
@@ -89,3 +89,35 @@ def mailer_sent_nothing(app) -> None:
     """The download asks the mailer for its part over the broker; here, a mailer that sent
     the person nothing answers (the round trip: tests/integration/test_export_*.py)."""
     app.extensions["consent.mailer_part"] = SimpleNamespace(emails_of=lambda _subject_id: [])
+
+
+# sign-up forms (tests/web/test_signup_forms*.py)
+
+SHOP = "https://shop.example.kg"
+"""The origin the test forms allow."""
+
+
+@pytest.fixture
+def admin(make_key: Callable[..., str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {make_key('admin', name='admin')}"}
+
+
+@pytest.fixture
+def make_form(client: FlaskClient, admin: dict[str, str]) -> Callable[..., str]:
+    """Define a sign-up form through the admin API; returns its hosted page's path."""
+
+    def create(form_id: str = "newsletter", **changes: Any) -> str:
+        response = client.post("/v1/forms", json=form_definition(form_id, **changes), headers=admin)
+        assert response.status_code == 201, response.get_json()
+        return f"/f/{form_id}"
+
+    return create
+
+
+def sign_up_on_page(
+    client: FlaskClient, path: str, email: str, purposes: list[str], **fields: str
+) -> TestResponse:
+    """Fill the hosted page as a browser would: its hidden fields, the address, the boxes."""
+    page = client.get(path).get_data(as_text=True)
+    form = hidden_fields(page) | {"email": email} | dict.fromkeys(purposes, "yes") | fields
+    return client.post(path, data=form)
