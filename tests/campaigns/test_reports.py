@@ -221,9 +221,27 @@ def _rabbitmq_queue_exists(url: str) -> bool:
 
 
 def _publish_rabbitmq(url: str, body: bytes) -> None:
+    """Publish once the relay has declared the exchange and bound its queue: the relay
+    declares them one after the other, and a report published before the binding exists
+    would be routed nowhere and dropped."""
     connection = pika.BlockingConnection(pika.URLParameters(url))
-    connection.channel().basic_publish(topology.MAILER_REPORTS, ROUTING_KEY, body)
-    connection.close()
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            channel = connection.channel()
+            channel.confirm_delivery()
+            try:
+                channel.basic_publish(topology.MAILER_REPORTS, ROUTING_KEY, body, mandatory=True)
+                return
+            except (pika.exceptions.UnroutableError, pika.exceptions.ChannelClosedByBroker):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+            finally:
+                if channel.is_open:
+                    channel.close()
+    finally:
+        connection.close()
 
 
 def test_a_consumer_waiting_for_an_unreachable_broker_stops_when_told(app, tmp_path) -> None:
