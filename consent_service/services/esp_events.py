@@ -19,7 +19,7 @@ event type and `sg_event_id`; never the address.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from consent_service.adapters import webhook_store
 from consent_service.adapters.campaign_store import CampaignStore
@@ -28,13 +28,12 @@ from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import InvalidEmail
 from consent_service.domain.esp_events import Effect, EspEvent, meaning
-from consent_service.domain.ledger import timestamp
 from consent_service.domain.purposes import EMAIL_PURPOSES
 from consent_service.domain.suppression import SuppressionReason
-from consent_service.services.changes import ChangeContext, outbox_row
+from consent_service.services.changes import ChangeContext
 from consent_service.services.consents import set_consent
 from consent_service.services.policies import resolve_policy_version
-from consent_service.services.subject_changes import SUBJECT_UPDATED, ledger_entry
+from consent_service.services.subject_changes import ledger_entry, subject_updated_message
 from consent_service.services.suppressions import suppress, suppression_reasons
 
 ACTOR = "sendgrid"
@@ -160,22 +159,4 @@ def _record_suppression(
     subject.version, subject.updated_at = subject.version + 1, now
     registry.set_subject_version(subject.id, subject.version, now)
     registry.append_ledger([entry])
-    registry.add_outbox([_suppressed_message(subject, now)])
-
-
-def _suppressed_message(subject: SubjectRow, now: datetime) -> dict[str, Any]:
-    """`subject.updated/1` with the whole contact record, as a rectification sends it, and
-    `suppressed: true` (schemas/messages/subject_events.py)."""
-    body: dict[str, Any] = {
-        "schema": SUBJECT_UPDATED,
-        "message_id": str(uuid.uuid4()),
-        "occurred_at": timestamp(now),
-        "subject_id": str(subject.id),
-        "version": subject.version,
-        "email": subject.email,
-        "locale": subject.locale,
-        "name": subject.name,
-        "changed": ["suppressed"],
-        "suppressed": True,
-    }
-    return outbox_row(subject, "subject.updated", body, now)
+    registry.add_outbox([subject_updated_message(subject, ["suppressed"], now, suppressed=True)])

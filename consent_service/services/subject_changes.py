@@ -149,9 +149,10 @@ def ledger_entry(
 
 
 def subject_updated_message(
-    subject: SubjectRow, changed: list[str], now: datetime
+    subject: SubjectRow, changed: list[str], now: datetime, *, suppressed: bool | None = None
 ) -> dict[str, Any]:
-    """The outbox row of `subject.updated/1`: the whole contact record after the change."""
+    """The outbox row of `subject.updated/1`: the whole contact record after the change, and
+    whether its address is suppressed when that is what changed (decision 0014)."""
     body: dict[str, Any] = {
         "schema": SUBJECT_UPDATED,
         "message_id": str(uuid.uuid4()),
@@ -163,6 +164,8 @@ def subject_updated_message(
         "name": subject.name,
         "changed": changed,
     }
+    if suppressed is not None:
+        body["suppressed"] = suppressed
     return outbox_row(subject, "subject.updated", body, now)
 
 

@@ -9,26 +9,15 @@ from functools import cache
 from gettext import GNUTranslations
 from pathlib import Path
 
+from plumbing.catalogues import load_catalogue
 from schemas.vocabulary import LOCALES
 
 DIRECTORY = Path(__file__).parent
-DOMAIN = "messages"
-
-
-class MissingCatalogue(RuntimeError):
-    """A compiled catalogue is missing: the package was not installed by pip."""
 
 
 @cache
 def catalogue(locale: str) -> GNUTranslations:
-    path = DIRECTORY / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
-    try:
-        with path.open("rb") as handle:
-            return GNUTranslations(handle)
-    except FileNotFoundError:
-        raise MissingCatalogue(
-            f"{path} is missing: install the package with pip, which compiles the catalogues."
-        ) from None
+    return load_catalogue(DIRECTORY, locale)
 
 
 def translate(locale: str, message: str) -> str:
