@@ -50,6 +50,7 @@ class ReportConsumer(StoppableConsumer, ConsumerMixin):
     """Consumes run reports until `stopping()` says so; kombu reconnects on broker errors."""
 
     failure_event = "reports_consumer_failed"
+    unreachable_event = "reports_broker_unreachable"
 
     def __init__(
         self,
@@ -71,12 +72,6 @@ class ReportConsumer(StoppableConsumer, ConsumerMixin):
         queue = reports_queue(self.rabbitmq)
         queue(channel).declare()
         return [consumer(queues=[queue], on_message=self.on_message, prefetch_count=PREFETCH)]
-
-    def on_connection_error(self, exc: BaseException, interval: float) -> None:
-        log.warning(
-            "broker unreachable, retrying",
-            extra={"event": "reports_broker_unreachable", "error": str(exc), "retry_in": interval},
-        )
 
     def on_message(self, message: Message) -> None:
         try:

@@ -101,12 +101,6 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
             )
         ]
 
-    def on_connection_error(self, exc: BaseException, interval: float) -> None:
-        log.warning(
-            "broker unreachable, retrying",
-            extra={"event": "broker_unreachable", "error": str(exc), "retry_in": interval},
-        )
-
     def consume(self, *args: Any, safety_interval: float = BATCH_WAIT, **kwargs: Any) -> Any:
         """kombu's loop, waking every BATCH_WAIT so that a partial batch is not kept waiting."""
         return super().consume(*args, safety_interval=safety_interval, **kwargs)

@@ -49,6 +49,7 @@ class ExportResponder(StoppableConsumer, ConsumerProducerMixin):
     """Answers `export.requested/1` until `stopping()` says so; reconnects on broker errors."""
 
     failure_event = "export_responder_failed"
+    unreachable_event = "exports_broker_unreachable"
 
     def __init__(
         self, connection: Connection, transaction: Transaction, stopping: Callable[[], bool]
@@ -69,12 +70,6 @@ class ExportResponder(StoppableConsumer, ConsumerProducerMixin):
         for entity in entities:
             entity.bind(channel).declare()
         return [consumer(queues=[queue], on_message=self.on_message, prefetch_count=PREFETCH)]
-
-    def on_connection_error(self, exc: BaseException, interval: float) -> None:
-        log.warning(
-            "broker unreachable, retrying",
-            extra={"event": "exports_broker_unreachable", "error": str(exc), "retry_in": interval},
-        )
 
     def on_message(self, message: Message) -> None:
         try:

@@ -28,6 +28,8 @@ class Stopping(Exception):
 class StoppableConsumer:
     failure_event: ClassVar[str] = "consumer_failed"
     """The `event` of the log line written when consuming failed and starts again."""
+    unreachable_event: ClassVar[str] = "broker_unreachable"
+    """The `event` of the log line written while the broker cannot be reached."""
 
     should_stop: bool
     connect_max_retries: int | None
@@ -44,11 +46,17 @@ class StoppableConsumer:
         """kombu's, but waiting for an unreachable broker ends as soon as we are stopping."""
         with self.create_connection() as connection:  # type: ignore[attr-defined]
             connection.ensure_connection(
-                self.on_connection_error,  # type: ignore[attr-defined]
+                self.on_connection_error,
                 self.connect_max_retries,
                 callback=self._not_stopping,
             )
             yield connection
+
+    def on_connection_error(self, exc: BaseException, interval: float) -> None:
+        log.warning(
+            "broker unreachable, retrying",
+            extra={"event": self.unreachable_event, "error": str(exc), "retry_in": interval},
+        )
 
     def _not_stopping(self) -> None:
         if self.should_stop:
