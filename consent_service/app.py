@@ -26,7 +26,7 @@ from plumbing.logs import configure_logging
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    configure_logging()
+    configure_logging(settings.secret_key)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key,

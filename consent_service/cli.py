@@ -38,9 +38,11 @@ from schemas.messages.connection import broker_connection, is_amqp
 
 def _settings() -> Settings:
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    configure_logging(settings.secret_key)
+    return settings
 
 
 def _safe_url(url: str) -> str:

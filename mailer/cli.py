@@ -43,11 +43,11 @@ def work() -> None:
     then consumes until SIGINT or SIGTERM, catching up again every MAILER_CATCHUP_INTERVAL;
     a sender thread beside the consumer plans runs, sends their batches and reports them.
     """
-    configure_logging()
     try:
         settings = MailerSettings.from_env()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    configure_logging(settings.sending.secret_key)
     schema.upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     try:

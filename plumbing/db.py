@@ -33,6 +33,9 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **options: Any) -> Engine:
+    """An engine that never writes the statement's parameters into its errors: they hold
+    names and addresses, and an error message ends up in a log that outlives an erasure."""
+    options.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -11,15 +11,18 @@ from sqlalchemy.orm import Session, sessionmaker
 from consent_service.adapters import schema
 from consent_service.config import ConfigError, Settings
 from plumbing.db import make_engine, session_factory
+from plumbing.logs import configure_logging
 
 PROGRESS_LINE_SECONDS = 5.0
 
 
 def settings() -> Settings:
     try:
-        return Settings.from_env()
+        current = Settings.from_env()
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
+    configure_logging(current.secret_key)
+    return current
 
 
 @contextmanager
