@@ -9,6 +9,7 @@ from consent_service.api import campaigns as campaign_api
 from consent_service.api import (
     catalogue,
     consents,
+    headers,
     health,
     openapi,
     problems,
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["consent.engine"] = engine
     app.extensions["consent.sessions"] = session_factory(engine)
     problems.register(app)
+    headers.register(app)
     for module in (health, catalogue, consents, subjects, sync, webhooks, openapi):
         app.register_blueprint(module.blueprint)
     register_public_pages(app, settings)

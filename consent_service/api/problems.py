@@ -29,7 +29,7 @@ class Problem(Exception):
         self.status, self.title, self.detail = status, title, detail
         self.slug, self.errors, self.headers = slug, errors, headers or {}
 
-    def response(self) -> Response:
+    def document(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "type": PROBLEM_BASE + self.slug if self.slug else "about:blank",
             "title": self.title,
@@ -38,8 +38,11 @@ class Problem(Exception):
         }
         if self.errors is not None:
             body["errors"] = self.errors
+        return body
+
+    def response(self) -> Response:
         response = Response(
-            json.dumps(body), status=self.status, mimetype="application/problem+json"
+            json.dumps(self.document()), status=self.status, mimetype="application/problem+json"
         )
         response.headers.update(self.headers)
         return response

@@ -1,0 +1,53 @@
+"""What deploy/gunicorn.conf.py plugs into gunicorn: a masking access log, problem answers.
+
+gunicorn formats its access log lines itself, from atoms such as the request line (`%(r)s`),
+the path (`%(U)s`), the query (`%(q)s`) and the Referer (`%(f)s`), all of which may carry a
+link token or an address. `MaskingLogger` masks every atom, so that no access log format and
+no log configuration can write them in clear (the JSON formatter masks the line again).
+
+gunicorn answers a request it cannot parse (request line too long: 414, header fields too
+large: 431, malformed: 400) before the application sees it, with an HTML page of its own,
+written by `gunicorn.util.write_error` from the worker's `handle_error`. gunicorn offers no
+setting for that body, so each worker replaces that one function with one writing an RFC 9457
+problem document with the headers of every API answer.
+"""
+
+import json
+import socket
+from datetime import timedelta
+from typing import Any
+
+from gunicorn import glogging, util
+
+from consent_service.api.headers import API_HEADERS
+from consent_service.api.problems import Problem
+from plumbing.logs import mask
+
+
+class MaskingLogger(glogging.Logger):
+    def atoms(
+        self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta
+    ) -> dict[str, Any]:
+        found = super().atoms(resp, req, environ, request_time)
+        return {
+            name: mask(value) if isinstance(value, str) else value for name, value in found.items()
+        }
+
+
+def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """`gunicorn.util.write_error`'s signature, answering application/problem+json."""
+    document = Problem(status_int, reason, mesg or reason).document()
+    body = json.dumps(document).encode()
+    head = [
+        f"HTTP/1.1 {status_int} {reason}",
+        "Connection: close",
+        "Content-Type: application/problem+json",
+        f"Content-Length: {len(body)}",
+        *(f"{name}: {value}" for name, value in API_HEADERS.items()),
+    ]
+    util.write_nonblock(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+
+
+def answer_errors_as_problems(_server: Any, _worker: Any) -> None:
+    """The `post_fork` hook: this worker's own error answers become problem documents."""
+    util.write_error = write_problem
