@@ -80,6 +80,8 @@ def embedded_broker(instance_dir: str) -> tuple[str, dict[str, Any]]:
     deletes a message when it is fetched, before the ack, so a consumer killed mid-message
     loses it: the mailer's catch-up repairs that, and the registry's outbox keeps everything
     until it was published. Processed messages are not kept (they may hold addresses).
+    The URL names this host: the folders are local, and kombu warns on every connection
+    whose URL has no host name.
     """
     root = f"{instance_dir.rstrip('/')}/broker"
     options = {
@@ -90,4 +92,4 @@ def embedded_broker(instance_dir: str) -> tuple[str, dict[str, Any]]:
         "store_processed": False,
         "polling_interval": 0.05,
     }
-    return "filesystem://", options
+    return "filesystem://localhost", options
