@@ -30,6 +30,11 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the worker should not start."""
 
 
+def instance_dir(env: Mapping[str, str]) -> Path:
+    """`CONSENT_INSTANCE_DIR`, shared with the registry: the embedded broker, the outbox."""
+    return Path(env.get("CONSENT_INSTANCE_DIR") or "./instance").expanduser().resolve()
+
+
 def database_url(raw: str) -> str:
     """Accept a plain postgresql:// URL and drive it with psycopg 3."""
     for prefix in ("postgresql://", "postgres://"):
@@ -182,7 +187,7 @@ class MailerSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "MailerSettings":
         env = os.environ if env is None else env
-        instance = Path(env.get("CONSENT_INSTANCE_DIR") or "./instance").expanduser().resolve()
+        instance = instance_dir(env)
         return cls(
             instance_dir=instance,
             database_url=database_url(
