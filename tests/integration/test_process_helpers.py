@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.processes import ROOT, free_port, start, stop, wait_for_http
+from tests.stack import wait_until
 
 IGNORING_SIGINT = [
     sys.executable,
@@ -70,7 +71,8 @@ def test_a_process_deaf_to_sigint_and_sigterm_is_killed_with_its_children() -> N
     stop(process, grace=0.5)
 
     assert process.returncode == -signal.SIGKILL
-    assert not is_running(child)
+    # The group's SIGKILL is sent at once; the child is gone a moment later.
+    assert wait_until(lambda: not is_running(child), timeout=10)
 
 
 def test_a_process_left_running_by_a_failed_test_is_stopped_when_the_session_ends(
@@ -106,4 +108,4 @@ def test_a_process_left_running_by_a_failed_test_is_stopped_when_the_session_end
 
     assert session.returncode == 1, session.stdout + session.stderr
     assert "fails before stopping what it started" in session.stdout
-    assert not is_running(int(pid_file.read_text()))
+    assert wait_until(lambda: not is_running(int(pid_file.read_text())), timeout=10)
