@@ -46,6 +46,7 @@ from mailer.adapters import schema as mailer_schema  # noqa: E402
 from mailer.adapters.email.sendgrid import SendGridBackend  # noqa: E402
 from mailer.domain.outgoing import Person  # noqa: E402
 from mailer.services.compose import CampaignComposer  # noqa: E402
+from plumbing.shop import shop_from_env  # noqa: E402
 from schemas.tokens import LinkSigner  # noqa: E402
 
 API_KEY = "SG.bench"
@@ -97,7 +98,14 @@ def seed(registry_url: str, mailer_url: str, size: int) -> None:
 def raw_rate(fake_url: str, seconds: float = 10.0) -> float:
     """Personalizations/s the official client gets posting full requests back to back."""
     composer = CampaignComposer(
-        CONTENT, "ky", "newsletters", uuid.uuid4(), uuid.uuid4(), LinkSigner(SECRET), fake_url
+        CONTENT,
+        "ky",
+        "newsletters",
+        uuid.uuid4(),
+        uuid.uuid4(),
+        LinkSigner(SECRET),
+        fake_url,
+        shop_from_env({}),
     )
     people = [Person(uuid.uuid4(), f"raw{n}@example.kg", "ky", f"Reader {n}") for n in range(1000)]
     (outgoing,) = composer.compose(people)

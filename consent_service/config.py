@@ -16,6 +16,7 @@ from consent_service.domain.contrast import AA_NORMAL_TEXT, WHITE, contrast_rati
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import EMAIL_PURPOSES
 from plumbing.secrets import MissingSecret, previous_secret_keys, secret_key
+from plumbing.shop import Shop, shop_from_env
 
 
 class ConfigError(Exception):
@@ -108,14 +109,17 @@ def _webhook_public_key(env: Mapping[str, str]) -> str | None:
 
 @dataclass(frozen=True)
 class Branding:
-    """How the public pages look: the shop's name, logo and main colour (docs/pages.md)."""
+    """How the public pages look: the shop's name, logo and main colour (docs/pages.md).
+
+    Outside production an unset name is the example shop's (plumbing/shop.py).
+    """
 
     name: str = ""
     logo: Path | None = None
     colour: str = "#1f5f8b"
 
 
-def _branding(env: Mapping[str, str]) -> Branding:
+def _branding(env: Mapping[str, str], shop: Shop) -> Branding:
     colour = env.get("CONSENT_BRAND_COLOUR") or Branding.colour
     try:
         rgb = parse_hex_colour(colour)
@@ -133,7 +137,7 @@ def _branding(env: Mapping[str, str]) -> Branding:
     if logo_path is not None and not logo_path.is_file():
         raise ConfigError(f"CONSENT_BRAND_LOGO {logo_path} is not a file.")
     return Branding(
-        name=env.get("CONSENT_BRAND_NAME", "").strip(),
+        name=shop.name,
         logo=logo_path,
         colour="#" + colour.strip().lstrip("#").lower(),
     )
@@ -155,9 +159,9 @@ class Contacts:
     authority_url: str = "https://dpa.gov.kg/"
 
 
-def _contacts(env: Mapping[str, str]) -> Contacts:
+def _contacts(env: Mapping[str, str], shop: Shop) -> Contacts:
     return Contacts(
-        controller=env.get("CONSENT_CONTROLLER_CONTACT", "").strip(),
+        controller=shop.contact,
         authority_name=env.get("CONSENT_AUTHORITY_NAME", "").strip() or None,
         authority_url=env.get("CONSENT_AUTHORITY_URL", "").strip() or Contacts.authority_url,
     )
@@ -243,8 +247,8 @@ class Settings:
             confirm_token_max_age=timedelta(days=_days(env, "CONSENT_CONFIRM_TOKEN_DAYS", 7)),
             public_rate_limit=_rate_limit(env),
             rate_limit_storage=env.get("PUBLIC_RATE_LIMIT_STORAGE") or "memory://",
-            branding=_branding(env),
-            contacts=_contacts(env),
+            branding=_branding(env, shop_from_env(env)),
+            contacts=_contacts(env, shop_from_env(env)),
             trusted_proxies=_count(env, "CONSENT_TRUSTED_PROXIES", 0),
             export_timeout=_seconds(env, "CONSENT_EXPORT_TIMEOUT", 10),
             sendgrid_webhook_public_key=_webhook_public_key(env),

@@ -1,6 +1,7 @@
 """The `mailer` command. `mailer work` keeps the view of who is opted in and sends campaigns."""
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -13,10 +14,11 @@ from mailer.adapters import schema
 from mailer.adapters.broker import ReportPublisher, connect
 from mailer.adapters.consumer import EventConsumer
 from mailer.adapters.email import make_backend
+from mailer.adapters.email.outbox import WrittenEmail, written_emails
 from mailer.adapters.export_responder import start_export_responder
 from mailer.adapters.registry_client import RegistryClient, RegistryError
 from mailer.adapters.repository import transaction
-from mailer.config import ConfigError, MailerSettings
+from mailer.config import ConfigError, MailerSettings, instance_dir
 from mailer.services.catchup import Transaction, catch_up
 from mailer.services.retention import SendLedgerRetention, start_daily_purge
 from mailer.services.sending import Sender
@@ -59,6 +61,36 @@ def work() -> None:
     finally:
         engine.dispose()
     log.info("mailer stopped", extra={"event": "stopped"})
+
+
+@main.command()
+@click.option("--last", type=click.IntRange(min=1), help="Only the N newest emails.")
+def outbox(last: int | None) -> None:
+    """List the emails written to <instance>/outbox/ (MAILER_EMAIL_BACKEND=file), oldest
+    first: when, category, From, To, Subject and every link inside.
+
+    Their bodies are base64, so grep finds no link in them; this decodes them.
+    """
+    folder = instance_dir(os.environ) / "outbox"
+    emails = written_emails(folder, last)
+    if not emails:
+        click.echo(f"No emails in {folder}.", err=True)
+    for written in emails:
+        click.echo(_summary(written))
+
+
+def _summary(written: WrittenEmail) -> str:
+    when = written.written_at.strftime("%Y-%m-%d %H:%M:%S")
+    if written.problem is not None:
+        return f"{when}  {written.name}\n  cannot be read: {written.problem}\n"
+    lines = [
+        f"{when}  {written.category or 'email'}",
+        f"  From:    {written.sender}",
+        f"  To:      {written.recipient}",
+        f"  Subject: {written.subject}",
+        *(f"  Link:    {link}" for link in written.links),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _work(

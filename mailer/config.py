@@ -9,20 +9,30 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from plumbing.secrets import MissingSecret, secret_key
+from plumbing.shop import EXAMPLE_SHOP_SENDER, Shop, example_or, shop_from_env
 from schemas.vocabulary import LOCALES
 
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:8000"
 DEFAULT_CATCHUP_INTERVAL = 60.0
 BACKENDS = ("file", "smtp", "sendgrid")
 DEFAULT_SENDER = "no-reply@localhost"
+"""MAILER_FROM left unset in production: never a real sender (docs/decisions/0021)."""
 
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the worker should not start."""
+
+
+def instance_dir(env: Mapping[str, str]) -> Path:
+    """`CONSENT_INSTANCE_DIR`, shared with the registry: the embedded broker, the outbox."""
+    return Path(env.get("CONSENT_INSTANCE_DIR") or "./instance").expanduser().resolve()
 
 
 def database_url(raw: str) -> str:
@@ -66,6 +76,19 @@ def _send_rate(raw: str) -> float:
     return rate
 
 
+def _sender(env: Mapping[str, str], shop: Shop) -> str:
+    """The From header: MAILER_FROM, named after the shop unless it carries its own name."""
+    raw = example_or(env, "MAILER_FROM", EXAMPLE_SHOP_SENDER) or DEFAULT_SENDER
+    name, address = parseaddr(raw)
+    try:
+        return str(Address(display_name=name or shop.name, addr_spec=address))
+    except (HeaderParseError, ValueError, IndexError):
+        raise ConfigError(
+            "MAILER_FROM must be an email address, optionally with a name: "
+            "news@shop.kg or Shop news <news@shop.kg>."
+        ) from None
+
+
 @dataclass(frozen=True)
 class FrequencyCap:
     """At most `emails` campaign emails per person in any rolling `period`."""
@@ -97,6 +120,9 @@ class SendingSettings:
     send_rate: float
     frequency_cap: FrequencyCap | None
     sender: str
+    """The From header, e.g. `"Example Shop (demo)" <no-reply@example.org>`."""
+    shop: Shop
+    """Named in the emails' text: who sends them, whom to ask about personal data."""
     public_base_url: str
     default_locale: str
     secret_key: str = field(repr=False)
@@ -119,6 +145,7 @@ class SendingSettings:
         if locale not in LOCALES:
             raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(LOCALES)}.")
         production = env.get("CONSENT_ENV") == "production"
+        shop = shop_from_env(env)
         try:
             key = secret_key(env, instance, production=production)
         except MissingSecret as missing:
@@ -128,7 +155,8 @@ class SendingSettings:
             batch_size=_positive_int(env, "MAILER_BATCH_SIZE", 1000),
             send_rate=_send_rate(env.get("MAILER_SEND_RATE") or "0"),
             frequency_cap=_frequency_cap(env.get("MAILER_FREQUENCY_CAP") or ""),
-            sender=env.get("MAILER_FROM") or DEFAULT_SENDER,
+            sender=_sender(env, shop),
+            shop=shop,
             public_base_url=(env.get("PUBLIC_BASE_URL") or DEFAULT_REGISTRY_URL).rstrip("/"),
             default_locale=locale,
             secret_key=key,
@@ -159,7 +187,7 @@ class MailerSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "MailerSettings":
         env = os.environ if env is None else env
-        instance = Path(env.get("CONSENT_INSTANCE_DIR") or "./instance").expanduser().resolve()
+        instance = instance_dir(env)
         return cls(
             instance_dir=instance,
             database_url=database_url(

@@ -22,6 +22,7 @@ from consent_service.config import Settings
 from consent_service.services import api_keys
 from plumbing.db import make_engine
 from tests.databases import fresh_postgres, service_unavailable
+from tests.processes import stop_started
 
 REGISTRY_TABLES = (
     "forms",
@@ -41,6 +42,11 @@ REGISTRY_TABLES = (
     "subjects",
     "api_keys",
 )
+
+
+def pytest_sessionfinish() -> None:
+    """Processes the tests started and left running (a failed test, an interrupted one) stop."""
+    stop_started()
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from consent_service.config import database_url as driver_url
-from tests.processes import consent_cli, free_port, wait_for_http
+from tests.processes import consent_cli, free_port, start, stop, wait_for_http
 
 COMMANDS = {
     "api": ["consent_service", "serve"],
@@ -50,7 +50,7 @@ class Stack:
         if part == "api":
             argv += ["--port", str(self.port)]
         with (self.logs / f"{name}.log").open("a") as log:
-            self.processes[name] = subprocess.Popen(
+            self.processes[name] = start(
                 argv,
                 env=os.environ | self.environ | environ,
                 stdout=log,
@@ -70,10 +70,7 @@ class Stack:
             if process.poll() is None:
                 process.terminate()
         for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process, grace=15, signals=(signal.SIGTERM,))
         self.processes.clear()
 
     def create_key(self, *scopes: str) -> str:

@@ -13,6 +13,7 @@ from consent_service.web import (
     csrf,
     errors,
     forms,
+    home,
     i18n,
     limits,
     links,
@@ -24,7 +25,13 @@ from consent_service.web import (
 
 def public_blueprints() -> list[Blueprint]:
     """The rate-limited, CSRF-protected blueprints, each page module's own."""
-    return [links.blueprint, policy.blueprint, preferences.blueprint, forms.blueprint]
+    return [
+        home.blueprint,
+        links.blueprint,
+        policy.blueprint,
+        preferences.blueprint,
+        forms.blueprint,
+    ]
 
 
 def register(app: Flask, settings: Settings) -> None:

@@ -7,10 +7,12 @@ A `?lang=` also sets the cookie, so the switch keeps
 working on the next page without JavaScript.
 """
 
+import re
 from datetime import timedelta
 
 from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, get_locale
+from markupsafe import Markup
 
 from consent_service.config import Settings
 from consent_service.domain.locales import LOCALES, negotiate
@@ -61,6 +63,21 @@ def remember_switch(response: Response, secure: bool) -> Response:
     return response
 
 
+_DOUBLED_FULL_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+
+
+def single_full_stops(text: str) -> str:
+    """The sentence with a doubled full stop made single (an ellipsis stays).
+
+    A sentence may end with a date whose own format ends in a full stop (a Russian date ends
+    with the abbreviation of "year"); whether it does depends on where each translation puts
+    the date, so the template cannot leave out its own full stop, and the two are merged here.
+    """
+    single = _DOUBLED_FULL_STOP.sub(".", text)
+    # Safe markup with a full stop removed is still safe.
+    return Markup(single) if isinstance(text, Markup) else single  # noqa: S704
+
+
 def init(app: Flask, settings: Settings) -> None:
     app.config.update(
         BABEL_DEFAULT_LOCALE=settings.default_locale,
@@ -68,3 +85,4 @@ def init(app: Flask, settings: Settings) -> None:
         BABEL_DEFAULT_TIMEZONE="Asia/Bishkek",
     )
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["single_full_stops"] = single_full_stops

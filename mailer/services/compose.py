@@ -25,6 +25,7 @@ from markupsafe import escape
 from mailer.domain.outgoing import Content, Envelope, Outgoing, Person
 from mailer.domain.purpose_titles import TITLES
 from mailer.translations import catalogue, translate
+from plumbing.shop import Shop
 from schemas.email_templates import PARTS, PERSONAL_VARIABLES, environment
 from schemas.tokens import LinkSigner, preferences_url, unsubscribe_url
 from schemas.vocabulary import LOCALES
@@ -102,6 +103,7 @@ class CampaignComposer:
         run_id: uuid.UUID,
         links: LinkSigner,
         public_base_url: str,
+        shop: Shop,
     ) -> None:
         if default_locale not in content:
             raise CompositionError(
@@ -112,6 +114,7 @@ class CampaignComposer:
         self._links = links
         self._base_url = public_base_url.rstrip("/")
         self._ids = {"campaign_id": str(campaign_id), "run_id": str(run_id)}
+        self._shop = shop
         self._versions = {locale: _compile(locale, parts) for locale, parts in content.items()}
         # A link only needs its own HTML placeholder if escaping could change it; the token
         # part is URL-safe base64, so only the configured base URL can contain `&` and co.
@@ -167,7 +170,7 @@ class CampaignComposer:
                 text_context[name] = placeholder(name)
                 # Placeholders are made of characters escaping leaves alone.
                 html_context[name] = placeholder(name, html=name in self._html_keyed)
-            content = _render_parts(version, text_context, html_context)
+            content = _render_parts(version, text_context, html_context, self._shop)
             if not real:
                 version.rendered = content
         every = content.subject + content.html + content.text
@@ -249,7 +252,10 @@ def _placed_variables(tree: nodes.Template) -> set[str]:
 
 
 def _render_parts(
-    version: _Version, text_context: Mapping[str, Any], html_context: Mapping[str, Any]
+    version: _Version,
+    text_context: Mapping[str, Any],
+    html_context: Mapping[str, Any],
+    shop: Shop,
 ) -> Content:
     parts = version.parts
     try:
@@ -260,11 +266,11 @@ def _render_parts(
     except Exception as error:  # noqa: BLE001
         raise CompositionError(f"{version.locale}: {type(error).__name__}: {error}") from None
     if parts["text"].needs_footer:
-        text = text.rstrip("\n") + "\n\n" + _footer(version.locale, html=False).render(text_context)
+        footer = _footer(version.locale, html=False).render({**text_context, **_named(shop)})
+        text = text.rstrip("\n") + "\n\n" + footer
     if parts["html"].needs_footer:
-        html = _insert_before_body_end(
-            html, _footer(version.locale, html=True).render(html_context)
-        )
+        footer = _footer(version.locale, html=True).render({**html_context, **_named(shop)})
+        html = _insert_before_body_end(html, footer)
     return Content(" ".join(subject.split()), html, text)
 
 
@@ -273,6 +279,11 @@ def _insert_before_body_end(html: str, footer: str) -> str:
     if end == -1:
         return html.rstrip("\n") + "\n" + footer
     return html[:end] + footer + html[end:]
+
+
+def _named(shop: Shop) -> dict[str, str]:
+    """What the mailer's own templates know of the shop: who writes, whom to ask."""
+    return {"shop_name": shop.name, "shop_contact": shop.contact}
 
 
 def _footer(locale: str, *, html: bool) -> Template:
@@ -287,11 +298,13 @@ def confirmation_email(
     default_locale: str,
     confirm_url: str,
     purposes: Sequence[str],
+    shop: Shop,
 ) -> Outgoing:
     """The double opt-in email: transactional, so no List-Unsubscribe and no campaign ids.
 
-    It names the purposes waiting for confirmation in the person's language, so that the
-    confirmation is specific (GDPR Art. 4(11)), and carries the registry's confirm link.
+    It names the shop and the purposes waiting for confirmation in the person's language,
+    so that the confirmation is specific (GDPR Art. 4(11)), and carries the registry's
+    confirm link.
     """
     locale = locale if locale in LOCALES else default_locale
     context = {
@@ -301,6 +314,7 @@ def confirmation_email(
             for purpose in dict.fromkeys(purposes)
         ],
         "locale": locale,
+        **_named(shop),
     }
     subject, text, html = (
         _own_template(locale, f"confirmation/{part}").render(context)

@@ -15,6 +15,7 @@ from mailer.domain.outgoing import EmailBackend
 from mailer.domain.runs import ledger_state
 from mailer.services.catchup import Transaction
 from mailer.services.compose import confirmation_email
+from plumbing.shop import Shop
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def send_confirmations(
     default_locale: str,
     now: Callable[[], datetime],
     wait_for: Callable[[int], bool],
+    shop: Shop,
 ) -> int:
     """Send up to CHUNK queued confirmation emails; how many were handed to the backend.
 
@@ -44,7 +46,7 @@ def send_confirmations(
             with transaction() as store:
                 store.confirmations.release([r.message_id for r in claimed[position:]])
             return position
-        _send(transaction, backend, default_locale, row, now)
+        _send(transaction, backend, default_locale, row, now, shop)
     return len(claimed)
 
 
@@ -54,10 +56,17 @@ def _send(
     default_locale: str,
     row: ConfirmationRow,
     now: Callable[[], datetime],
+    shop: Shop,
 ) -> None:
     try:
         outgoing = confirmation_email(
-            row.subject_id, row.address, row.locale, default_locale, row.confirm_url, row.purposes
+            row.subject_id,
+            row.address,
+            row.locale,
+            default_locale,
+            row.confirm_url,
+            row.purposes,
+            shop,
         )
     # Nothing was handed to the backend, so `failed` is the truth whatever went wrong.
     except Exception as error:

@@ -165,6 +165,7 @@ class Sender:
             self.sending.default_locale,
             self.now,
             self.wait_for_throttle,
+            self.sending.shop,
         )
 
     def publish_reports(self) -> None:
@@ -384,6 +385,7 @@ class Sender:
                 run.run_id,
                 self._links,
                 self.sending.public_base_url,
+                self.sending.shop,
             )
             self._composers[run.run_id] = composer
             while len(self._composers) > COMPOSERS_KEPT:

@@ -51,6 +51,10 @@ def _goto(page: Page, url: str) -> Response:
     return response
 
 
+def home(page: Page, site: PublicSite, locale: str) -> None:
+    _goto(page, site.url("/"))
+
+
 def policy(page: Page, site: PublicSite, locale: str) -> None:
     _goto(page, site.url("/policy"))
 
@@ -126,6 +130,7 @@ class Stop:
 
 
 TOUR = (
+    Stop("home", "The front page: whose service this is, and the way on", home),
     Stop("policy", "The privacy policy in force", policy),
     Stop("policy-version", "One earlier version of the policy", policy_version, pictured=False),
     Stop("unsubscribe", "Unsubscribe: what the button will stop", unsubscribe),

@@ -2,7 +2,6 @@
 
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import consent_cli, free_port, wait_for_http
+from tests.processes import consent_cli, free_port, start, stop, wait_for_http
 
 
 class Served:
@@ -21,9 +20,7 @@ class Served:
         self.process, self.base, self.environ = process, base, environ
 
     def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        _, stderr = self.process.communicate(timeout=10)
+        _, stderr = stop(self.process)
         return stderr
 
 
@@ -34,7 +31,7 @@ def served(tmp_path: Path):
     for name in ("CONSENT_DATABASE_URL", "CONSENT_SECRET_KEY"):
         environ[name] = ""
     port = free_port()
-    process = subprocess.Popen(
+    process = start(
         [sys.executable, "-m", "consent_service", "serve", "--port", str(port)],
         env=os.environ | environ,
         cwd=tmp_path,

@@ -6,11 +6,13 @@ from collections.abc import Mapping
 
 from mailer.domain.outgoing import Outgoing, Person
 from mailer.services.compose import CampaignComposer
+from plumbing.shop import Shop
 from schemas.tokens import LinkSigner
 
 SECRET = "email-test-secret"
 BASE_URL = "https://consent.example.kg"
 SENDER = "Shop news <news@shop.example.kg>"
+SHOP = Shop("Ала-Тоо дүкөнү", "privacy@ala-too.example.kg, Бишкек")  # noqa: RUF001
 _counter = itertools.count(1)
 
 PLAIN = {
@@ -36,6 +38,7 @@ def composer(
     base_url: str = BASE_URL,
     campaign_id: uuid.UUID | None = None,
     run_id: uuid.UUID | None = None,
+    shop: Shop = SHOP,
 ) -> CampaignComposer:
     return CampaignComposer(
         content=content or {"ky": PLAIN},
@@ -45,6 +48,7 @@ def composer(
         run_id=run_id or uuid.uuid4(),
         links=LinkSigner(SECRET),
         public_base_url=base_url,
+        shop=shop,
     )
 
 

@@ -10,6 +10,7 @@ from mailer.domain.purpose_titles import TITLES as MAILER_TITLES
 from mailer.services.compose import confirmation_email
 from mailer.translations import translate as mailer_translate
 from schemas.vocabulary import EMAIL_PURPOSES, LOCALES
+from tests.email.factories import SHOP
 
 CONFIRM_URL = "https://consent.example.kg/confirm/abc.def"
 
@@ -24,7 +25,7 @@ def test_the_confirmation_speaks_the_locale_and_names_the_purposes(
     subject_id = uuid.uuid4()
 
     email = confirmation_email(
-        subject_id, "aigul@example.kg", locale, "ky", CONFIRM_URL, ["newsletters", "surveys"]
+        subject_id, "aigul@example.kg", locale, "ky", CONFIRM_URL, ["newsletters", "surveys"], SHOP
     )
 
     assert email.category == "confirmation"
@@ -40,7 +41,9 @@ def test_the_confirmation_speaks_the_locale_and_names_the_purposes(
 def test_the_confirmation_is_transactional() -> None:
     subject_id = uuid.uuid4()
 
-    email = confirmation_email(subject_id, "a@example.kg", "ru", "ky", CONFIRM_URL, ["promotions"])
+    email = confirmation_email(
+        subject_id, "a@example.kg", "ru", "ky", CONFIRM_URL, ["promotions"], SHOP
+    )
 
     [envelope] = email.envelopes
     assert envelope.address == "a@example.kg"
@@ -50,7 +53,9 @@ def test_the_confirmation_is_transactional() -> None:
 
 
 def test_an_unknown_locale_falls_back_to_the_default() -> None:
-    email = confirmation_email(uuid.uuid4(), "a@example.kg", "de", "ru", CONFIRM_URL, ["surveys"])
+    email = confirmation_email(
+        uuid.uuid4(), "a@example.kg", "de", "ru", CONFIRM_URL, ["surveys"], SHOP
+    )
 
     assert email.content.subject == "Подтвердите подписку"
 
@@ -58,7 +63,7 @@ def test_an_unknown_locale_falls_back_to_the_default() -> None:
 def test_the_link_is_escaped_in_html() -> None:
     url = "https://consent.example.kg/confirm/t?a=1&b=2"
 
-    email = confirmation_email(uuid.uuid4(), "a@example.kg", "en", "ky", url, ["surveys"])
+    email = confirmation_email(uuid.uuid4(), "a@example.kg", "en", "ky", url, ["surveys"], SHOP)
 
     assert 'href="https://consent.example.kg/confirm/t?a=1&amp;b=2"' in email.content.html
     assert url in email.content.text
@@ -71,6 +76,6 @@ def test_purpose_titles_are_the_registry_catalogue_s() -> None:
             registry_title = translate(locale, TITLES[purpose])
             assert mailer_translate(locale, MAILER_TITLES[purpose]) == registry_title
             email = confirmation_email(
-                uuid.uuid4(), "a@example.kg", locale, "ky", CONFIRM_URL, [purpose]
+                uuid.uuid4(), "a@example.kg", locale, "ky", CONFIRM_URL, [purpose], SHOP
             )
             assert f"- {registry_title}\n" in email.content.text

@@ -28,6 +28,7 @@ from mailer.domain.outgoing import EmailBackend, Outcome, Outgoing
 from mailer.services.apply import apply_message
 from mailer.services.catchup import Transaction
 from mailer.services.sending import Sender
+from plumbing.shop import Shop
 from schemas.messages import load_message
 from tests.mailer import factories
 
@@ -37,6 +38,7 @@ SETTINGS = SendingSettings(
     send_rate=0,
     frequency_cap=None,
     sender="news@example.kg",
+    shop=Shop("Аю Дүкөн", "privacy@ayu.kg"),
     public_base_url="http://127.0.0.1:8000",
     default_locale="ky",
     secret_key="test-secret",

@@ -70,3 +70,12 @@ def test_gunicorn_config_logs_through_the_masking_json_formatter() -> None:
     formatter = config["logconfig_dict"]["formatters"]["json"]["()"]
     assert formatter == "plumbing.logs.JsonFormatter"
     assert config["logconfig_dict"]["loggers"]["gunicorn.access"]["handlers"] == ["stderr"]
+
+
+def test_compose_names_the_same_shop_in_the_pages_and_the_emails() -> None:
+    """Both parts name the shop (decision 0021); neither may fall back to the example shop."""
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    for setting in ("CONSENT_BRAND_NAME", "CONSENT_CONTROLLER_CONTACT"):
+        registry = services["registry"]["environment"][setting]
+        assert registry.startswith(f"${{{setting}:?"), setting
+        assert services["mailer"]["environment"][setting] == registry, setting
