@@ -26,6 +26,8 @@ def private_directory(path: Path) -> Path:
         except FileExistsError:
             continue  # another process made it first
         os.chmod(directory, PRIVATE_DIRECTORY)  # mkdir's mode is narrowed by the umask only
+    if not path.is_dir():
+        raise NotADirectoryError(f"{path} exists and is not a directory")
     return path
 
 
