@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from plumbing.production import ProductionSettingsMissing, check_production
 from plumbing.secrets import MissingSecret, secret_key
 from schemas.vocabulary import LOCALES
 
@@ -159,6 +160,10 @@ class MailerSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "MailerSettings":
         env = os.environ if env is None else env
+        try:
+            check_production(env, sends_email=True)
+        except ProductionSettingsMissing as missing:
+            raise ConfigError(str(missing)) from None
         instance = Path(env.get("CONSENT_INSTANCE_DIR") or "./instance").expanduser().resolve()
         return cls(
             instance_dir=instance,
