@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import rabbitmq_admin, schema
-from consent_service.adapters.broker import Publisher, broker_reachable
+from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, Publisher, broker_state
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
 from consent_service.adapters.report_consumer import ReportConsumer
 from consent_service.adapters.repository import Registry
@@ -155,13 +155,19 @@ def scheduler() -> None:
 
 @main.command()
 def status() -> None:
-    """Outbox lag and broker reachability."""
+    """Outbox lag, and whether the broker is reachable and accepts published messages."""
     settings = _settings()
     with _sessions(settings)() as session:
         lag = OutboxLag.measure(Registry(session), datetime.now(UTC))
-    reachable = broker_reachable(settings.broker_url, settings.instance_dir)
+    state = broker_state(settings.broker_url, settings.instance_dir)
+    if state == BROKER_OK:
+        shown = "reachable, publishing accepted"
+    elif state == BROKER_UNREACHABLE:
+        shown = "UNREACHABLE"
+    else:
+        shown = f"reachable, but {state}"
     click.echo(f"database: {_safe_url(settings.database_url)}")
-    click.echo(f"broker: {_broker_name(settings)} ({'reachable' if reachable else 'UNREACHABLE'})")
+    click.echo(f"broker: {_broker_name(settings)} ({shown})")
     click.echo(f"outbox: {lag.unsent} unsent, oldest waiting {lag.oldest_age_seconds:.1f}s")
 
 
