@@ -77,6 +77,7 @@ def require(scope: str | None) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            g.pop(_UNCONFIRMED, None)
             header = request.headers.get("Authorization", "")
             scheme, _, presented = header.partition(" ")
             if scheme.lower() != "bearer" or not presented.strip():
@@ -120,7 +121,7 @@ def _authenticated(presented: str) -> Client | None:
     digest = hashlib.sha256(presented.encode()).hexdigest()
     cached = _known_keys.get(digest)
     if cached is not None and cached[0] > time.monotonic():
-        g.setdefault(_UNCONFIRMED, cached[1].key_id)
+        setattr(g, _UNCONFIRMED, cached[1].key_id)
         return cached[1]
     with read_only() as registry:
         found = authenticate(registry, presented)
