@@ -5,6 +5,7 @@ The instance directory holds the embedded databases, the broker's messages, the 
 whatever the umask, so another account on the machine reads none of it.
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -32,14 +33,18 @@ def private_directory(path: Path) -> Path:
 
 
 def private_file(path: Path) -> Path:
-    """Create `path` empty as 0600 unless it exists; one that exists and is ours is made
-    0600 too, so an instance made by an older release is closed on its next start."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE)
+    """Create `path` empty as 0600 unless it exists. One that exists and is ours is made 0600
+    too, so an instance made by an older release is closed on its next start; where that is
+    not possible (a read-only mount) it is left as it is."""
     try:
-        if os.fstat(fd).st_uid == os.geteuid():
-            os.fchmod(fd, PRIVATE_FILE)
-    finally:
-        os.close(fd)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        with contextlib.suppress(OSError):
+            if path.stat().st_uid == os.geteuid():
+                os.chmod(path, PRIVATE_FILE)
+        return path
+    os.fchmod(fd, PRIVATE_FILE)  # the umask may have narrowed it further
+    os.close(fd)
     return path
 
 
