@@ -175,7 +175,7 @@ def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict
     }
     created = subprocess.run(
         [sys.executable, "-m", "consent_service", "keys", "create", "--name", "bench",
-         "--scope", "subjects:read", "--scope", "campaigns:write", "--scope", "campaigns:read"],
+         "--scope", "sync:read", "--scope", "campaigns:write", "--scope", "campaigns:read"],
         env=os.environ | environ, capture_output=True, text=True, check=True,
     )  # fmt: skip
     key = created.stdout.strip().splitlines()[-1]

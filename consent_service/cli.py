@@ -14,17 +14,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import rabbitmq_admin, schema
-from consent_service.adapters.broker import Publisher, broker_reachable
+from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, Publisher, broker_state
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
 from consent_service.adapters.report_consumer import ReportConsumer
 from consent_service.adapters.repository import Registry
 from consent_service.commands.exporting import export_command
 from consent_service.commands.importing import import_command
+from consent_service.commands.keys import keys_group
 from consent_service.commands.purge import purge_command, retention_rules
 from consent_service.commands.recipients import recipients_group
 from consent_service.commands.transfer_worker import start_transfer_worker
 from consent_service.config import ConfigError, Settings
-from consent_service.services import api_keys, audit
+from consent_service.services import audit
 from consent_service.services.housekeeping import Housekeeping
 from consent_service.services.relay import run_relay
 from consent_service.services.retention import Retention
@@ -156,13 +157,19 @@ def scheduler() -> None:
 
 @main.command()
 def status() -> None:
-    """Outbox lag and broker reachability."""
+    """Outbox lag, and whether the broker is reachable and accepts published messages."""
     settings = _settings()
     with _sessions(settings)() as session:
         lag = OutboxLag.measure(Registry(session), datetime.now(UTC))
-    reachable = broker_reachable(settings.broker_url, settings.instance_dir)
+    state = broker_state(settings.broker_url, settings.instance_dir)
+    if state == BROKER_OK:
+        shown = "reachable, publishing accepted"
+    elif state == BROKER_UNREACHABLE:
+        shown = "UNREACHABLE"
+    else:
+        shown = f"reachable, but {state}"
     click.echo(f"database: {_safe_url(settings.database_url)}")
-    click.echo(f"broker: {_broker_name(settings)} ({'reachable' if reachable else 'UNREACHABLE'})")
+    click.echo(f"broker: {_broker_name(settings)} ({shown})")
     click.echo(f"outbox: {lag.unsent} unsent, oldest waiting {lag.oldest_age_seconds:.1f}s")
 
 
@@ -177,7 +184,7 @@ def up(host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     mailer_env = {
         "MAILER_REGISTRY_URL": base,
-        "MAILER_REGISTRY_KEY": internal_key(settings, "mailer catch-up", ["subjects:read"]),
+        "MAILER_REGISTRY_KEY": internal_key(settings, "mailer catch-up", ["sync:read"]),
         "CONSENT_SECRET_KEY": settings.secret_key,
     }
     parts = [
@@ -249,33 +256,6 @@ def upgrade() -> None:
     click.echo("database is up to date")
 
 
-@main.group()
-def keys() -> None:
-    """API keys."""
-
-
-@keys.command("create")
-@click.option("--name", required=True, help="Who the key is for.")
-@click.option(
-    "--scope",
-    "scopes",
-    multiple=True,
-    required=True,
-    type=click.Choice(api_keys.SCOPES),
-    help="Give once per scope.",
-)
-def keys_create(name: str, scopes: tuple[str, ...]) -> None:
-    """Create a key; it is printed once, alone on the last line, and only its hash is kept."""
-    settings = _settings()
-    if settings.is_embedded_sqlite:
-        schema.upgrade(settings.database_url)
-    with _sessions(settings)() as session, session.begin():
-        key = api_keys.create_key(Registry(session), name, list(scopes), datetime.now(UTC))
-    click.echo(f"Created key '{name}' with scopes: {', '.join(sorted(set(scopes)))}", err=True)
-    click.echo("Store it now; it cannot be shown again.", err=True)
-    click.echo(key)
-
-
 @main.group("audit")
 def audit_group() -> None:
     """Proof of consent: the hash-chained ledger."""
@@ -323,3 +303,4 @@ main.add_command(import_command)
 main.add_command(purge_command)
 main.add_command(export_command)
 main.add_command(recipients_group)
+main.add_command(keys_group)

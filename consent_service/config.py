@@ -15,6 +15,7 @@ from consent_service.adapters.signatures import InvalidPublicKey, load_public_ke
 from consent_service.domain.contrast import AA_NORMAL_TEXT, WHITE, contrast_ratio, parse_hex_colour
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import EMAIL_PURPOSES
+from plumbing.production import ProductionSettingsMissing, check_production
 from plumbing.secrets import MissingSecret, previous_secret_keys, secret_key
 from plumbing.shop import Shop, shop_from_env
 
@@ -209,6 +210,10 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
+        try:
+            check_production(env, sends_email=False)
+        except ProductionSettingsMissing as missing:
+            raise ConfigError(str(missing)) from None
         instance = _instance_dir(env)
         production = env.get("CONSENT_ENV", "development") == "production"
         locale = env.get("DEFAULT_LOCALE", "ky")

@@ -15,6 +15,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from plumbing.production import ProductionSettingsMissing, check_production
 from plumbing.secrets import MissingSecret, secret_key
 from plumbing.shop import EXAMPLE_SHOP_SENDER, Shop, example_or, shop_from_env
 from schemas.vocabulary import LOCALES
@@ -187,6 +188,10 @@ class MailerSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "MailerSettings":
         env = os.environ if env is None else env
+        try:
+            check_production(env, sends_email=True)
+        except ProductionSettingsMissing as missing:
+            raise ConfigError(str(missing)) from None
         instance = instance_dir(env)
         return cls(
             instance_dir=instance,

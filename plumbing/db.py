@@ -7,6 +7,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from plumbing.files import private_directory, private_file
+
 
 def _tune_sqlite(engine: Engine) -> None:
     """WAL for concurrent readers, a busy timeout, and write transactions taken up front.
@@ -39,7 +41,9 @@ def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives its -wal and -shm files the database file's mode.
+            path = Path(parsed.database)
+            private_file(private_directory(path.parent) / path.name)
         engine = create_engine(url, **options)
         _tune_sqlite(engine)
         return engine

@@ -10,6 +10,8 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+from plumbing.files import private_directory
+
 
 class MissingSecret(Exception):
     """Production needs an explicit CONSENT_SECRET_KEY."""
@@ -22,7 +24,7 @@ def secret_key(env: Mapping[str, str], instance: Path, *, production: bool) -> s
         raise MissingSecret("CONSENT_SECRET_KEY is required when CONSENT_ENV=production.")
     key_file = instance / "secret_key"
     if not key_file.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        private_directory(instance)
         # Written whole under another name, then linked into place: a second process never
         # reads a half-written key, and only the first link wins.
         draft = instance / f".secret_key.{os.getpid()}"

@@ -24,7 +24,14 @@ from tests.processes import consent_cli
 from tests.stack import Stack, wait_until
 
 SECRET = "campaign-stack-secret"
-SCOPES = ("consents:write", "subjects:read", "subjects:write", "campaigns:read", "campaigns:write")
+SCOPES = (
+    "consents:write",
+    "subjects:read",
+    "subjects:write",
+    "campaigns:read",
+    "campaigns:write",
+    "sync:read",
+)
 CONTENT = {
     "ky": {
         "subject": "Жаңылыктар",

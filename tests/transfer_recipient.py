@@ -3,10 +3,12 @@
 It records every request (path, headers, raw body) and answers from a script of statuses
 (then 200); a 3xx points to `/elsewhere`, so a test can see a redirect was not followed.
 `verify` checks a request as a recipient would: the HMAC over timestamp "." raw body.
+Given a TLS context it serves https (with a certificate from tests/tls.py).
 """
 
 import hashlib
 import hmac
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +24,7 @@ class Received:
 
 
 class Recipient:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.received: list[Received] = []
         self.script: list[int] = []
         self._lock = threading.Lock()
@@ -45,11 +47,14 @@ class Recipient:
                 return None
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.scheme = "https" if tls else "http"
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def url(self, path: str = "/in") -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+    def url(self, path: str = "/in", host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self.server.server_address[1]}{path}"
 
     def answer(self, *statuses: int) -> None:
         """The statuses of the next requests, in order; 200 after them."""

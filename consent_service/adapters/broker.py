@@ -10,6 +10,7 @@ to a file before `publish` returns, which is its confirmation.
 import json
 import logging
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import amqp
 from kombu import Exchange, Producer, Queue
 
+from plumbing.files import write_private
 from schemas.messages import topology
 from schemas.messages.connection import broker_connection, is_amqp
 
@@ -202,12 +204,53 @@ def declare_topology(channel: Any, amqp: bool) -> None:
         queue(channel).declare()
 
 
-def broker_reachable(url: str | None, instance_dir: Path, timeout: float = 2.0) -> bool:
+BROKER_OK = "ok"
+BROKER_UNREACHABLE = "unreachable"
+PROBE_ROUTING_KEY = "readiness.probe"
+"""Bound by no queue (the mailer's keys are consent.#, subject.#, optin.#, campaign.#, export.#):
+a probe is routed nowhere and dropped, yet RabbitMQ checks the publisher's write permission
+on the exchange and confirms it like any message."""
+
+
+def broker_state(url: str | None, instance_dir: Path, timeout: float = 2.0) -> str:
+    """`ok` when a message published to `consent.events` is confirmed now, `unreachable` when
+    no connection opens, `publish refused: ...` when one opens but publishing fails (the
+    vhost's permissions deny writing to the exchange, the exchange is missing).
+
+    On RabbitMQ the probe is a real confirmed publish (docs/decisions/0020); on the embedded
+    broker, publishing is writing a file into its message folder, so the probe writes and
+    removes a hidden one (consumers skip hidden names).
+    """
+    if not is_amqp(url):
+        return _embedded_state(Path(instance_dir))
     connection = broker_connection(url, instance_dir, connect_timeout=timeout)
     try:
-        connection.ensure_connection(max_retries=1, timeout=timeout)
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "not reachable" for readiness
-        return False
+        try:
+            connection.ensure_connection(max_retries=1, timeout=timeout)
+        except Exception:  # noqa: BLE001 - any failure to connect means "unreachable"
+            return BROKER_UNREACHABLE
+        try:
+            channel = connection.channel()
+            channel.basic_publish_confirm(
+                amqp.Message(b"", delivery_mode=1),
+                exchange=topology.CONSENT_EVENTS,
+                routing_key=PROBE_ROUTING_KEY,
+                confirm_timeout=timeout,
+            )
+        except Exception as error:  # noqa: BLE001 - every refusal is reported, not raised
+            return f"publish refused: {type(error).__name__}: {error}"
+        return BROKER_OK
     finally:
         connection.release()
+
+
+def _embedded_state(instance_dir: Path) -> str:
+    _url, options = topology.embedded_broker(str(instance_dir))
+    probe = Path(options["data_folder_out"]) / f".readiness-{uuid.uuid4().hex}.tmp"
+    try:
+        broker_connection(None, instance_dir).release()  # creates the folders if need be
+        write_private(probe, b"")
+        probe.unlink()
+    except OSError as error:
+        return f"publish refused: {type(error).__name__}: {error}"
+    return BROKER_OK

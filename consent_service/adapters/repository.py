@@ -398,10 +398,3 @@ class Registry:
 
     def remember_request(self, values: dict[str, Any]) -> None:
         self.session.execute(insert(orm.IdempotentRequest).values(**values))
-
-    # api keys
-    def api_key(self, key_id: str) -> orm.ApiKey | None:
-        return self.session.get(orm.ApiKey, key_id)
-
-    def add_api_key(self, values: dict[str, Any]) -> None:
-        self.session.execute(insert(orm.ApiKey).values(**values))

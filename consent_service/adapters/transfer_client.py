@@ -1,19 +1,27 @@
-"""POSTing a signed export to a recipient's registered URL: plain urllib, no redirects.
+"""POSTing a signed export to a recipient's registered URL: plain http.client, no redirects.
 
 A redirect is answered, not followed: the export would otherwise reach a URL nobody
 registered. No proxy from the environment is used either, so the connection goes exactly where
-the registration says. Certificates are verified (urllib's default context). The timeout
-bounds the connection and each read; the answer's body is read only up to a small limit and
-thrown away, since only the status matters.
+the registration says. Certificates are verified against the URL's host name (the default
+context). The timeout bounds the connection and each read; the answer's body is read only up
+to a small limit and thrown away, since only the status matters.
+
+In production the caller resolves the host itself, vets every address (domain/transfers.py)
+and passes the vetted ones as `connect_to`: the connection then goes to one of them and never
+asks DNS again, so a name that answers differently a moment later (DNS rebinding) cannot
+steer the export to an internal host. TLS still verifies the certificate for the host name.
 """
 
-import urllib.error
-import urllib.request
+import http.client
+import socket
+import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from urllib.parse import urlsplit
 
 USER_AGENT = "consent-service-transfer/1"
 MAX_ANSWER_BYTES = 64 * 1024
+DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 @dataclass(frozen=True)
@@ -23,31 +31,90 @@ class PostResult:
     detail: str
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
-        return None  # urllib then raises HTTPError with the 3xx status
+def url_host_and_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
 
 
-class HttpPoster:
+def _connect_any(addresses: Sequence[str], port: int, timeout: float) -> socket.socket:
+    """A connection to the first of these addresses that answers."""
+    failure: OSError = OSError("no address to connect to")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as error:
+            failure = error
+    raise failure
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to the URL's host name, over a connection to addresses vetted beforehand."""
+
+    def __init__(
+        self, host: str, port: int, addresses: Sequence[str], timeout: float, tls: ssl.SSLContext
+    ) -> None:
+        super().__init__(host, port, timeout=timeout, context=tls)
+        self._addresses, self._tls = addresses, tls
+
+    def connect(self) -> None:
+        raw = _connect_any(self._addresses, self.port, self.timeout)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
+
+
+class SystemResolver:
+    """The machine's own resolver (getaddrinfo: /etc/hosts, then DNS)."""
+
+    def resolve(self, host: str, port: int) -> list[str]:
+        """Every address the host name resolves to now, in the resolver's order; OSError if
+        it resolves to none."""
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return list(dict.fromkeys(str(info[4][0]) for info in found))
+
+
+class HttpPoster(SystemResolver):
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+        self.tls = ssl.create_default_context()
 
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> PostResult:
-        # The URL was registered and is checked again before each attempt: https, or http
-        # to loopback outside production (domain/transfers.py), never file: or the like.
-        request = urllib.request.Request(  # noqa: S310
-            url, data=body, method="POST", headers=headers | {"User-Agent": USER_AGENT}
-        )
+    def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        connect_to: Sequence[str] | None = None,
+    ) -> PostResult:
+        """POST once; `connect_to` pins the connection to these (vetted) addresses.
+
+        The URL was registered and is checked again before each attempt: https, or http to
+        loopback outside production (domain/transfers.py), never file: or the like.
+        """
+        parts = urlsplit(url)
+        host, port = url_host_and_port(url)
+        connection = self._connection(parts.scheme, host, port, connect_to)
+        target = parts.path or "/"
+        if parts.query:
+            target += f"?{parts.query}"
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
+            sent = headers | {"User-Agent": USER_AGENT}
+            connection.request("POST", target, body=body, headers=sent)
+            with connection.getresponse() as response:
                 response.read(MAX_ANSWER_BYTES)
-                return PostResult(response.status, f"HTTP {response.status}")
-        except urllib.error.HTTPError as error:
-            error.close()
-            redirect = " (redirects are not followed)" if 300 <= error.code < 400 else ""
-            return PostResult(error.code, f"HTTP {error.code}{redirect}")
-        except urllib.error.URLError as error:
-            return PostResult(None, f"no answer: {error.reason}")
-        except (TimeoutError, OSError) as error:
+                status = response.status
+        except (OSError, http.client.HTTPException) as error:
             return PostResult(None, f"no answer: {type(error).__name__}: {error}")
+        finally:
+            connection.close()
+        redirect = " (redirects are not followed)" if 300 <= status < 400 else ""
+        return PostResult(status, f"HTTP {status}{redirect}")
+
+    def _connection(
+        self, scheme: str, host: str, port: int, connect_to: Sequence[str] | None
+    ) -> http.client.HTTPConnection:
+        if connect_to is not None:
+            if scheme != "https":
+                raise ValueError("only https connections are pinned to vetted addresses")
+            return _PinnedHTTPSConnection(host, port, connect_to, self.timeout, self.tls)
+        if scheme == "https":
+            return http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self.tls)
+        return http.client.HTTPConnection(host, port, timeout=self.timeout)

@@ -4,16 +4,17 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from consent_service.adapters.broker import broker_reachable
+from consent_service.adapters.broker import BROKER_OK, broker_state
 from consent_service.api.http import now, read_only
 from consent_service.services.status import OutboxLag, prometheus_text
 
 blueprint = Blueprint("health", __name__)
 
 
-def _broker_up() -> bool:
+def _broker() -> str:
+    """Whether the broker takes a published message now, not only whether it answers."""
     settings = current_app.extensions["consent.settings"]
-    return broker_reachable(settings.broker_url, settings.instance_dir)
+    return broker_state(settings.broker_url, settings.instance_dir)
 
 
 @blueprint.get("/healthz")
@@ -24,9 +25,9 @@ def healthz() -> Response:
 
 @blueprint.get("/readyz")
 def readyz() -> Response:
-    """503 when the database does not answer. A broker outage is reported but still ready:
-    writes keep succeeding into the outbox, so taking the API out of rotation would turn a
-    delivery delay into lost sign-ups."""
+    """503 when the database does not answer. A broker that is unreachable or refuses to
+    take messages is reported (`degraded`) but still ready: writes keep succeeding into the
+    outbox, so taking the API out of rotation would turn a delivery delay into lost sign-ups."""
     checks: dict[str, str] = {}
     try:
         with read_only() as registry:
@@ -36,7 +37,7 @@ def readyz() -> Response:
     except SQLAlchemyError as error:
         checks["database"] = f"error: {type(error).__name__}"
         lag = None
-    checks["broker"] = "ok" if _broker_up() else "unreachable"
+    checks["broker"] = _broker()
     body: dict[str, object] = {"checks": checks}
     if lag is not None:
         body["outbox"] = {"unsent": lag.unsent, "oldest_age_seconds": lag.oldest_age_seconds}
@@ -44,7 +45,7 @@ def readyz() -> Response:
         body["status"] = "unavailable"
         status = 503
     else:
-        body["status"] = "ready" if checks["broker"] == "ok" else "degraded"
+        body["status"] = "ready" if checks["broker"] == BROKER_OK else "degraded"
         status = 200
     response = jsonify(body)
     response.status_code = status
@@ -55,4 +56,6 @@ def readyz() -> Response:
 def metrics() -> Response:
     with read_only() as registry:
         lag = OutboxLag.measure(registry, now())
-    return Response(prometheus_text(lag, _broker_up()), mimetype="text/plain; version=0.0.4")
+    return Response(
+        prometheus_text(lag, _broker() == BROKER_OK), mimetype="text/plain; version=0.0.4"
+    )

@@ -10,13 +10,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from consent_service.adapters.repository import Registry
 from consent_service.api.problems import Problem, invalid_body
-from consent_service.services.api_keys import Client, authenticate
+from consent_service.services.api_keys import Client, authenticate, is_live
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,37 +61,42 @@ def client() -> Client:
     return g.client
 
 
+def _unauthorized(detail: str) -> Problem:
+    return Problem(
+        401, "Unauthorized", detail, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 def require(scope: str | None) -> Callable[[F], F]:
-    """Authenticate the Bearer key; with a scope, also require it (401, then 403)."""
+    """Authenticate the Bearer key; with a scope, also require it (401, then 403).
+
+    A key that came from the cache is confirmed not revoked in the view's first transaction
+    (`read_only`, `in_transaction`), or in one of its own when the view opened none.
+    """
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            g.pop(_UNCONFIRMED, None)
             header = request.headers.get("Authorization", "")
             scheme, _, presented = header.partition(" ")
             if scheme.lower() != "bearer" or not presented.strip():
-                raise Problem(
-                    401,
-                    "Unauthorized",
-                    "Send an API key as 'Authorization: Bearer <key>'.",
-                    slug="unauthorized",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
+                raise _unauthorized("Send an API key as 'Authorization: Bearer <key>'.")
             found = _authenticated(presented.strip())
             if found is None:
-                raise Problem(
-                    401,
-                    "Unauthorized",
-                    "Unknown or revoked API key.",
-                    slug="unauthorized",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-            if scope is not None and not found.may(scope):
-                raise Problem(
-                    403, "Forbidden", f"This key lacks the '{scope}' scope.", slug="forbidden"
-                )
+                raise _unauthorized("Unknown or revoked API key.")
             g.client = found
-            return view(*args, **kwargs)
+            try:
+                if scope is not None and not found.may(scope):
+                    raise Problem(
+                        403, "Forbidden", f"This key lacks the '{scope}' scope.", slug="forbidden"
+                    )
+                answer = view(*args, **kwargs)
+            except Exception:
+                _confirm_key_alone()  # a revoked key gets 401, not the view's refusal
+                raise
+            _confirm_key_alone()
+            return answer
 
         return wrapped  # type: ignore[return-value]
 
@@ -100,18 +105,23 @@ def require(scope: str | None) -> Callable[[F], F]:
 
 KEY_CACHE_SECONDS = 60.0
 _known_keys: dict[str, tuple[float, Client]] = {}
+_UNCONFIRMED = "unconfirmed_key_id"
 
 
 def _authenticated(presented: str) -> Client | None:
     """The key's client, from a per-process cache of keys verified in the last minute.
 
-    Every request carries a key; looking it up costs a connection checkout and a query, as
-    much as a third of a consent write. Only keys that verified are cached (by a digest, not
-    the key), so an unknown key is always checked against the database.
+    Every request carries a key; verifying it costs a connection checkout, a transaction and
+    a query, as much as a third of a consent write. Only keys that verified are cached (by a
+    digest, not the key), so an unknown key is always checked against the database. A cached
+    key is still confirmed not revoked on every request, by one primary-key read inside the
+    transaction the request opens anyway (`_confirm_key`): revocation takes effect at the
+    next request in every process (docs/decisions/0020).
     """
     digest = hashlib.sha256(presented.encode()).hexdigest()
     cached = _known_keys.get(digest)
     if cached is not None and cached[0] > time.monotonic():
+        setattr(g, _UNCONFIRMED, cached[1].key_id)
         return cached[1]
     with read_only() as registry:
         found = authenticate(registry, presented)
@@ -122,12 +132,38 @@ def _authenticated(presented: str) -> Client | None:
     return found
 
 
+def _confirm_key(registry: Registry) -> None:
+    """In a request whose key came from the cache: refuse it if it was revoked since."""
+    if not has_request_context():
+        return
+    key_id = g.get(_UNCONFIRMED)
+    if key_id is None:
+        return
+    if not is_live(registry, key_id):
+        for digest, (_, known) in list(_known_keys.items()):
+            if known.key_id == key_id:
+                _known_keys.pop(digest, None)
+        raise _unauthorized("Unknown or revoked API key.")
+    g.pop(_UNCONFIRMED)
+
+
+def _confirm_key_alone() -> None:
+    """A cached key the view did not confirm (it opened no transaction, or refused before it
+    did) is confirmed in a transaction of its own before the answer leaves."""
+    if g.get(_UNCONFIRMED) is None:
+        return
+    with current_app.extensions["consent.sessions"]() as session, session.begin():
+        _confirm_key(Registry(session))
+
+
 @contextmanager
 def read_only() -> Iterator[Registry]:
     """A session for reading. It ends with COMMIT: a ROLLBACK makes psycopg drop its prepared
     statements, and PostgreSQL would then parse and plan every later statement afresh."""
     with current_app.extensions["consent.sessions"]() as session, session.begin():
-        yield Registry(session)
+        registry = Registry(session)
+        _confirm_key(registry)
+        yield registry
 
 
 T = TypeVar("T")
@@ -143,7 +179,9 @@ def in_transaction(work: Callable[[Registry], T], attempts: int = 3) -> T:
     for attempt in range(attempts):
         try:
             with sessions() as session, session.begin():
-                return work(Registry(session))
+                registry = Registry(session)
+                _confirm_key(registry)
+                return work(registry)
         except (IntegrityError, OperationalError) as error:
             if attempt == attempts - 1 or not _retryable(error):
                 raise

@@ -22,6 +22,7 @@ from schemas.api.catalogue import (
 from schemas.api.consents import ConsentRequestSchema, ConsentSetSchema
 from schemas.api.exports import TransferRequestSchema, TransferSchema
 from schemas.api.forms import FormCreateSchema, FormSchema, FormsSchema, FormSubmissionSchema
+from schemas.api.keys import KeySchema, KeysSchema
 from schemas.api.subjects import HistorySchema, SubjectPatchSchema, SubjectSchema
 from schemas.api.sync import SubjectIdsSchema, VersionsRequestSchema, VersionsSchema
 from schemas.api.webhooks import SendGridEventSchema, WebhookReceiptSchema
@@ -173,7 +174,7 @@ def _fence_and_link_paths() -> dict[str, Any]:
         "/v1/sync/versions": {
             "post": _operation(
                 "Current version of each named subject (send-time fence)",
-                "subjects:read",
+                "sync:read",
                 (200, "Versions"),
                 body="VersionsRequest",
             )
@@ -181,7 +182,7 @@ def _fence_and_link_paths() -> dict[str, Any]:
         "/v1/sync/subjects": {
             "post": _operation(
                 "The named subjects as a bucket lists them (send-time fence)",
-                "subjects:read",
+                "sync:read",
                 (200, None),
                 body="SubjectIds",
             )
@@ -199,6 +200,19 @@ def _fence_and_link_paths() -> dict[str, Any]:
                 form=True,
             ),
         },
+    }
+
+
+KEY_SCHEMAS = {"Key": KeySchema, "Keys": KeysSchema}
+
+
+def _key_paths() -> dict[str, Any]:
+    """API keys: listed by prefix, revoked at the next request in every process (0020)."""
+    key_id = {"name": "key_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    revoke = _operation("Revoke a key", "admin", (204, None), errors=(404,), parameters=[key_id])
+    return {
+        "/v1/keys": {"get": _operation("Every API key, never its secret", "admin", (200, "Keys"))},
+        "/v1/keys/{key_id}": {"delete": revoke},
     }
 
 
@@ -438,14 +452,14 @@ def build_spec() -> dict[str, Any]:
         "/v1/sync/digest": {
             "get": _operation(
                 "Per-bucket digests of every subject (mailer catch-up)",
-                "subjects:read",
+                "sync:read",
                 (200, None),
             )
         },
         "/v1/sync/buckets/{bucket}": {
             "get": _operation(
                 "Every subject of one bucket (mailer catch-up)",
-                "subjects:read",
+                "sync:read",
                 (200, None),
                 errors=(404,),
                 parameters=[
@@ -474,6 +488,9 @@ def build_spec() -> dict[str, Any]:
     for name, schema in FORM_SCHEMAS.items():
         spec.components.schema(name, schema=schema)
     paths |= _form_paths()
+    for name, schema in KEY_SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    paths |= _key_paths()
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -46,7 +46,7 @@ def _secret_keys() -> tuple[str, ...]:
 
 
 @blueprint.get("/v1/sync/digest")
-@require("subjects:read")
+@require("sync:read")
 def digest() -> Response:
     """One digest per bucket of subject ids; the mailer compares them with its own."""
     with read_only() as registry:
@@ -54,7 +54,7 @@ def digest() -> Response:
 
 
 @blueprint.get("/v1/sync/buckets/<name>")
-@require("subjects:read")
+@require("sync:read")
 def bucket(name: str) -> Response:
     """Every subject of one bucket with what the mailer needs to know of it."""
     if name not in BUCKETS:
@@ -67,7 +67,7 @@ def bucket(name: str) -> Response:
 
 
 @blueprint.post("/v1/sync/versions")
-@require("subjects:read")
+@require("sync:read")
 def versions() -> Response:
     """The current version of each named subject the registry holds (the send-time fence).
 
@@ -88,7 +88,7 @@ def versions() -> Response:
 
 
 @blueprint.post("/v1/sync/subjects")
-@require("subjects:read")
+@require("sync:read")
 def subjects() -> Response:
     """The named subjects the registry holds, each exactly as a bucket listing shows it."""
     ids = json_body(_subject_ids)["subject_ids"]

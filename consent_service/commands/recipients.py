@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consent_service.adapters import transfer_store
 from consent_service.adapters.repository import Registry
+from consent_service.adapters.transfer_client import SystemResolver
 from consent_service.commands.support import sessions, settings
 from consent_service.domain.errors import DomainError
 from consent_service.services.transfers import register_recipient
@@ -23,7 +24,8 @@ def recipients_group() -> None:
 def add(name: str, url: str) -> None:
     """Register NAME at URL; its new secret is printed once, alone on the last line.
 
-    URL must be https, or http to a loopback address outside CONSENT_ENV=production.
+    URL must be https, or http to a loopback address outside CONSENT_ENV=production. In
+    production its host must resolve, and only to public addresses.
     """
     current = settings()
     with sessions(current) as made:
@@ -35,6 +37,7 @@ def add(name: str, url: str) -> None:
                     url,
                     production=current.production,
                     now=datetime.now(UTC),
+                    resolver=SystemResolver(),
                 )
         except DomainError as error:
             raise click.ClickException(error.message) from None

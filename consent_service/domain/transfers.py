@@ -4,6 +4,9 @@ An admin registers a recipient once (`consent recipients add NAME URL`) and only
 URL is ever called. Each attempt POSTs the JSON export signed with the recipient's secret:
 `X-Consent-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>` with the
 Unix time in `X-Consent-Timestamp`, so the recipient can check both origin and freshness.
+In production only public addresses may receive it: the host is resolved and every address
+checked when the recipient is registered and again before each attempt, and the attempt
+connects to an address so checked (decision 0020).
 """
 
 import hashlib
@@ -94,6 +97,67 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+"""The well-known NAT64 prefix (RFC 6052): its last 32 bits are the IPv4 host reached."""
+
+_INTERNAL_KINDS = (
+    ("is_unspecified", "an unspecified address"),
+    ("is_loopback", "a loopback address"),
+    ("is_link_local", "a link-local address"),
+    ("is_multicast", "a multicast address"),
+    ("is_private", "a private address"),
+    ("is_reserved", "a reserved address"),
+)
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 host an IPv6 address reaches: IPv4-mapped, NAT64 or 6to4."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.sixtofour
+
+
+def address_refusal(address: str) -> str | None:
+    """Why a transfer may not connect to this resolved IP address in production, or None.
+
+    Only globally reachable unicast addresses may receive personal data: anything else is
+    the registry's own machine or network (a database port, a cloud's metadata service at
+    169.254.169.254). An IPv6 address that carries an IPv4 one is judged by the IPv4 host.
+    """
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+            address.partition("%")[0]
+        )
+    except ValueError:
+        return f"{address!r} is not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address) and (inner := _embedded_ipv4(ip)) is not None:
+        reason = address_refusal(str(inner))
+        return f"{reason} (carried in {ip})" if reason else None
+    for flag, kind in _INTERNAL_KINDS:
+        if getattr(ip, flag):
+            return f"{ip} is {kind}"
+    if not ip.is_global:
+        return f"{ip} is not globally reachable"
+    return None
+
+
+def resolved_refusal(host: str, addresses: list[str]) -> str | None:
+    """Why a host that resolved to these addresses may not receive a transfer, or None.
+
+    Every address must be public: a name answering one public and one internal address
+    could otherwise be steered to the internal one.
+    """
+    if not addresses:
+        return f"{host} has no address"
+    for address in addresses:
+        reason = address_refusal(address)
+        if reason is not None:
+            return f"{host} resolves to {reason}; transfers go only to public addresses"
+    return None
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

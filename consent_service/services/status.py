@@ -33,7 +33,12 @@ def prometheus_text(lag: OutboxLag, broker_up: bool) -> str:
             "Age of the oldest message waiting to be published.",
             round(lag.oldest_age_seconds, 3),
         ),
-        ("consent_broker_up", "gauge", "1 when the broker answers.", int(broker_up)),
+        (
+            "consent_broker_up",
+            "gauge",
+            "1 when the broker confirms a published message.",
+            int(broker_up),
+        ),
     ]
     lines = []
     for name, kind, help_text, value in metrics:

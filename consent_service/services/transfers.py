@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -25,15 +25,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import transfer_store
 from consent_service.adapters.repository import Registry
-from consent_service.adapters.transfer_client import PostResult
+from consent_service.adapters.transfer_client import PostResult, url_host_and_port
 from consent_service.adapters.transfer_store import RecipientRow, TransferRow
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash
 from consent_service.domain.transfers import (
+    InvalidRecipient,
     TransferStatus,
     Verdict,
     check_name,
     check_url,
+    resolved_refusal,
     retry_delay,
     signature,
     url_refusal,
@@ -56,16 +58,58 @@ class UnknownRecipient(DomainError):
     field = "recipient"
 
 
-class Poster(Protocol):
-    def post(self, url: str, body: bytes, headers: dict[str, str]) -> PostResult: ...
+class Resolver(Protocol):
+    def resolve(self, host: str, port: int) -> list[str]:
+        """Every address the host name resolves to now; OSError if it resolves to none."""
+        ...
+
+
+class Poster(Resolver, Protocol):
+    def post(
+        self,
+        url: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        connect_to: Sequence[str] | None = None,
+    ) -> PostResult: ...
+
+
+def _vetted_addresses(resolver: Resolver, url: str) -> list[str]:
+    """The URL's host resolved now, every address public: what production may connect to.
+
+    InvalidRecipient when any address is internal; OSError when the name does not resolve.
+    """
+    host, port = url_host_and_port(url)
+    addresses = resolver.resolve(host, port)
+    refusal = resolved_refusal(host, addresses)
+    if refusal is not None:
+        raise InvalidRecipient(f"Refused URL: {refusal}.", field="url")
+    return addresses
 
 
 def register_recipient(
-    registry: Registry, name: str, url: str, *, production: bool, now: datetime
+    registry: Registry,
+    name: str,
+    url: str,
+    *,
+    production: bool,
+    now: datetime,
+    resolver: Resolver,
 ) -> str:
-    """Store a recipient with a new secret and return the secret (shown once, never again)."""
+    """Store a recipient with a new secret and return the secret (shown once, never again).
+
+    In production its host must resolve, and only to public addresses; delivery checks that
+    again before every attempt, since DNS may answer differently by then.
+    """
     check_name(name)
     check_url(url, production=production)
+    if production:
+        try:
+            _vetted_addresses(resolver, url)
+        except OSError as error:
+            refusal = f"Refused URL: its host does not resolve ({error})."
+            raise InvalidRecipient(refusal, field="url") from None
     if transfer_store.recipient(registry, name) is not None:
         raise Conflict(f"A recipient named {name!r} is registered already.", field="name")
     secret = secrets.token_urlsafe(32)
@@ -173,6 +217,14 @@ class TransferWorker:
         refusal = url_refusal(recipient.url, production=self.production)
         if refusal is not None:
             return Attempt(Verdict.FAILED, f"the recipient's URL is refused: {refusal}")
+        connect_to = None
+        if self.production:
+            try:
+                connect_to = _vetted_addresses(self.poster, recipient.url)
+            except InvalidRecipient as refused:
+                return Attempt(Verdict.FAILED, refused.message)
+            except OSError as error:
+                return Attempt(Verdict.RETRY, f"the recipient's host does not resolve: {error}")
         try:
             export = self.exporter.export(claim.subject_id)
         except SubjectNotFound:
@@ -187,7 +239,7 @@ class TransferWorker:
             "X-Consent-Signature": signature(recipient.secret, timestamp, body),
             "X-Consent-Transfer-Id": str(claim.id),
         }
-        result = self.poster.post(recipient.url, body, headers)
+        result = self.poster.post(recipient.url, body, headers, connect_to=connect_to)
         return Attempt(verdict(result.status), result.detail)
 
     def _record(self, claim: TransferRow, attempt: Attempt) -> str:

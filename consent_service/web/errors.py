@@ -45,10 +45,12 @@ def error_page(status: int) -> Response:
 def _page_for(error: HTTPException) -> Response:
     # a sign-up form's JavaScript posts JSON and reads problems, like the API's clients
     response = http_problem(error) if request.is_json else error_page(error.code or 500)
-    if error.code == 429:
-        retry = error.get_response().headers.get("Retry-After")
-        if retry:
-            response.headers["Retry-After"] = retry
+    # what the status obliges: the methods a 405's address takes (RFC 9110 section 15.5.6),
+    # when to come back after a 429
+    for name in ("Allow", "Retry-After"):
+        value = error.get_response().headers.get(name)
+        if value:
+            response.headers[name] = value
     return response
 
 

@@ -91,8 +91,8 @@ class _Digests(_Lenient):
 
 
 class RegistryClient:
-    """Reads the registry's digests, bucket listings and fence answers with a `subjects:read`
-    key. Every failure, whether unreachable, refused or malformed, is a RegistryError."""
+    """Reads the registry's digests, bucket listings and fence answers with a `sync:read` key.
+    Every failure, whether unreachable, refused or malformed, is a RegistryError."""
 
     CHUNK = 1000
     """Ids per fence request: the most the registry accepts in one body."""
@@ -167,7 +167,9 @@ class RegistryClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return schema.load(json.loads(response.read()))
         except urllib.error.HTTPError as error:
-            raise RegistryError(f"registry answered {error.code} to {method} {path}") from None
+            hint = " (MAILER_REGISTRY_KEY needs the sync:read scope)" if error.code == 403 else ""
+            answered = f"registry answered {error.code} to {method} {path}{hint}"
+            raise RegistryError(answered) from None
         except (OSError, ValueError, ValidationError) as error:
             raise RegistryError(f"{method} {path} failed: {error}") from None
 

@@ -11,6 +11,9 @@ The embedded broker is kombu's filesystem transport with three repairs:
   control file only when that state has not seen the binding; a process that opens two
   instance directories (a test run, a bench) would never write the second one's bindings.
   The state is kept per control folder.
+
+Messages may carry addresses, so the broker's folders are 0700 and its files 0600
+(plumbing/files.py).
 """
 
 import json
@@ -24,6 +27,7 @@ from typing import Any, ClassVar
 from kombu import Connection
 from kombu.transport import filesystem, virtual
 
+from plumbing.files import PRIVATE_FILE, private_directory, write_private
 from schemas.messages.topology import embedded_broker
 
 
@@ -32,11 +36,14 @@ class EmbeddedChannel(filesystem.Channel):
         name = f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         temporary = os.path.join(self.data_folder_out, f".{name}.tmp")
         try:
-            with open(temporary, "wb") as handle:
-                handle.write(json.dumps(payload).encode())
+            write_private(Path(temporary), json.dumps(payload).encode())
             os.replace(temporary, os.path.join(self.data_folder_out, name))
         except OSError as error:
             raise filesystem.ChannelError(f"Cannot add {name!r} to the queue folder") from error
+
+    def _queue_bind(self, exchange: str, routing_key: str, pattern: str, queue: str) -> None:
+        super()._queue_bind(exchange, routing_key, pattern, queue)
+        os.chmod(self._exchange_file(exchange), PRIVATE_FILE)
 
     def _get(self, queue: str) -> dict[str, Any]:
         wanted = f"{queue}.msg"
@@ -77,7 +84,7 @@ def broker_connection(url: str | None, instance_dir: str | Path, **kwargs: Any) 
         return Connection(url, **kwargs)
     embedded_url, options = embedded_broker(str(instance_dir))
     for key in ("data_folder_in", "control_folder", "processed_folder"):
-        Path(options[key]).mkdir(parents=True, exist_ok=True)
+        private_directory(Path(options[key]))
     return Connection(
         embedded_url, transport=EmbeddedTransport, transport_options=options, **kwargs
     )

@@ -36,7 +36,14 @@ def recipient_server() -> Iterator[Recipient]:
     yield from serving()
 
 
-SCOPES = ("consents:write", "subjects:read", "subjects:write", "campaigns:read", "campaigns:write")
+SCOPES = (
+    "consents:write",
+    "subjects:read",
+    "subjects:write",
+    "campaigns:read",
+    "campaigns:write",
+    "sync:read",
+)
 TIMEOUT = 4
 
 

@@ -146,7 +146,7 @@ def test_the_sync_feed_lists_the_subject_as_erased_without_contact_data(
     client, writer, make_key, person
 ) -> None:
     assert erase(client, writer, person["subject_id"]).status_code == 204
-    reader = {"Authorization": f"Bearer {make_key('subjects:read')}"}
+    reader = {"Authorization": f"Bearer {make_key('sync:read')}"}
     listing = client.get(f"/v1/sync/buckets/{person['subject_id'][:2]}", headers=reader)
     subjects = listing.get_json()["subjects"]
     [entry] = [s for s in subjects if s["subject_id"] == person["subject_id"]]

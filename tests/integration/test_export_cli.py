@@ -12,6 +12,13 @@ from consent_service.adapters import orm
 from tests.factories import consent_body
 from tests.processes import consent_cli
 
+PRODUCTION = {
+    "CONSENT_ENV": "production",
+    "PUBLIC_BASE_URL": "https://consent.ayu.kg",
+    "CONSENT_BRAND_NAME": "Аю Дүкөн",
+    "CONSENT_CONTROLLER_CONTACT": "privacy@ayu.kg",
+}
+
 
 def recipients(app) -> dict[str, tuple[str, str]]:
     table = orm.TransferRecipient
@@ -56,7 +63,7 @@ def test_a_url_that_is_not_https_or_loopback_in_development_is_refused(
     app, environ, url, production
 ) -> None:
     if production:
-        environ = environ | {"CONSENT_ENV": "production"}
+        environ = environ | PRODUCTION
     added = consent_cli(environ, "recipients", "add", "crm", url)
     assert added.returncode != 0
     assert "Refused URL" in added.stderr

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from consent_service.adapters import orm, transfer_store
 from consent_service.adapters.export_requests import exporter_for
 from consent_service.adapters.repository import Registry
-from consent_service.adapters.transfer_client import HttpPoster
+from consent_service.adapters.transfer_client import HttpPoster, SystemResolver
 from consent_service.domain.transfers import MAX_ATTEMPTS
 from consent_service.services import audit
 from consent_service.services.transfers import LEASE, TransferWorker, register_recipient
@@ -67,6 +67,7 @@ def secret(app, recipient_server: Recipient) -> str:
             recipient_server.url(),
             production=False,
             now=datetime.now(UTC),
+            resolver=SystemResolver(),
         )
 
 

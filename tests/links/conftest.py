@@ -207,8 +207,8 @@ def erase(app: Flask) -> Callable[[str], None]:
 
 @pytest.fixture
 def reader(make_key: Callable[..., str]) -> dict[str, str]:
-    """Headers of the mailer's key: `subjects:read` only."""
-    return {"Authorization": f"Bearer {make_key('subjects:read', name='mailer')}"}
+    """Headers of the mailer's key: `sync:read` only."""
+    return {"Authorization": f"Bearer {make_key('sync:read', name='mailer')}"}
 
 
 @pytest.fixture

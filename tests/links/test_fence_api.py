@@ -83,7 +83,7 @@ def test_a_thousand_ids_are_one_request(client, reader, sign_up) -> None:
 
 
 @pytest.mark.parametrize("path", ["/v1/sync/versions", "/v1/sync/subjects"])
-def test_the_fence_needs_a_key_with_subjects_read(client, make_key, path: str) -> None:
+def test_the_fence_needs_a_key_with_sync_read(client, make_key, path: str) -> None:
     body = {"subject_ids": [str(uuid.uuid4())]}
     assert client.post(path, json=body).status_code == 401
     wrong = {"Authorization": "Bearer ck_unknown_key"}

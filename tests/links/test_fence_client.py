@@ -16,7 +16,7 @@ from mailer.domain.events import Contact, PurposeState
 
 @pytest.fixture
 def registry_client(served, make_key) -> RegistryClient:
-    return RegistryClient(served, make_key("subjects:read", name="mailer"))
+    return RegistryClient(served, make_key("sync:read", name="mailer"))
 
 
 def test_versions_and_subjects_answer_for_held_subjects_only(
@@ -57,9 +57,9 @@ def test_no_ids_ask_nothing() -> None:
     assert client.subjects([]) == []
 
 
-def test_a_key_without_subjects_read_is_a_registry_error(served, make_key) -> None:
+def test_a_key_without_sync_read_is_a_registry_error(served, make_key) -> None:
     client = RegistryClient(served, make_key("consents:write"))
-    with pytest.raises(RegistryError, match="403"):
+    with pytest.raises(RegistryError, match=r"403 .* needs the sync:read scope"):
         client.versions([uuid.uuid4()])
     with pytest.raises(RegistryError, match="403"):
         client.subjects([uuid.uuid4()])

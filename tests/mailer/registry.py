@@ -60,7 +60,7 @@ def running_registry(tmp_path: Path) -> Iterator[RunningRegistry]:
     )
     app = create_app(settings)
     with app.extensions["consent.sessions"]() as session, session.begin():
-        scopes = ["consents:write", "subjects:read", "subjects:write"]
+        scopes = ["consents:write", "subjects:read", "subjects:write", "sync:read"]
         key = api_keys.create_key(Registry(session), "mailer test", scopes, datetime.now(UTC))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)

@@ -3,7 +3,9 @@
 Nothing leaves the machine, which is what a laptop, a demo and most tests want; the files
 are exactly what an SMTP server would have received, so any mail client opens them. Each
 file is written under a temporary name and renamed, so a reader (or a crash) never sees half
-a message. Names carry the category, run and subject ids, never the address.
+a message. Names carry the category, run and subject ids, never the address. The messages
+hold addresses and links that act for their recipients, so the outbox is 0700 and each file
+0600.
 """
 
 import logging
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from mailer.adapters.email.mime import as_bytes, build_message
 from mailer.domain.outgoing import Envelope, Outcome, Outgoing
+from plumbing.files import private_directory, write_private
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,7 @@ class FileBackend:
 
     def send(self, outgoing: Outgoing) -> list[Outcome]:
         try:
-            self.outbox.mkdir(parents=True, exist_ok=True)
+            private_directory(self.outbox)
         except OSError as error:
             reason = f"the outbox cannot be created: {type(error).__name__}: {error}"
             return [Outcome(e.subject_id, "failed", reason) for e in outgoing.envelopes]
@@ -39,7 +42,7 @@ class FileBackend:
         temporary = self.outbox / f".{name}.tmp"
         try:
             data = as_bytes(build_message(self._sender, outgoing, envelope))
-            temporary.write_bytes(data)
+            write_private(temporary, data)
             os.replace(temporary, self.outbox / name)
         except (OSError, ValueError) as error:
             temporary.unlink(missing_ok=True)
