@@ -25,6 +25,8 @@ from tests.databases import fresh_postgres, service_unavailable
 
 REGISTRY_TABLES = (
     "forms",
+    "former_addresses",
+    "link_emails",
     "suppressions",
     "webhook_events",
     "transfer_recipients",
