@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters import erasure_store, rights_store
+from consent_service.adapters import erasure_store, link_email_store, rights_store
 from consent_service.adapters.repository import Registry
 from consent_service.adapters.rights_store import RightsRequestRow
 from consent_service.domain.consent import Source
@@ -109,6 +109,7 @@ def erase(registry: Registry, subject_id: uuid.UUID, context: Erasure, secret_ke
     erasure_store.forget_contact(registry, subject.id, version, now)
     erasure_store.delete_outbox(registry, subject.id)
     erasure_store.delete_idempotent_answers(registry, subject.id)
+    link_email_store.delete_of(registry, subject.id)
     body = _erased_message(subject.id, version, now)
     subject.version = version
     registry.add_outbox([outbox_row(subject, "subject.erased", body, now)])
