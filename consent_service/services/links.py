@@ -337,4 +337,4 @@ def _withdrawn_by(
     if not recent:
         return []
     evidence = {entry.seq: entry.evidence or {} for entry in registry.history(subject_id)}
-    return sorted(p for p, seq in recent.items() if evidence[seq].get(LINK) == link.hex())
+    return sorted(p for p, seq in recent.items() if evidence.get(seq, {}).get(LINK) == link.hex())
