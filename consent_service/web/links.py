@@ -49,6 +49,8 @@ from schemas.tokens import ExpiredToken, Intent, InvalidToken, LinkClaim, token_
 blueprint = Blueprint("links", __name__)
 csrf.protect(blueprint, exempt_when=is_one_click)
 
+UNDO_MINUTES = UNDO_WINDOW // timedelta(minutes=1)
+
 
 def _link_emails_capped() -> str:
     return _(
@@ -248,7 +250,7 @@ def _unsubscribed(token: str, target: LinkTarget) -> Response:
         lead=lead,
         purposes=labels(target.purposes),
         undo_url=url_for("links.undo_unsubscribe", token=token) if target.purposes else None,
-        undo_minutes=UNDO_WINDOW // timedelta(minutes=1),
+        undo_minutes=UNDO_MINUTES,
         preferences_link_url=url_for("links.email_preferences_link", token=token),
     )
 
@@ -322,7 +324,7 @@ def undo_unsubscribe(token: str) -> Response:
         lead = _(
             "This button gives back only what this link stopped in the last %(minutes)d "
             "minutes, and only while nothing else has changed it since.",
-            minutes=UNDO_WINDOW // timedelta(minutes=1),
+            minutes=UNDO_MINUTES,
         )
     return render(
         "web/unsubscribe_undone.html",
