@@ -26,6 +26,8 @@ from tests.processes import stop_started
 
 REGISTRY_TABLES = (
     "forms",
+    "former_addresses",
+    "link_emails",
     "suppressions",
     "webhook_events",
     "transfer_recipients",

@@ -3,13 +3,14 @@
 Runs on the Registry's connection, so it shares the caller's transaction: an erasure is
 all of these statements or none of them. Listing them here, next to each other, is also the
 inventory of where the registry keeps contact data; a table added later that holds an
-address belongs here (tests/integration/test_erasure.py searches every table).
+address belongs here (tests/integration/test_erasure.py searches every table). The keyed
+hashes of former addresses are the suppression list's business (suppression_store).
 """
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from consent_service.adapters import orm
 from consent_service.adapters.repository import Registry
@@ -57,6 +58,24 @@ def pseudonymise_ledger(registry: Registry, subject_id: uuid.UUID) -> int:
         update(_L).where(_L.c.subject_id == subject_id).values(evidence=None, evidence_nonce=None)
     )
     return result.rowcount or 0
+
+
+def addresses_in_messages(registry: Registry, subject_id: uuid.UUID) -> set[str]:
+    """Every address the subject's outbox messages and stored API answers still carry.
+
+    They carry the address of their time, so for a subject whose address changed before the
+    registry kept keyed hashes of former addresses they are the only trace of the earlier
+    one; erasure suppresses what it finds here before deleting both.
+    """
+    payloads = select(_O.c.payload).where(_O.c.subject_id == subject_id)
+    answers = select(_I.c.response).where(_I.c.subject_id == subject_id)
+    found = set()
+    for query in (payloads, answers):
+        for body in registry.connection.execute(query).scalars():
+            email = body.get("email") if isinstance(body, dict) else None
+            if isinstance(email, str) and email:
+                found.add(email)
+    return found
 
 
 def delete_outbox(registry: Registry, subject_id: uuid.UUID) -> int:

@@ -264,6 +264,33 @@ class Suppression(Base):
     created_at: Mapped[datetime]
 
 
+class FormerAddress(Base):
+    """A keyed hash of an address a subject had before a rectification (no address).
+
+    Kept so that erasure can put every address the person ever had on the suppression list,
+    not only the last one; erasure moves the hashes there and deletes these rows.
+    """
+
+    __tablename__ = "former_addresses"
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    address_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class LinkEmail(Base):
+    """An email with a fresh link that a person asked for on a public page, counted per
+    person to cap them (a new confirmation link, a preference-centre link). Rows older
+    than a day are pruned when a new one is written."""
+
+    __tablename__ = "link_emails"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class WebhookEvent(Base):
     """A SendGrid event already applied, by its `sg_event_id`: SendGrid retries deliveries."""
 

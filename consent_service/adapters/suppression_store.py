@@ -1,24 +1,48 @@
-"""Reads and writes of the suppression list; the caller owns the transaction."""
+"""Reads and writes of the suppression list and of the keyed hashes of former addresses;
+the caller owns the transaction. Neither table holds an address, only keyed hashes."""
 
+import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consent_service.adapters import orm
 from consent_service.adapters.repository import Registry
 
 _TABLE = orm.Suppression.__table__
+_FORMER = orm.FormerAddress.__table__
+
+
+def _insert_new(registry: Registry, table: Table, values: dict[str, object]) -> None:
+    insert = (
+        postgresql.insert if registry.connection.dialect.name == "postgresql" else sqlite.insert
+    )
+    registry.connection.execute(insert(table).values(values).on_conflict_do_nothing())
 
 
 def add(registry: Registry, address_hash: bytes, reason: str, now: datetime) -> None:
     """Suppress; suppressing again for the same reason keeps the first date."""
-    values = {"address_hash": address_hash, "reason": reason, "created_at": now}
-    insert = (
-        postgresql.insert if registry.connection.dialect.name == "postgresql" else sqlite.insert
+    _insert_new(
+        registry, _TABLE, {"address_hash": address_hash, "reason": reason, "created_at": now}
     )
-    registry.connection.execute(insert(_TABLE).values(values).on_conflict_do_nothing())
+
+
+def add_former(
+    registry: Registry, subject_id: uuid.UUID, address_hash: bytes, now: datetime
+) -> None:
+    """Remember that the subject held this address; the same address again keeps one row."""
+    values = {"subject_id": subject_id, "address_hash": address_hash, "created_at": now}
+    _insert_new(registry, _FORMER, values)
+
+
+def take_former(registry: Registry, subject_id: uuid.UUID) -> set[bytes]:
+    """The hashes of the subject's former addresses, deleted as they are read (erasure)."""
+    statement = (
+        delete(_FORMER).where(_FORMER.c.subject_id == subject_id).returning(_FORMER.c.address_hash)
+    )
+    return set(registry.connection.execute(statement).scalars())
 
 
 def reasons(registry: Registry, hashes: Collection[bytes]) -> set[str]:

@@ -2,7 +2,10 @@
 
 import ipaddress
 
-EVIDENCE_FIELDS = ("form_id", "ip", "user_agent")
+LINK = "link"
+"""The digest of the email link a change was made through (`schemas.tokens.token_digest`):
+which link withdrew a purpose is what lets only that link undo it (decision 0017)."""
+EVIDENCE_FIELDS = ("form_id", "ip", "user_agent", LINK)
 
 
 def truncate_ip(raw: str) -> str:

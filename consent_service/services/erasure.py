@@ -7,10 +7,13 @@ of kind `erasure` at the next version, and writes `subject.erased/1` so the mail
 its copy. The subject id stays as a pseudonym: the chain, which hashes only evidence
 digests, still verifies, and the mailer's send counts still add up.
 
-A keyed hash of the address goes on the suppression list (domain/suppression.py), so that
-an import or an admin grant cannot bring the person back without them asking; a fresh
-sign-up through a form is the person asking, and takes the address off the list
-(`admit_address`). See docs/decisions/0012-rectification-and-erasure.md.
+A keyed hash of every address the person had goes on the suppression list
+(domain/suppression.py): the current one, the former ones kept as keyed hashes since each
+rectification, and any the outbox or the stored API answers still carry (for a change of
+address made before those hashes were kept). So an import or an admin grant cannot bring
+the person back under any of them without them asking; a fresh sign-up through a form is
+the person asking, and takes that address off the list (`admit_address`). See
+docs/decisions/0012-rectification-and-erasure.md and 0017.
 """
 
 import uuid
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters import erasure_store, rights_store
+from consent_service.adapters import erasure_store, link_email_store, rights_store
 from consent_service.adapters.repository import Registry
 from consent_service.adapters.rights_store import RightsRequestRow
 from consent_service.domain.consent import Source
@@ -27,7 +30,11 @@ from consent_service.domain.ledger import timestamp
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services.changes import outbox_row
 from consent_service.services.subject_changes import ledger_entry
-from consent_service.services.suppressions import lift, suppress, suppression_reasons
+from consent_service.services.suppressions import (
+    lift,
+    suppress_every_address,
+    suppression_reasons,
+)
 
 ERASURE = "erasure"
 """The kind of the ledger entry and of the rights request."""
@@ -77,8 +84,12 @@ def erase(registry: Registry, subject_id: uuid.UUID, context: Erasure, secret_ke
     if subject is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
     now, version = context.now, subject.version + 1
+    addresses = erasure_store.addresses_in_messages(registry, subject.id)
     if subject.email is not None:
-        suppress(registry, secret_key, subject.email, SuppressionReason.ERASED, now)
+        addresses.add(subject.email)
+    suppress_every_address(
+        registry, secret_key, subject.id, addresses, SuppressionReason.ERASED, now
+    )
     erasure_store.pseudonymise_ledger(registry, subject.id)
     registry.append_ledger(
         [
@@ -98,6 +109,7 @@ def erase(registry: Registry, subject_id: uuid.UUID, context: Erasure, secret_ke
     erasure_store.forget_contact(registry, subject.id, version, now)
     erasure_store.delete_outbox(registry, subject.id)
     erasure_store.delete_idempotent_answers(registry, subject.id)
+    link_email_store.delete_of(registry, subject.id)
     body = _erased_message(subject.id, version, now)
     subject.version = version
     registry.add_outbox([outbox_row(subject, "subject.erased", body, now)])

@@ -2,20 +2,24 @@
 
 The pages (web/links.py) check the signed token and call one of these in a transaction.
 The person acts for themselves through a link only they received, so the ledger's actor is
-`subject`, and the evidence is what the request showed (truncated IP, user agent). A double
-opt-in link works once: its use is recorded in the transaction that grants, so a second
-click, even one at the same instant, grants nothing; nor does one sent to an address the
-person has changed since, which proves nothing about the new one.
+`subject`, and the evidence is what the request showed (truncated IP, user agent) and the
+digest of the link used. A double opt-in link works once: its use is recorded in the
+transaction that grants, so a second click, even one at the same instant, grants nothing;
+nor does one sent to an address the person has changed since, which proves nothing about the
+new one. An unsubscribe link may undo only what it withdrew itself, within `UNDO_WINDOW`,
+and never opens the preference centre: it can only have a new link emailed to the stored
+address (docs/decisions/0017).
 """
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
 from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.errors import SubjectNotFound
+from consent_service.domain.evidence import LINK
 from consent_service.domain.purposes import EMAIL_PURPOSES
 from consent_service.services.changes import (
     ConfirmLinks,
@@ -29,11 +33,21 @@ from consent_service.services.consents import (
     record_decisions,
     set_consent,
 )
+from consent_service.services.link_emails import (
+    LinkEmail,
+    PreferenceLinks,
+    preferences_link_message,
+    within_cap,
+)
 from consent_service.services.subject_changes import email_changed_since
 from schemas.tokens import ALL_EMAIL
 
 LINK_ACTOR = "subject"
 _WITHDRAWABLE = (ConsentStatus.GRANTED.value, ConsentStatus.PENDING.value)
+UNDO_WINDOW = timedelta(minutes=10)
+"""How long after pressing "Unsubscribe" the same link may undo it: long enough to notice a
+mistake on the page that answers, short enough that a copy of the link (a forwarded email,
+a mail provider) cannot subscribe the person again later (docs/decisions/0017)."""
 
 
 class LinkAlreadyUsed(Exception):
@@ -54,11 +68,12 @@ class LinkTarget:
 
 @dataclass(frozen=True)
 class ConfirmationLink(LinkTarget):
-    """What a double opt-in page shows: the pending purposes, and whether its link was used
-    or went to an address changed since."""
+    """What a double opt-in page shows: the pending purposes, whether its link was used or
+    went to an address changed since, and what a used link granted if all of it still is."""
 
     used: bool = False
     superseded: bool = False
+    still_granted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,9 +115,32 @@ def confirmation_link(
     """
     target = pending_confirmation(registry, subject_id)
     superseded = email_changed_since(registry, subject_id, issued_at, digest)
+    was_used = used.was_used(digest)
     return ConfirmationLink(
-        target.locale, target.purposes, used=used.was_used(digest), superseded=superseded
+        target.locale,
+        target.purposes,
+        used=was_used,
+        superseded=superseded,
+        still_granted=_still_granted(registry, subject_id, digest) if was_used else (),
     )
+
+
+def _still_granted(registry: Registry, subject_id: uuid.UUID, digest: bytes) -> tuple[str, ...]:
+    """The purposes this confirmation link granted, if every one of them is granted now.
+
+    A person who opens a used link again is told they are subscribed rather than that the
+    link was used, as long as that is still true; a withdrawal since makes it false.
+    """
+    granted = {
+        entry.purpose
+        for entry in registry.history(subject_id)
+        if entry.source == Source.DOUBLE_OPT_IN.value
+        and (entry.evidence or {}).get(LINK) == digest.hex()
+        and entry.purpose is not None
+    }
+    consents = registry.consents_of(subject_id)
+    now_granted = {p for p, row in consents.items() if row.status == ConsentStatus.GRANTED.value}
+    return tuple(sorted(granted)) if granted and granted <= now_granted else ()
 
 
 def confirm(
@@ -132,7 +170,7 @@ def confirm(
         source=Source.DOUBLE_OPT_IN.value,
         actor=LINK_ACTOR,
         now=now,
-        evidence=evidence,
+        evidence=evidence | {LINK: use.digest.hex()},
     )
     confirm_email(registry, subject_id, context)
     return LinkTarget(subject.locale, pending)
@@ -161,11 +199,13 @@ def unsubscribe(
     source: Source,
     now: datetime,
     evidence: dict[str, str],
+    link: bytes,
 ) -> LinkTarget:
     """Withdraw the link's purpose (or all email); returns what changed, maybe nothing.
 
     Withdrawing what is already withdrawn writes nothing: a repeated one-click POST is normal
-    (RFC 8058 section 6) and must not fill the ledger.
+    (RFC 8058 section 6) and must not fill the ledger. The evidence names the link by its
+    digest (`link`, `token_digest`), which is what lets this link, and no other, undo it.
     """
     subject = _subject(registry, subject_id, for_update=True)
     consents = registry.consents_of(subject_id)
@@ -176,8 +216,9 @@ def unsubscribe(
         if p not in consents or consents[p].status != ConsentStatus.WITHDRAWN.value
     ]
     if changing:
+        shown = evidence | {LINK: link.hex()}
         context = change_context(
-            registry, source=source.value, actor=LINK_ACTOR, now=now, evidence=evidence
+            registry, source=source.value, actor=LINK_ACTOR, now=now, evidence=shown
         )
         for target in changing:
             set_consent(
@@ -198,11 +239,13 @@ def resend_confirmation(
     """Ask for a new double opt-in email with a new link; nothing if nothing is pending.
 
     It writes the same `optin.confirmation_requested` message a pending change writes, at the
-    subject's current version: no consent changes, so no ledger entry is due.
+    subject's current version: no consent changes, so no ledger entry is due. Beyond the
+    per-person cap (services/link_emails.py) nothing is written, and the caller answers the
+    same, whether an email went or not.
     """
     subject = _subject(registry, subject_id, for_update=True)
     pending = _pending(registry.consents_of(subject_id))
-    if pending:
+    if pending and within_cap(registry, subject_id, LinkEmail.CONFIRMATION, now):
         context = change_context(
             registry, source=Source.DOUBLE_OPT_IN.value, actor=LINK_ACTOR, now=now
         )
@@ -211,38 +254,45 @@ def resend_confirmation(
     return LinkTarget(subject.locale, pending)
 
 
-def undoable(purpose_of_link: str, asked: list[str]) -> list[str] | None:
-    """The purposes an undo may grant again, or None if it asks for any other.
+def email_preferences_link(
+    registry: Registry, subject_id: uuid.UUID, links: PreferenceLinks, now: datetime
+) -> LinkTarget:
+    """Have a new preference-centre link emailed to the stored address, within the cap.
 
-    An unsubscribe link only ever withdrew its own purpose, or email for `all`; its undo may
-    give back no more than that.
+    The way from an unsubscribe link to the preference centre: the token cannot open it,
+    since whoever holds the unsubscribe URL is not necessarily the person, but it can have a
+    link sent to the mailbox, which only the person reads. Over the cap nothing is written,
+    and the caller answers the same.
     """
-    allowed = EMAIL_PURPOSES if purpose_of_link == ALL_EMAIL else {purpose_of_link}
-    if not asked or not set(asked) <= allowed:
-        return None
-    return sorted(set(asked))
+    subject = _subject(registry, subject_id, for_update=True)
+    if subject.email is not None and within_cap(registry, subject_id, LinkEmail.PREFERENCES, now):
+        body = preferences_link_message(subject, links.url_for(subject_id), now)
+        registry.add_outbox([outbox_row(subject, "subject.preferences_link_requested", body, now)])
+    return LinkTarget(subject.locale, [])
 
 
-def resubscribe(
+def undo_unsubscribe(
     registry: Registry,
     subject_id: uuid.UUID,
-    purposes: list[str],
+    link: bytes,
     *,
     double_opt_in: frozenset[str],
     links: ConfirmLinks,
     now: datetime,
     evidence: dict[str, str],
 ) -> Resubscription:
-    """Undo an unsubscribe: a fresh, explicit grant of each purpose that is withdrawn now.
+    """Undo what this very link withdrew, if nothing else changed it since; maybe nothing.
 
-    It is recorded as what it is, a new decision (source `resubscribe`), not as a reversal
-    of the ledger; an address never confirmed goes back to pending. The purposes are decided
-    together, as a form's answers are, so that one confirmation email asks for all of them.
+    A purpose comes back only if its current state is the withdrawal this link's button made
+    (source `unsubscribe_link`, evidence naming `link`) less than `UNDO_WINDOW` ago. A purpose
+    withdrawn another way (by phone, by the shop, through another email's link), or changed
+    by anyone since, stays as it is: the link holder is not necessarily the person, so it
+    may only take back its own mistake. The grant is recorded as what it is, a new decision
+    (source `resubscribe`), not as a reversal of the ledger; an address never confirmed
+    goes back to pending, with one confirmation email for everything.
     """
     subject = _subject(registry, subject_id, for_update=True)
-    consents = registry.consents_of(subject_id)
-    withdrawn = ConsentStatus.WITHDRAWN.value
-    wanted = [p for p in purposes if p in consents and consents[p].status == withdrawn]
+    wanted = _withdrawn_by(registry, subject_id, link, since=now - UNDO_WINDOW)
     if not wanted or subject.email is None:
         return Resubscription(subject.locale, granted=[], pending=[])
     decisions = Decisions(
@@ -250,7 +300,7 @@ def resubscribe(
         purposes=dict.fromkeys(wanted, True),
         source=Source.RESUBSCRIBE.value,
         actor=LINK_ACTOR,
-        evidence=evidence,
+        evidence=evidence | {LINK: link.hex()},
     )
     view, _created = record_decisions(
         registry,
@@ -267,3 +317,24 @@ def resubscribe(
         granted=[p for p in wanted if status[p] == ConsentStatus.GRANTED.value],
         pending=[p for p in wanted if status[p] == ConsentStatus.PENDING.value],
     )
+
+
+def _withdrawn_by(
+    registry: Registry, subject_id: uuid.UUID, link: bytes, *, since: datetime
+) -> list[str]:
+    """The purposes whose current state is a withdrawal by this link's button since `since`.
+
+    A consent row's version is the ledger entry that set it, so the entry's evidence says
+    which link made the state that holds now; any later change has a later entry.
+    """
+    recent = {
+        purpose: row.version
+        for purpose, row in registry.consents_of(subject_id).items()
+        if row.status == ConsentStatus.WITHDRAWN.value
+        and row.source == Source.UNSUBSCRIBE_LINK.value
+        and row.updated_at >= since
+    }
+    if not recent:
+        return []
+    evidence = {entry.seq: entry.evidence or {} for entry in registry.history(subject_id)}
+    return sorted(p for p, seq in recent.items() if evidence.get(seq, {}).get(LINK) == link.hex())

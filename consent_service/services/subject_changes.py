@@ -14,7 +14,8 @@ opt-in link sent to the old one no longer confirms anything (`email_changed_sinc
 whatever was waiting for confirmation is asked for again at the new address. An address on
 the suppression list because it bounced or is invalid is refused; one suppressed because its
 earlier holder was erased is taken, and leaves the list, since the person is present again
-(docs/decisions/0012-rectification-and-erasure.md).
+(docs/decisions/0012-rectification-and-erasure.md). The address left behind is kept only as
+a keyed hash, for the erasure that may come later to suppress it too (decision 0017).
 """
 
 import secrets
@@ -34,7 +35,11 @@ from consent_service.domain.locales import is_supported
 from consent_service.domain.purposes import EMAIL_PURPOSES
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services.changes import CONFIRMATION_REQUESTED, ConfirmLinks, outbox_row
-from consent_service.services.suppressions import lift, suppression_reasons
+from consent_service.services.suppressions import (
+    lift,
+    remember_former_address,
+    suppression_reasons,
+)
 from schemas.tokens import token_digest
 
 SUBJECT_UPDATED = "subject.updated/1"
@@ -223,6 +228,10 @@ def rectify(
     if new_mailbox:
         _check_address_free(registry, subject, values["email_key"])
         _admit_address(registry, suppression_keys, values["email"])
+        if subject.email is not None:
+            remember_former_address(
+                registry, suppression_keys[0], subject.id, subject.email, context.now
+            )
     for column, value in values.items():
         if column != "email_key":  # the lookup key is a column only, not part of the row
             setattr(subject, column, value)

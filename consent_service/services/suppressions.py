@@ -1,10 +1,12 @@
 """Suppressing addresses and asking whether one is suppressed (domain/suppression.py).
 
 Lookups hash the presented address under the current and every previous secret key, so a
-key rotation does not quietly empty the list; new entries use the current key.
+key rotation does not quietly empty the list; new entries use the current key. The keyed
+hashes of a subject's former addresses are kept the same way until erasure suppresses them.
 """
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TypeVar
 
@@ -25,6 +27,32 @@ def suppress(
     registry: Registry, secret_key: str, email: str, reason: SuppressionReason, now: datetime
 ) -> None:
     suppression_store.add(registry, address_hash(secret_key, email_key(email)), reason, now)
+
+
+def remember_former_address(
+    registry: Registry, secret_key: str, subject_id: uuid.UUID, email: str, now: datetime
+) -> None:
+    """Keep a keyed hash of an address the subject is leaving (a rectification), so that an
+    erasure can suppress it too: every address the person had, not only the last."""
+    suppression_store.add_former(
+        registry, subject_id, address_hash(secret_key, email_key(email)), now
+    )
+
+
+def suppress_every_address(
+    registry: Registry,
+    secret_key: str,
+    subject_id: uuid.UUID,
+    addresses: Iterable[str],
+    reason: SuppressionReason,
+    now: datetime,
+) -> None:
+    """Suppress `addresses` and every former address kept for the subject; the kept hashes
+    are deleted, as they now live on the list (hashed under whichever key was current)."""
+    for email in set(map(email_key, addresses)):
+        suppress(registry, secret_key, email, reason, now)
+    for hashed in suppression_store.take_former(registry, subject_id):
+        suppression_store.add(registry, hashed, reason, now)
 
 
 def suppression_reasons(

@@ -28,7 +28,7 @@ from consent_service.services import forms
 from consent_service.services.forms import Submission
 from consent_service.web import csrf
 from consent_service.web.i18n import fall_back_to, speak_as_subject
-from consent_service.web.links import confirm_links, evidence
+from consent_service.web.link_pages import confirm_links, evidence
 from consent_service.web.pages import allow_form_action, render, settings
 from schemas.api.forms import FormSubmissionSchema
 

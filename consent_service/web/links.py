@@ -5,145 +5,63 @@ scanners and link previews fetch every URL in a message (RFC 8058 section 1). Th
 token in the path names the person, the purpose and the intent (docs/decisions/0010); the
 pages' own forms carry a CSRF field, while the RFC 8058 one-click POST, sent by a mail
 provider with no cookie, is exempt (section 3.2). A double opt-in link works once; a used or
-expired one leads to a page that can ask for a new one.
+expired one leads to a page that can ask for a new one. No page reached by an unsubscribe
+token opens or links the preference centre: it can only have a new link emailed to the
+stored address (docs/decisions/0017).
 """
 
-import contextlib
-import ipaddress
-from collections.abc import Callable
-from typing import Protocol, TypeVar
+from datetime import timedelta
 
 from flask import Blueprint, Response, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
-from consent_service.adapters.repository import Registry
-from consent_service.api.http import in_transaction, now, read_only
-from consent_service.domain.card_numbers import looks_like_card_number
+from consent_service.api.http import now
 from consent_service.domain.consent import Source
-from consent_service.domain.errors import SubjectNotFound
-from consent_service.domain.purposes import CATALOGUE
 from consent_service.services import links
-from consent_service.services.changes import ConfirmLinks
-from consent_service.services.links import LinkAlreadyUsed, LinkSuperseded, LinkTarget
-from consent_service.web import csrf
-from consent_service.web.errors import error_page
-from consent_service.web.i18n import speak_as_subject
-from consent_service.web.limits import is_one_click
-from consent_service.web.pages import render, settings
-from schemas.tokens import (
-    ALL_EMAIL,
-    ExpiredToken,
-    Intent,
-    InvalidToken,
-    LinkClaim,
-    LinkSigner,
-    preferences_url,
-    token_digest,
+from consent_service.services.link_emails import PER_DAY
+from consent_service.services.links import (
+    UNDO_WINDOW,
+    ConfirmationLink,
+    LinkAlreadyUsed,
+    LinkSuperseded,
+    LinkTarget,
 )
-
-
-class _Located(Protocol):
-    @property
-    def locale(self) -> str: ...
-
-
-T = TypeVar("T", bound=_Located)
-
+from consent_service.web import csrf
+from consent_service.web.limits import is_one_click
+from consent_service.web.link_pages import (
+    claim_of,
+    confirm_links,
+    evidence,
+    gone,
+    invalid_link,
+    labels,
+    notice,
+    preference_links,
+    read,
+    signer,
+    write,
+)
+from consent_service.web.pages import render, settings
+from schemas.tokens import ExpiredToken, Intent, InvalidToken, LinkClaim, token_digest
 
 blueprint = Blueprint("links", __name__)
 csrf.protect(blueprint, exempt_when=is_one_click)
 
+UNDO_MINUTES = UNDO_WINDOW // timedelta(minutes=1)
 
-def signer() -> LinkSigner:
-    current = settings()
-    return LinkSigner(
-        current.secret_key,
-        current.previous_secret_keys,
-        confirm_max_age=current.confirm_token_max_age,
+
+def _link_emails_capped() -> str:
+    return _(
+        "We send at most %(count)d new links a day, so that nobody can fill your inbox. If "
+        "none arrives, use the newest email you already have.",
+        count=PER_DAY,
     )
-
-
-def confirm_links() -> ConfirmLinks:
-    current = settings()
-    return ConfirmLinks(current.secret_key, current.public_base_url)
-
-
-def purpose_label(purpose: str) -> str:
-    if purpose == ALL_EMAIL:
-        return _("all our emails")
-    return _(CATALOGUE[purpose].title)
-
-
-def labels(purposes: list[str]) -> list[str]:
-    return [purpose_label(p) for p in purposes]
-
-
-def _notice(
-    status: int, title: str, lead: str, purposes: list[str] | None = None, **extra: object
-) -> Response:
-    return render(
-        "web/notice.html", status, title=title, lead=lead, purposes=labels(purposes or []), **extra
-    )
-
-
-def invalid_link() -> Response:
-    return _notice(
-        400,
-        _("This link is not valid"),
-        _("The link is damaged or has expired. Use the link in a newer email."),
-    )
-
-
-def gone() -> Response:
-    return _notice(
-        404,
-        _("Not found"),
-        _("We no longer hold any data about the person this link was sent to."),
-    )
-
-
-def claim_of(intent: Intent, token: str) -> LinkClaim | None:
-    try:
-        return signer().read(intent, token)
-    except InvalidToken:
-        return None
-
-
-def evidence() -> dict[str, str]:
-    """What the click showed of itself: the network (truncated later) and the user agent."""
-    found: dict[str, str] = {}
-    with contextlib.suppress(ValueError):  # a unix socket has no address to keep
-        found["ip"] = str(ipaddress.ip_address(request.remote_addr or ""))
-    agent = request.headers.get("User-Agent", "").strip()[:512]
-    if agent and not looks_like_card_number(agent):
-        found["user_agent"] = agent
-    return found
-
-
-def read(work: Callable[[Registry], T]) -> T | None:
-    try:
-        with read_only() as registry:
-            target = work(registry)
-    except SubjectNotFound:
-        return None
-    speak_as_subject(target.locale)
-    return target
-
-
-def write(work: Callable[[Registry], T]) -> T | None:
-    """Run in a transaction committed before the answer is sent (SPEC guarantee 5)."""
-    try:
-        target = in_transaction(work)
-    except SubjectNotFound:
-        return None
-    speak_as_subject(target.locale)
-    return target
 
 
 def _nothing_to_confirm() -> Response:
-    return _notice(
+    return notice(
         200, _("Nothing to confirm"), _("Nothing is waiting for confirmation for this address.")
     )
 
@@ -161,7 +79,7 @@ def _stale_confirmation(claim: LinkClaim, token: str, *, expired: bool) -> Respo
         lead = _("Each confirmation link works only once.")
     if not target.purposes:
         detail = _("Nothing is waiting for confirmation for this address.")
-        return _notice(410, title, lead, detail=detail)
+        return notice(410, title, lead, detail=detail)
     return render(
         "web/confirm_stale.html",
         410,
@@ -200,7 +118,7 @@ def confirm_page(token: str) -> Response:
     if target.superseded:  # sent to an earlier address: as good as expired
         return _stale_confirmation(claim, token, expired=True)
     if target.used:
-        return _stale_confirmation(claim, token, expired=False)
+        return _used_confirmation(claim, token, target)
     if not target.purposes:
         return _nothing_to_confirm()
     return render(
@@ -210,6 +128,26 @@ def confirm_page(token: str) -> Response:
         purposes=labels(target.purposes),
         button=_("Confirm"),
         button_id="confirm",
+    )
+
+
+def _used_confirmation(claim: LinkClaim, token: str, target: ConfirmationLink) -> Response:
+    """A used link: "you are subscribed" while all it granted still is, with the offer of a
+    new link for anything pending since; otherwise "already used" (410)."""
+    if not target.still_granted:
+        return _stale_confirmation(claim, token, expired=False)
+    title = _("Your subscription is confirmed")
+    lead = _("You confirmed it with this link already. You receive:")
+    granted = list(target.still_granted)
+    if not target.purposes:
+        return notice(200, title, lead, granted)
+    return render(
+        "web/confirm_stale.html",
+        title=title,
+        lead=lead,
+        purposes=labels(granted),
+        pending=labels(target.purposes),
+        resend_url=url_for("links.resend_confirmation", token=token),
     )
 
 
@@ -234,14 +172,14 @@ def confirm(token: str) -> Response:
             )
         )
     except LinkAlreadyUsed:
-        return _stale_confirmation(claim, token, expired=False)
+        return confirm_page(token)  # the page a used link shows, and nothing written
     except LinkSuperseded:
         return _stale_confirmation(claim, token, expired=True)
     if target is None:
         return gone()
     if not target.purposes:
         return _nothing_to_confirm()
-    return _notice(
+    return notice(
         200,
         _("Thank you, your subscription is confirmed"),
         _("From now on you will receive:"),
@@ -251,7 +189,10 @@ def confirm(token: str) -> Response:
 
 @blueprint.post("/confirm/<token>/resend")
 def resend_confirmation(token: str) -> Response:
-    """Ask for a new double opt-in email; a used or expired genuine link may ask."""
+    """Ask for a new double opt-in email; a used or expired genuine link may ask.
+
+    The answer is the same whether an email went or the person's daily cap held it back.
+    """
     try:
         claim = signer().read(Intent.CONFIRM, token)
     except ExpiredToken as expired:
@@ -266,11 +207,12 @@ def resend_confirmation(token: str) -> Response:
         return gone()
     if not target.purposes:
         return _nothing_to_confirm()
-    return _notice(
+    return notice(
         200,
-        _("We sent you a new link"),
-        _("Check your inbox: the new email asks you to confirm:"),
+        _("Check your inbox"),
+        _("A new link goes to your email address. It asks you to confirm:"),
         target.purposes,
+        detail=_link_emails_capped(),
     )
 
 
@@ -295,21 +237,21 @@ def unsubscribe_page(token: str) -> Response:
     )
 
 
-def _unsubscribed(claim: LinkClaim, token: str, target: LinkTarget) -> Response:
-    """The page after the button: what stopped, the preference centre, and an undo."""
+def _unsubscribed(token: str, target: LinkTarget) -> Response:
+    """The page after the button: what stopped, a short undo, and a way to the preference
+    centre that goes through the person's mailbox."""
     if target.purposes:
         lead = _("You will no longer receive:")
     else:
         lead = _("You were already unsubscribed; nothing was changed.")
-    preferences = signer().preferences_token(claim.subject_id)
     return render(
         "web/unsubscribe_done.html",
         title=_("You are unsubscribed"),
         lead=lead,
         purposes=labels(target.purposes),
-        withdrawn=target.purposes,
-        preferences_url=preferences_url(request.script_root, preferences),
-        undo_url=url_for("links.undo_unsubscribe", token=token),
+        undo_url=url_for("links.undo_unsubscribe", token=token) if target.purposes else None,
+        undo_minutes=UNDO_MINUTES,
+        preferences_link_url=url_for("links.email_preferences_link", token=token),
     )
 
 
@@ -329,41 +271,42 @@ def unsubscribe(token: str) -> Response:
         return invalid_link()
     one_click = is_one_click()
     source = Source.ONE_CLICK if one_click else Source.UNSUBSCRIBE_LINK
-    moment, shown = now(), evidence()
+    moment, shown, link = now(), evidence(), token_digest(token)
     target = write(
         lambda registry: links.unsubscribe(
-            registry, claim.subject_id, claim.purpose, source=source, now=moment, evidence=shown
+            registry,
+            claim.subject_id,
+            claim.purpose,
+            source=source,
+            now=moment,
+            evidence=shown,
+            link=link,
         )
     )
     if not one_click:
-        return gone() if target is None else _unsubscribed(claim, token, target)
+        return gone() if target is None else _unsubscribed(token, target)
     if target is None or not target.purposes:
-        return _notice(
+        return notice(
             200,
             _("You are unsubscribed"),
             _("You were already unsubscribed; nothing was changed."),
         )
-    return _notice(
-        200, _("You are unsubscribed"), _("You will no longer receive:"), target.purposes
-    )
+    return notice(200, _("You are unsubscribed"), _("You will no longer receive:"), target.purposes)
 
 
 @blueprint.post("/u/<token>/undo")
 def undo_unsubscribe(token: str) -> Response:
-    """Subscribe again to what the link withdrew: a new, explicit decision of the person."""
+    """Take back what this very link withdrew a moment ago; nothing withdrawn another way."""
     claim = claim_of(Intent.UNSUBSCRIBE, token)
     if claim is None:
         return invalid_link()
-    purposes = links.undoable(claim.purpose, request.form.getlist("purpose"))
-    if purposes is None:
-        return error_page(400)
-    moment, shown, sender = now(), evidence(), confirm_links()
+    moment, shown, sender, link = now(), evidence(), confirm_links(), token_digest(token)
     double_opt_in = settings().double_opt_in
     result = write(
-        lambda registry: links.resubscribe(
+        lambda registry: links.undo_unsubscribe(
             registry,
             claim.subject_id,
-            purposes,
+            link,
             double_opt_in=double_opt_in,
             links=sender,
             now=moment,
@@ -377,20 +320,50 @@ def undo_unsubscribe(token: str) -> Response:
     elif result.pending:
         title, lead = _("Please confirm your email address"), ""
     else:
-        title, lead = _("Nothing was changed"), _("You already receive these emails.")
-    preferences = signer().preferences_token(claim.subject_id)
+        title = _("Nothing was changed")
+        lead = _(
+            "This button gives back only what this link stopped in the last %(minutes)d "
+            "minutes, and only while nothing else has changed it since.",
+            minutes=UNDO_MINUTES,
+        )
     return render(
         "web/unsubscribe_undone.html",
         title=title,
         lead=lead,
         purposes=labels(result.granted),
         pending=labels(result.pending),
-        preferences_url=preferences_url(request.script_root, preferences),
+        preferences_link_url=url_for("links.email_preferences_link", token=token),
+    )
+
+
+@blueprint.post("/u/<token>/preferences-link")
+def email_preferences_link(token: str) -> Response:
+    """Email a new preference-centre link to the stored address; the same answer always.
+
+    The unsubscribe token cannot open the preference centre (decision 0011): whoever holds
+    the List-Unsubscribe URL is not necessarily the person. The request carries no address,
+    and the answer says nothing about whether an email went (the daily cap may hold it).
+    """
+    claim = claim_of(Intent.UNSUBSCRIBE, token)
+    if claim is None:
+        return invalid_link()
+    moment, sender = now(), preference_links()
+    target = write(
+        lambda registry: links.email_preferences_link(registry, claim.subject_id, sender, moment)
+    )
+    if target is None:
+        return gone()
+    return notice(
+        200,
+        _("Check your inbox"),
+        _("A link to your preference centre goes to the email address we have for you."),
+        detail=_link_emails_capped(),
     )
 
 
 @blueprint.get("/confirm/<token>/resend")
 @blueprint.get("/u/<token>/undo")
+@blueprint.get("/u/<token>/preferences-link")
 def after_post(token: str) -> WerkzeugResponse:
     """A reload or a language switch on a page a POST answered: back to the link's page."""
     page = (

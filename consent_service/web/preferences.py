@@ -25,7 +25,7 @@ from consent_service.services.preferences import Choices, Preferences
 from consent_service.web import csrf
 from consent_service.web.errors import error_page
 from consent_service.web.i18n import LANGUAGE_NAMES, speak_as_subject
-from consent_service.web.links import evidence, gone, invalid_link, signer
+from consent_service.web.link_pages import evidence, gone, invalid_link, signer
 from consent_service.web.pages import render, settings
 from plumbing.db import scrub_sqlite
 from schemas.tokens import Intent, InvalidToken, LinkClaim

@@ -1,4 +1,5 @@
-"""Reads and writes of the double opt-in emails waiting to be sent.
+"""Reads and writes of the transactional emails waiting to be sent: double opt-in emails and
+the preference-centre links people ask for (`kind`).
 
 Like `run_store`: Core statements in the caller's transaction, each state change naming the
 state it leaves, so a confirmation email is claimed once however many workers try, and the
@@ -20,10 +21,15 @@ from mailer.adapters.run_store import TAKEN_OVER, among
 _Confirmation = orm.Confirmation
 
 
+CONFIRMATION, PREFERENCES = "confirmation", "preferences"
+"""The kinds of email in the queue."""
+
+
 @dataclass(frozen=True)
 class ConfirmationRow:
     message_id: uuid.UUID
     subject_id: uuid.UUID
+    kind: str
     address: str
     locale: str
     confirm_url: str
@@ -46,11 +52,13 @@ class ConfirmationStore:
         confirm_url: str,
         purposes: Iterable[str],
         now: datetime,
+        kind: str = CONFIRMATION,
     ) -> None:
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         statement = insert(_Confirmation).values(
             message_id=message_id,
             subject_id=subject_id,
+            kind=kind,
             address=address,
             locale=locale,
             confirm_url=confirm_url,
@@ -85,6 +93,7 @@ class ConfirmationStore:
             .returning(
                 _Confirmation.message_id,
                 _Confirmation.subject_id,
+                _Confirmation.kind,
                 _Confirmation.address,
                 _Confirmation.locale,
                 _Confirmation.confirm_url,

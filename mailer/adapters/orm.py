@@ -152,13 +152,17 @@ class Delivery(Base):
 
 
 class Confirmation(Base):
-    """A double opt-in email to send; the address is cleared once it is no longer needed."""
+    """A transactional email with one link to send: a double opt-in email (`kind`
+    `confirmation`, `confirm_url` its link) or a preference-centre link the person asked for
+    (`preferences`, `confirm_url` that link, no purposes). The address is cleared once
+    it is no longer needed."""
 
     __tablename__ = "mailer_confirmations"
     __table_args__ = (Index("ix_mailer_confirmations_queue", "state", "created_at"),)
 
     message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(32), server_default="confirmation")
     address: Mapped[str | None] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(8))
     confirm_url: Mapped[str] = mapped_column(String(2000))

@@ -1,9 +1,10 @@
 """What the mailer sent one person: reads of the send ledger for an export.
 
-Campaign emails come from `mailer_deliveries` (with their run's campaign), double opt-in
-emails from `mailer_confirmations`. Only rows whose email reached, or may have reached, the
-backend are emails: a recipient skipped at the send-time check, cancelled or still planned was
-never written to. Both lookups use an index on the subject id.
+Campaign emails come from `mailer_deliveries` (with their run's campaign), double opt-in and
+preference-link emails from `mailer_confirmations` (its `kind`). Only rows whose email
+reached, or may have reached, the backend are emails: a recipient skipped at the send-time
+check, cancelled or still planned was never written to. Both lookups use an index on the
+subject id.
 """
 
 import uuid
@@ -33,14 +34,14 @@ class SentEmail:
 
 
 def emails_of(session: Session, subject_id: uuid.UUID) -> list[SentEmail]:
-    """Every campaign and confirmation email to this person, oldest first."""
+    """Every campaign, confirmation and preference-link email to this person, oldest first."""
     campaigns = session.execute(
         select(_D.run_id, _R.campaign_id, _R.campaign_name, _D.state, _D.finished_at, _D.claimed_at)
         .join(_R, _R.run_id == _D.run_id)
         .where(_D.subject_id == subject_id, _D.state.in_(list(OUTCOMES)))
     )
     confirmations = session.execute(
-        select(_C.state, _C.finished_at, _C.claimed_at).where(
+        select(_C.kind, _C.state, _C.finished_at, _C.claimed_at).where(
             _C.subject_id == subject_id, _C.state.in_(list(OUTCOMES))
         )
     )
@@ -48,7 +49,7 @@ def emails_of(session: Session, subject_id: uuid.UUID) -> list[SentEmail]:
         SentEmail("campaign", campaign, name, run, finished or claimed, OUTCOMES[state])
         for run, campaign, name, state, finished, claimed in campaigns
     ] + [
-        SentEmail("confirmation", None, None, None, finished or claimed, OUTCOMES[state])
-        for state, finished, claimed in confirmations
+        SentEmail(kind, None, None, None, finished or claimed, OUTCOMES[state])
+        for kind, state, finished, claimed in confirmations
     ]
     return sorted(emails, key=lambda e: (e.sent_at is None, e.sent_at or datetime.min, e.kind))

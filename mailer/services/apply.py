@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from mailer.adapters.confirmation_store import PREFERENCES
 from mailer.adapters.repository import RecipientStore
 from mailer.adapters.run_store import RunRecord
 from mailer.domain import recipients
@@ -21,7 +22,12 @@ Result = Literal["applied", "duplicate", "stale"]
 NOT_HANDLED = "not handled by this mailer version"
 SUBJECT_FACTS = frozenset({"consent.changed/1", "subject.updated/1", "subject.erased/1"})
 COMMANDS = frozenset(
-    {"campaign.run_requested/1", "campaign.control/1", "optin.confirmation_requested/1"}
+    {
+        "campaign.run_requested/1",
+        "campaign.control/1",
+        "optin.confirmation_requested/1",
+        "subject.preferences_link_requested/1",
+    }
 )
 HANDLED = SUBJECT_FACTS | COMMANDS
 
@@ -78,6 +84,8 @@ def apply_message(
             return _control(store, message, now)
         case "optin.confirmation_requested/1":
             return _confirmation_requested(store, message, now)
+        case "subject.preferences_link_requested/1":
+            return _preferences_link_requested(store, message, now)
     fact = fact_from(message)
     store.lock(fact.subject_id)
     if isinstance(fact, Erased):
@@ -113,22 +121,46 @@ def _control(store: RecipientStore, message: Mapping[str, Any], now: datetime) -
     return "applied"
 
 
+def _erased_since(store: RecipientStore, message: Mapping[str, Any]) -> bool:
+    """Whether the person was erased after the email was asked for (locks the subject)."""
+    subject_id = message["subject_id"]
+    store.lock(subject_id)
+    erased = store.load(subject_id).erased_version
+    return erased is not None and message["version"] <= erased
+
+
 def _confirmation_requested(
     store: RecipientStore, message: Mapping[str, Any], now: datetime
 ) -> Result:
     """Queue the double opt-in email, unless the person was erased since it was asked for."""
-    subject_id = message["subject_id"]
-    store.lock(subject_id)
-    erased = store.load(subject_id).erased_version
-    if erased is not None and message["version"] <= erased:
+    if _erased_since(store, message):
         return "stale"
     store.confirmations.queue(
         message["message_id"],
-        subject_id,
+        message["subject_id"],
         message["email"],
         message["locale"],
         message["confirm_url"],
         message["purposes"],
         now,
+    )
+    return "applied"
+
+
+def _preferences_link_requested(
+    store: RecipientStore, message: Mapping[str, Any], now: datetime
+) -> Result:
+    """Queue the email with a preference-centre link, in the same queue as confirmations."""
+    if _erased_since(store, message):
+        return "stale"
+    store.confirmations.queue(
+        message["message_id"],
+        message["subject_id"],
+        message["email"],
+        message["locale"],
+        message["preferences_url"],
+        [],
+        now,
+        kind=PREFERENCES,
     )
     return "applied"

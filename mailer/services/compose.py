@@ -1,4 +1,5 @@
-"""Turning a run's templates into `Outgoing` groups, and the double opt-in email.
+"""Turning a run's templates into `Outgoing` groups, and the mailer's own emails (double
+opt-in, preference-centre link).
 
 A campaign template is the same for everyone of one locale except for three personal
 values: the two link URLs and the name. Where a template only ever prints them as a plain
@@ -325,6 +326,32 @@ def confirmation_email(
     )
     return Outgoing(
         Content(" ".join(subject.split()), html, text), [envelope], category="confirmation"
+    )
+
+
+def preferences_link_email(
+    subject_id: uuid.UUID,
+    address: str,
+    locale: str,
+    default_locale: str,
+    preferences_url: str,
+    shop: Shop,
+) -> Outgoing:
+    """The email with a new preference-centre link, asked for on the unsubscribe page.
+
+    Transactional like the confirmation: the person asked for it, whatever their consents.
+    """
+    locale = locale if locale in LOCALES else default_locale
+    context = {"preferences_url": preferences_url, "locale": locale, **_named(shop)}
+    subject, text, html = (
+        _own_template(locale, f"preferences/{part}").render(context)
+        for part in ("subject.txt", "body.txt", "body.html")
+    )
+    envelope = Envelope(
+        subject_id=subject_id, address=address, custom_args={"subject_id": str(subject_id)}
+    )
+    return Outgoing(
+        Content(" ".join(subject.split()), html, text), [envelope], category="preferences"
     )
 
 

@@ -1,4 +1,5 @@
-"""Double opt-in emails: queued by the consumer, sent by the sender's loop, each at most once.
+"""Double opt-in emails, and emails with a preference-centre link the person asked for:
+queued by the consumer, sent by the sender's loop, each at most once.
 
 A confirmation is transactional: it goes whatever the person's consents say (it is how they
 give one) and does not count towards the frequency cap. Like a campaign email it is claimed
@@ -10,11 +11,11 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from mailer.adapters.confirmation_store import ConfirmationRow
-from mailer.domain.outgoing import EmailBackend
+from mailer.adapters.confirmation_store import PREFERENCES, ConfirmationRow
+from mailer.domain.outgoing import EmailBackend, Outgoing
 from mailer.domain.runs import ledger_state
 from mailer.services.catchup import Transaction
-from mailer.services.compose import confirmation_email
+from mailer.services.compose import confirmation_email, preferences_link_email
 from plumbing.shop import Shop
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,22 @@ def send_confirmations(
     return len(claimed)
 
 
+def _compose(row: ConfirmationRow, default_locale: str, shop: Shop) -> Outgoing:
+    if row.kind == PREFERENCES:
+        return preferences_link_email(
+            row.subject_id, row.address, row.locale, default_locale, row.confirm_url, shop
+        )
+    return confirmation_email(
+        row.subject_id,
+        row.address,
+        row.locale,
+        default_locale,
+        row.confirm_url,
+        row.purposes,
+        shop,
+    )
+
+
 def _send(
     transaction: Transaction,
     backend: EmailBackend,
@@ -59,15 +76,7 @@ def _send(
     shop: Shop,
 ) -> None:
     try:
-        outgoing = confirmation_email(
-            row.subject_id,
-            row.address,
-            row.locale,
-            default_locale,
-            row.confirm_url,
-            row.purposes,
-            shop,
-        )
+        outgoing = _compose(row, default_locale, shop)
     # Nothing was handed to the backend, so `failed` is the truth whatever went wrong.
     except Exception as error:
         log.exception("confirmation email not composed", extra={"event": "confirmation_failed"})

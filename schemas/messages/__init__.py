@@ -11,6 +11,7 @@ from schemas.messages.consent_changed import ConsentChangedV1
 from schemas.messages.exports import ExportMailerPartV1, ExportRequestedV1
 from schemas.messages.subject_events import (
     ConfirmationRequestedV1,
+    PreferencesLinkRequestedV1,
     SubjectErasedV1,
     SubjectUpdatedV1,
 )
@@ -20,6 +21,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "subject.updated/1": SubjectUpdatedV1,
     "subject.erased/1": SubjectErasedV1,
     "optin.confirmation_requested/1": ConfirmationRequestedV1,
+    "subject.preferences_link_requested/1": PreferencesLinkRequestedV1,
     "campaign.run_requested/1": CampaignRunRequestedV1,
     "campaign.control/1": CampaignControlV1,
     "mailer.run_report/1": RunReportV1,

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 from schemas.messages.base import MessageSchema, StrictSchema
 
-EMAIL_KINDS = ["campaign", "confirmation"]
+EMAIL_KINDS = ["campaign", "confirmation", "preferences"]
 EMAIL_OUTCOMES = ["sent", "failed", "unknown"]
 """`unknown`: handed to the email backend (or about to be) with no answer recorded."""
 

@@ -1,4 +1,4 @@
-"""Events about a subject as a whole: rectified contact data, erasure, double opt-in."""
+"""Events about a subject as a whole: rectified contact data, erasure, emails with a link."""
 
 from marshmallow import fields, validate
 
@@ -45,3 +45,20 @@ class ConfirmationRequestedV1(SubjectMessageSchema):
         validate=validate.Length(min=1),
     )
     confirm_url = fields.Url(required=True, require_tld=False)
+
+
+class PreferencesLinkRequestedV1(SubjectMessageSchema):
+    """`subject.preferences_link_requested/1`: email this preference-centre link to the person.
+
+    Asked for on the page of an unsubscribe link, which must not open the preference centre
+    itself: whoever holds it (a mail provider, a forwarded email) is not necessarily the
+    person. The new link goes to the stored address only (docs/decisions/0017). Like a
+    confirmation request it changes no state, so `version` is the subject's current one.
+    """
+
+    schema = fields.String(
+        required=True, validate=validate.Equal("subject.preferences_link_requested/1")
+    )
+    email = fields.Email(required=True)
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    preferences_url = fields.Url(required=True, require_tld=False)

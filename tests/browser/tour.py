@@ -13,6 +13,7 @@ from playwright.sync_api import Locator, Page, Response
 from tests.browser.site import POLICY_VERSION, PublicSite
 
 UNSUBSCRIBE_BUTTON = "main form button#unsubscribe, main form[method=post] button[type=submit]"
+EMAIL_PREFERENCES_LINK = "main form button#email-preferences-link"
 CONFIRM_BUTTON = "main form[method=post] button[type=submit]"
 EXPIRED = timedelta(days=8)
 """Older than the default 7-day life of a confirmation link."""
@@ -70,6 +71,11 @@ def unsubscribe(page: Page, site: PublicSite, locale: str) -> None:
 def unsubscribed(page: Page, site: PublicSite, locale: str) -> None:
     unsubscribe(page, site, locale)
     press_unsubscribe(page)
+
+
+def preferences_link_sent(page: Page, site: PublicSite, locale: str) -> None:
+    unsubscribed(page, site, locale)
+    submit(page, page.locator(EMAIL_PREFERENCES_LINK))
 
 
 def confirm(page: Page, site: PublicSite, locale: str) -> None:
@@ -135,6 +141,7 @@ TOUR = (
     Stop("policy-version", "One earlier version of the policy", policy_version, pictured=False),
     Stop("unsubscribe", "Unsubscribe: what the button will stop", unsubscribe),
     Stop("unsubscribed", "Unsubscribed, with the way back", unsubscribed),
+    Stop("preferences-link-sent", "A preference link asked for by email", preferences_link_sent),
     Stop("confirm", "Double opt-in: confirm a subscription", confirm),
     Stop("confirmed", "Subscription confirmed", confirmed),
     Stop("confirm-expired", "An expired confirmation link", confirm_expired),

@@ -8,9 +8,11 @@ of two of their addresses in the dead-letter queue. Within seconds of the 204 ne
 erased person's address nor their earlier one is in any table of either database, in any
 file of the instance, in the dead letters or in the logs; the ledger still verifies; the
 next campaign reaches the new address, not the old one and not the erased person; and an
-import of the erased address is refused.
+import of the erased address, or of the erased person's earlier one, is refused, through the
+API and through `consent import` alike.
 """
 
+import csv
 import json
 import urllib.request
 import uuid
@@ -22,6 +24,7 @@ from kombu import Connection
 from sqlalchemy import create_engine, text
 
 from consent_service.config import database_url as driver_url
+from consent_service.domain.import_rows import COLUMNS
 from mailer.adapters.broker import consent_events, dead_letter_queue, declare_topology
 from schemas.messages.connection import broker_connection
 from tests.campaign_stack import campaign_stack, create_campaign, start_run, wait_for_run
@@ -145,6 +148,29 @@ def import_refused(stack: Stack, email: str) -> bool:
     return status == 409 and answer["type"].endswith("/conflict")
 
 
+def cli_import_rejects(environ: dict[str, str], folder: Path, email: str) -> bool:
+    """Whether `consent import` rejects a granted row for `email` as an erased address."""
+    path = folder / f"import-{uuid.uuid4().hex[:8]}.csv"
+    with path.open("w", newline="") as handle:
+        rows = csv.DictWriter(handle, fieldnames=COLUMNS)
+        rows.writeheader()
+        rows.writerow(
+            {
+                "email": email,
+                "purpose": "newsletters",
+                "status": "granted",
+                "consented_at": "2026-11-05T10:00:00+06:00",
+                "source": "newsletter_form",
+                "policy_version": "2026-11-01",
+            }
+        )
+    result = consent_cli(environ, "import", str(path))
+    assert "imported 0, unchanged 0, rejected 1" in result.stdout, result.stdout + result.stderr
+    with path.with_name(f"{path.stem}.rejected.csv").open(newline="") as handle:
+        [rejected] = csv.DictReader(handle)
+    return "suppression list (erased)" in rejected["reason"]
+
+
 def test_rectified_and_erased_people_are_followed_by_the_mailer_and_the_erased_leave_no_trace(
     stack: Stack, fake: FakeSendGrid, tmp_path: Path
 ) -> None:
@@ -199,5 +225,6 @@ def test_rectified_and_erased_people_are_followed_by_the_mailer_and_the_erased_l
     assert run["counts"]["sent"] == 2
     assert sorted(a.email for a in fake.accepted()) == ["kept@example.kg", "rita.new@example.kg"]
 
-    assert import_refused(stack, "Erkin@Example.KG")
-    assert not import_refused(stack, "erkin.first@example.kg"), "only the last address is kept"
+    for address in ("Erkin@Example.KG", "erkin.first@example.kg"):
+        assert import_refused(stack, address), address
+        assert cli_import_rejects(stack.environ, tmp_path, address), address

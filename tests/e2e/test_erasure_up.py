@@ -6,7 +6,8 @@ longer confirms anything, the new one does, and the campaign reaches the new add
 Another person, who changed address once, deletes their data from the preference-centre
 link of a campaign email: within seconds no file under the instance directory but the
 emails already sent holds either of their addresses, SQLite files and broker included, the
-ledger verifies, the next run leaves them out, and an import of their address is refused.
+ledger verifies, the next run leaves them out, and an import of their address, or of their
+earlier one, is refused through the API and through `consent import`.
 """
 
 import email
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.test_campaign_journey import Up, finished_run, post_form
+from tests.e2e.test_erasure_stack import cli_import_rejects
 from tests.leftovers import files_holding, sqlite_files, tables_holding
 from tests.processes import consent_cli
 from tests.stack import mailer_state, wait_until
@@ -175,9 +177,11 @@ def test_a_corrected_address_and_an_erasure_from_the_preference_centre(up: Up) -
     assert len(emails_to(up, "erkin@example.kg", "campaign")) == 1
     assert len(emails_to(up, "rita@example.kg", "campaign")) == 2
     assert newsletters(up, kept) == "granted"
-    imported = {
-        "subject": {"email": "erkin@example.kg"},
-        "purposes": {"newsletters": True},
-        "source": "import",
-    }
-    assert call(up, "POST", "/v1/consents", imported)[0] == 409
+    for address in ("erkin@example.kg", "erkin.first@example.kg"):
+        imported = {
+            "subject": {"email": address},
+            "purposes": {"newsletters": True},
+            "source": "import",
+        }
+        assert call(up, "POST", "/v1/consents", imported)[0] == 409, address
+        assert cli_import_rejects(up.environ, up.instance.parent, address), address

@@ -1,15 +1,20 @@
 """`DELETE /v1/subjects/{id}`: what erasure leaves in the registry, and what it no longer lets
 back in. The whole service, mailer and broker included, is in tests/e2e/test_erasure_*.py."""
 
+import csv
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from click.testing import CliRunner
+from sqlalchemy import delete, select
 
 from consent_service.adapters import orm
 from consent_service.adapters.repository import Registry
+from consent_service.cli import main
+from consent_service.domain.import_rows import COLUMNS
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services import audit
 from consent_service.services.erasure import refuse_if_erased
@@ -45,6 +50,38 @@ def person(client, writer) -> dict[str, str]:
         headers=writer,
     )
     return {"subject_id": subject_id, "earlier": earlier, "current": current}
+
+
+@pytest.fixture
+def moved_twice(client, writer, person) -> dict[str, str]:
+    """The `person` after a second change of address: two earlier addresses, one current."""
+    latest = unique_email()
+    patched = client.patch(
+        f"/v1/subjects/{person['subject_id']}", json={"email": latest}, headers=writer
+    )
+    assert patched.status_code == 200, patched.get_json()
+    return person | {"earliest": person["earlier"], "earlier": person["current"], "current": latest}
+
+
+def import_file(environ, path: Path, emails: list[str]):
+    """`consent import` of one granted newsletter row per address, as an operator runs it."""
+    with path.open("w", newline="") as handle:
+        rows = csv.DictWriter(handle, fieldnames=COLUMNS)
+        rows.writeheader()
+        for email in emails:
+            rows.writerow(
+                {
+                    "email": email,
+                    "purpose": "newsletters",
+                    "status": "granted",
+                    "consented_at": "2026-11-05T10:00:00+06:00",
+                    "source": "newsletter_form",
+                    "policy_version": "2026-11-01",
+                }
+            )
+    result = CliRunner().invoke(main, ["import", str(path)], env=environ)
+    with path.with_name(f"{path.stem}.rejected.csv").open(newline="") as handle:
+        return result, list(csv.DictReader(handle))
 
 
 def erase(client, writer, subject_id: str):
@@ -166,6 +203,70 @@ def test_an_import_or_admin_grant_of_an_erased_address_is_409_and_creates_nothin
     assert response.mimetype == "application/problem+json"
     assert "erased" in response.get_json()["detail"]
     assert table_counts() == before
+
+
+def test_every_earlier_address_of_a_rectified_person_is_refused_after_erasure(
+    client, writer, moved_twice, table_counts, environ, tmp_path
+) -> None:
+    """Guarantee 7 for a person who changed address: no import brings back any of them."""
+    addresses = [moved_twice["earliest"], moved_twice["earlier"], moved_twice["current"]]
+    assert erase(client, writer, moved_twice["subject_id"]).status_code == 204
+    before = table_counts()
+    for address in addresses:
+        body = consent_body(address.upper(), {"newsletters": True}, source="import")
+        response = client.post("/v1/consents", json=body, headers=writer)
+        assert response.status_code == 409, (address, response.get_json())
+        assert response.mimetype == "application/problem+json"
+        assert "erased" in response.get_json()["detail"]
+    result, rejected = import_file(environ, tmp_path / "old-list.csv", addresses)
+    assert "imported 0, unchanged 0, rejected 3" in result.stdout, result.output
+    assert [row["email"] for row in rejected] == addresses
+    assert {row["reason"].split(":")[0] for row in rejected} == {"suppressed"}
+    assert all("(erased)" in row["reason"] for row in rejected)
+    assert table_counts() == before
+
+
+def test_no_table_holds_any_address_the_person_ever_had_afterwards(
+    client, writer, moved_twice, database_url
+) -> None:
+    addresses = [moved_twice["earliest"], moved_twice["earlier"], moved_twice["current"]]
+    assert erase(client, writer, moved_twice["subject_id"]).status_code == 204
+    assert tables_holding(database_url, addresses) == {}
+    with_former = [a.upper() for a in addresses]
+    assert tables_holding(database_url, with_former) == {}
+
+
+@pytest.mark.parametrize("kept_in", ["outbox", "idempotency_keys"])
+def test_an_address_changed_before_former_addresses_were_kept_is_refused_too(
+    app, client, writer, person, kept_in
+) -> None:
+    """A subject rectified by an older release has no keyed hash of its earlier address;
+    erasure finds it in what the registry still holds (messages not yet pruned, stored API
+    answers) before deleting those."""
+    subject_id = uuid.UUID(person["subject_id"])
+    gone = {"outbox": orm.IdempotentRequest, "idempotency_keys": orm.OutboxMessage}[kept_in]
+
+    def as_an_older_release_left_it(registry: Registry) -> None:
+        session = registry.session
+        session.execute(delete(orm.FormerAddress).where(orm.FormerAddress.subject_id == subject_id))
+        session.execute(delete(gone).where(gone.subject_id == subject_id))
+
+    in_registry(app, as_an_older_release_left_it)
+    assert erase(client, writer, str(subject_id)).status_code == 204
+    body = consent_body(person["earlier"], {"newsletters": True}, source="import")
+    assert client.post("/v1/consents", json=body, headers=writer).status_code == 409
+
+
+def test_a_rectification_keeps_only_a_keyed_hash_of_the_earlier_address(
+    app, client, writer, person, database_url
+) -> None:
+    subject_id = uuid.UUID(person["subject_id"])
+    with app.extensions["consent.sessions"]() as session:
+        former = session.scalars(
+            select(orm.FormerAddress.address_hash).where(orm.FormerAddress.subject_id == subject_id)
+        ).all()
+    assert [len(hashed) for hashed in former] == [32]
+    assert "former_addresses" not in tables_holding(database_url, [person["earlier"]])
 
 
 def test_an_import_of_an_unknown_address_is_accepted(client, writer) -> None:

@@ -2,13 +2,15 @@
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
 from consent_service.domain.purpose_texts import TITLES
+from consent_service.services.link_emails import PER_DAY, PERIOD
 from consent_service.translations import translate
+from consent_service.web import links as link_pages
 from schemas.tokens import CONFIRM_MAX_AGE
 from tests.links.conftest import form_with, forms_of
 
@@ -92,20 +94,42 @@ def test_a_post_with_the_cookie_but_another_field_is_refused(
     assert table_counts() == before
 
 
-def test_the_link_works_once_then_says_it_was_used_and_writes_nothing(
+def test_a_used_link_says_the_subscription_is_confirmed_and_writes_nothing(
     client, press, csrf_field, sign_up, confirm_link, table_counts
 ) -> None:
-    url = confirm_link(sign_up(locale="en"))
+    url = confirm_link(sign_up({"newsletters": True, "promotions": True}, locale="en"))
     assert press(url, "confirm").status_code == 200
     before = table_counts()
-    again = client.get(url)
-    assert again.status_code == 410
-    page = again.get_data(as_text=True)
-    assert "This link has already been used" in page
-    assert "Nothing is waiting for confirmation" in page
-    assert "<form" not in page
-    assert client.post(url, data=csrf_field).status_code == 410
+    for again in (client.get(url), client.post(url, data=csrf_field)):
+        assert again.status_code == 200
+        page = again.get_data(as_text=True)
+        assert "<h1>Your subscription is confirmed</h1>" in page
+        assert "already been used" not in page
+        assert translate("en", TITLES["newsletters"]) in page
+        assert translate("en", TITLES["promotions"]) in page
+        assert "<form" not in page
     assert table_counts() == before
+
+
+@pytest.mark.parametrize("where", ["page", "api"])
+def test_a_used_link_says_it_was_used_once_what_it_granted_is_withdrawn(
+    client, writer, press, csrf_field, sign_up, confirm_link, unsubscribe_link, where
+) -> None:
+    subject_id = sign_up({"newsletters": True, "promotions": True}, locale="en")
+    url = confirm_link(subject_id)
+    press(url, "confirm")
+    if where == "page":
+        press(unsubscribe_link(subject_id, "promotions"), "unsubscribe")
+    else:
+        withdrawn = {"status": "withdrawn", "source": "admin"}
+        consent = f"/v1/subjects/{subject_id}/consents/promotions"
+        assert client.put(consent, json=withdrawn, headers=writer).status_code == 200
+    for again in (client.get(url), client.post(url, data=csrf_field)):
+        assert again.status_code == 410
+        page = again.get_data(as_text=True)
+        assert "This link has already been used" in page
+        assert "Nothing is waiting for confirmation" in page
+        assert "<form" not in page
 
 
 def test_a_used_link_offers_a_new_one_while_something_is_pending(
@@ -122,14 +146,16 @@ def test_a_used_link_offers_a_new_one_while_something_is_pending(
     )
     assert statuses(subject_id)["surveys"] == "pending"
     page = client.get(used)
-    assert page.status_code == 410
+    assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "This link has already been used" in text
-    assert translate("en", TITLES["surveys"]) in text
+    assert "Your subscription is confirmed" in text
+    granted, pending = text.split("We can email you a new link to confirm:")
+    assert translate("en", TITLES["newsletters"]) in granted
+    assert translate("en", TITLES["surveys"]) in pending
     sent_before = len(confirmation_requests())
     response = press(used, "resend")
     assert response.status_code == 200
-    assert "We sent you a new link" in response.get_data(as_text=True)
+    assert "Check your inbox" in response.get_data(as_text=True)
     [request] = confirmation_requests()[sent_before:]
     assert request["purposes"] == ["surveys"]
     new_path = urlsplit(request["confirm_url"]).path
@@ -263,3 +289,44 @@ def test_reloading_the_answer_to_a_resend_goes_back_to_the_links_page(
     response = client.get(f"{url}/resend?lang=ru")
     assert response.status_code == 303
     assert response.headers["Location"] == f"{url}?lang=ru"
+
+
+@pytest.mark.parametrize("link", ["expired", "used"])
+def test_new_links_are_capped_per_person_and_the_answer_never_says_so(
+    client,
+    writer,
+    press,
+    sign_up,
+    signer,
+    minted_ago,
+    confirmation_requests,
+    unconfirm,
+    monkeypatch,
+    link,
+) -> None:
+    """Eight presses on an old link used to send eight emails (issue 11, point 12)."""
+    subject_id = sign_up({"newsletters": True}, locale="en")
+    mint = lambda: signer.confirm_token(uuid.UUID(subject_id))  # noqa: E731
+    if link == "expired":
+        old = f"/confirm/{minted_ago(CONFIRM_MAX_AGE + timedelta(days=1), mint)}"
+    else:
+        old = f"/confirm/{mint()}"
+        press(old, "confirm")
+        unconfirm(subject_id)
+        surveys = {"status": "granted", "source": "survey"}
+        client.put(f"/v1/subjects/{subject_id}/consents/surveys", json=surveys, headers=writer)
+    fields = dict(form_with(client.get(old).get_data(as_text=True), "resend").fields)
+    asked = len(confirmation_requests())
+    answers = {client.post(f"{old}/resend", data=fields).get_data() for _ in range(8)}
+    assert len(answers) == 1
+    [answer] = answers
+    assert b"<h1>Check your inbox</h1>" in answer
+    assert b"at most 3 new links a day" in answer
+    assert len(confirmation_requests()) - asked == PER_DAY
+    another = f"/confirm/{minted_ago(CONFIRM_MAX_AGE + timedelta(days=2), mint)}"
+    other_answer = client.post(f"{another}/resend", data=fields).get_data()
+    assert other_answer.replace(another.encode(), old.encode()) == answer  # its own link only
+    assert len(confirmation_requests()) - asked == PER_DAY
+    monkeypatch.setattr(link_pages, "now", lambda: datetime.now(UTC) + PERIOD)
+    assert client.post(f"{old}/resend", data=fields).get_data() == answer
+    assert len(confirmation_requests()) - asked == PER_DAY + 1

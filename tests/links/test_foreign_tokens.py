@@ -8,7 +8,7 @@ from tests.links.conftest import ONE_CLICK
 
 PAGES = {
     "confirm": ["/confirm/{}", "/confirm/{}/resend"],
-    "unsubscribe": ["/u/{}", "/u/{}/undo"],
+    "unsubscribe": ["/u/{}", "/u/{}/undo", "/u/{}/preferences-link"],
     "preferences": ["/preferences/{}"],
 }
 

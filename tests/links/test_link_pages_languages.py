@@ -25,20 +25,23 @@ OTHER = {"ky": "ru", "ru": "en", "en": "ky"}
 TITLE = {
     "confirm-ask": "Confirm your subscription",
     "confirm-done": "Thank you, your subscription is confirmed",
-    "confirm-used": "This link has already been used",
+    "confirm-used": "Your subscription is confirmed",
+    "confirm-used-withdrawn-since": "This link has already been used",
     "confirm-expired": "This link has expired",
-    "confirm-resent": "We sent you a new link",
+    "confirm-resent": "Check your inbox",
     "unsubscribe-ask": "Unsubscribe",
     "unsubscribe-done": "You are unsubscribed",
     "unsubscribe-one-click": "You are unsubscribed",
     "undo-done": "You are subscribed again",
+    "preferences-link-sent": "Check your inbox",
 }
 """Each page with a subject, by the message id of its title."""
+LISTS_NO_PURPOSE = {"confirm-used-withdrawn-since", "preferences-link-sent"}
 
 
 @pytest.fixture
 def open_page(
-    client, mail_provider, press, submit, sign_up, confirmed, signer, minted_ago
+    client, writer, mail_provider, press, submit, sign_up, confirmed, signer, minted_ago
 ) -> Callable[..., TestResponse]:
     """Reach `page` for a new subject whose stored locale is `stored`; `request` goes along."""
 
@@ -54,8 +57,12 @@ def open_page(
                 return client.get(url, **request)
             if page == "confirm-done":
                 return press(url, "confirm", **request)
-            if page == "confirm-used":
+            if page.startswith("confirm-used"):
                 press(url, "confirm")
+                if page == "confirm-used-withdrawn-since":
+                    withdrawn = {"status": "withdrawn", "source": "admin"}
+                    consent = f"/v1/subjects/{subject_id}/consents/newsletters"
+                    assert client.put(consent, json=withdrawn, headers=writer).status_code == 200
                 return client.get(url, **request)
             expired = confirm_url(subject_id, CONFIRM_MAX_AGE + timedelta(days=1))
             if page == "confirm-expired":
@@ -70,6 +77,8 @@ def open_page(
         done = press(url, "unsubscribe", **request)
         if page == "unsubscribe-done":
             return done
+        if page == "preferences-link-sent":
+            return submit(url, done, "email-preferences-link", **request)
         return submit(url, done, "undo", **request)
 
     return reach
@@ -93,7 +102,7 @@ def test_lang_in_the_query_chooses_the_language_over_the_stored_one(
 ) -> None:
     response = open_page(page, OTHER[locale], query_string={"lang": locale})
     speaks(response, locale, TITLE[page])
-    if page != "confirm-used":  # a used link with nothing pending lists no purpose
+    if page not in LISTS_NO_PURPOSE:
         page_text = html.unescape(response.get_data(as_text=True))
         assert translate(locale, TITLES["newsletters"]) in page_text
 

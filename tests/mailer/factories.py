@@ -116,6 +116,16 @@ def confirmation_requested(
     }
 
 
+def preferences_link_requested(
+    subject_id: uuid.UUID, version: int, email: str = "aigul@example.kg"
+) -> dict[str, Any]:
+    return _envelope("subject.preferences_link_requested/1", subject_id, version) | {
+        "email": email,
+        "locale": "en",
+        "preferences_url": "http://127.0.0.1:8000/preferences/token",
+    }
+
+
 def run_report() -> dict[str, Any]:
     """A valid message the mailer does not act on (it is the mailer's own report)."""
     return _command("mailer.run_report/1") | {

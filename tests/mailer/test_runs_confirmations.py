@@ -1,4 +1,5 @@
-"""Double opt-in emails: sent once through the file backend, whatever the consents or the cap."""
+"""Double opt-in and preference-link emails: sent once through the file backend, whatever the
+consents or the cap."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -8,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from mailer.adapters import orm
+from mailer.services import export_part
 from mailer.services.confirmations import CLAIM_TIMEOUT
 from mailer.services.sending import Sender
+from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.runs import (
     Killed,
@@ -24,6 +27,9 @@ from tests.mailer.runs import (
     settings,
     weekly,
 )
+
+NEVER = datetime(2100, 1, 1, tzinfo=UTC)
+"""A `reply_by` no export request outlives."""
 
 
 def rows(unit_of_work) -> list[orm.Confirmation]:
@@ -56,6 +62,40 @@ def test_a_confirmation_email_is_sent_once_and_its_address_forgotten(
     [row] = rows(unit_of_work)
     assert (row.state, row.address) == ("sent", None)
     assert row.finished_at is not None
+
+
+def test_a_preference_link_is_sent_once_forgotten_and_listed_in_the_export(
+    unit_of_work, tmp_path: Path
+) -> None:
+    subject_id = uuid.uuid4()
+    body = factories.preferences_link_requested(subject_id, 3, email="reader@example.kg")
+    assert apply(unit_of_work, body) == "applied"
+    assert apply(unit_of_work, body) == "duplicate"
+
+    drive(sender(unit_of_work, file_backend(tmp_path)))
+
+    [written] = outbox(tmp_path)
+    assert (written.category, written.subject_id, written.to) == (
+        "preferences",
+        subject_id,
+        "reader@example.kg",
+    )
+    assert "List-Unsubscribe" not in written.headers
+    [row] = rows(unit_of_work)
+    assert (row.kind, row.state, row.address) == ("preferences", "sent", None)
+    request = {"request_id": uuid.uuid4(), "subject_id": subject_id, "reply_by": NEVER}
+    answer = load_message(export_part.answer(unit_of_work, request, datetime.now(UTC)))
+    assert [(e["kind"], e["outcome"]) for e in answer["emails"]] == [("preferences", "sent")]
+
+
+def test_a_preference_link_asked_for_before_an_erasure_is_not_sent(
+    unit_of_work, tmp_path: Path
+) -> None:
+    subject_id = uuid.uuid4()
+    apply(unit_of_work, factories.subject_erased(subject_id, 4))
+    assert apply(unit_of_work, factories.preferences_link_requested(subject_id, 3)) == "stale"
+    drive(sender(unit_of_work, file_backend(tmp_path)))
+    assert outbox(tmp_path) == []
 
 
 def test_a_confirmation_goes_whatever_the_view_and_the_cap_say(
