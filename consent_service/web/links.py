@@ -29,7 +29,7 @@ from consent_service.services.changes import ConfirmLinks
 from consent_service.services.links import LinkAlreadyUsed, LinkSuperseded, LinkTarget
 from consent_service.web import csrf
 from consent_service.web.errors import error_page
-from consent_service.web.i18n import speak_as_subject
+from consent_service.web.i18n import language_choice, speak_as_subject
 from consent_service.web.limits import is_one_click
 from consent_service.web.pages import render, settings
 from schemas.tokens import (
@@ -396,4 +396,4 @@ def after_post(token: str) -> WerkzeugResponse:
     page = (
         "links.confirm_page" if request.path.startswith("/confirm/") else "links.unsubscribe_page"
     )
-    return redirect(url_for(page, token=token, **request.args), 303)
+    return redirect(url_for(page, token=token, **language_choice()), 303)
