@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from consent_service.adapters.repository import Registry
 from consent_service.api.problems import Problem, invalid_body
+from consent_service.domain.text import storable
 from consent_service.services.api_keys import Client, authenticate
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -161,7 +162,8 @@ def require(scope: str | None) -> Callable[[F], F]:
                     slug="unauthorized",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
-            found = _authenticated(presented.strip())
+            # a NUL (never part of a key) would fail the lookup in PostgreSQL
+            found = _authenticated(presented.strip()) if storable(presented) else None
             if found is None:
                 raise Problem(
                     401,

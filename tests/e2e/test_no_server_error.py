@@ -219,6 +219,15 @@ def _form_body(draw: st.DrawFn, seeds: Seeds) -> bytes:
     return query_string(pairs).encode()
 
 
+_header_text = hostile_text.map(
+    # what an HTTP header can carry: Latin-1, no line break
+    lambda text: re.sub(r"[\r\n]", "", text.encode("latin-1", "replace").decode("latin-1"))
+)
+
+_hostile_keys = st.one_of(_header_text, st.builds("ck_{}_{}".format, _header_text, _header_text))
+"""Anything, or the shape of a key (`ck_<id>_<secret>`) with anything in its parts."""
+
+
 @dataclass(frozen=True)
 class Drawn:
     method: str
@@ -241,13 +250,12 @@ def requests_for(draw: st.DrawFn, rule: Rule, seeds: Seeds) -> Drawn:
         body = draw(_form_body(seeds))
     headers = {"Content-Type": content_type}
     if path.startswith("/v1/"):
-        headers["Authorization"] = f"Bearer {seeds.key}"
+        key = seeds.key if draw(st.integers(0, 3)) else draw(_hostile_keys)
+        headers["Authorization"] = f"Bearer {key}"
     if rule.endpoint.startswith("forms.") and draw(st.booleans()):
         headers["Origin"] = draw(st.sampled_from(["https://shop.example.kg", "null", "x"]))
     if draw(st.integers(0, 9)) == 0:
-        # what an HTTP header can carry: Latin-1, no line break
-        value = draw(hostile_text).encode("latin-1", "replace").decode("latin-1")
-        headers["Idempotency-Key"] = re.sub(r"[\r\n]", "", value)
+        headers["Idempotency-Key"] = draw(_header_text)
     url = f"{path}?{query_string(query)}" if query else path
     return Drawn(method, url, body, headers)
 
