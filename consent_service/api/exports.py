@@ -9,8 +9,7 @@ delivered by the relay (`services/transfers.py`); its outcome is in the ledger a
 import json
 import uuid
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from marshmallow import ValidationError
+from flask import Blueprint, Response, current_app, jsonify, url_for
 
 from consent_service.adapters.export_requests import MailerPartClient, exporter_for
 from consent_service.api.http import (
@@ -18,11 +17,12 @@ from consent_service.api.http import (
     in_transaction,
     json_body,
     now,
+    query_args,
     read_only,
     require,
     subject_id_from,
 )
-from consent_service.api.problems import Problem, invalid_body
+from consent_service.api.problems import Problem
 from consent_service.services.export import Exporter, MailerPartUnavailable, csv_zip
 from consent_service.services.transfers import request_transfer, transfer_of
 from schemas.api.exports import ExportQuerySchema, TransferRequestSchema, TransferSchema
@@ -64,10 +64,7 @@ def mailer_part_unavailable() -> Problem:
 def get_export(subject_id: str) -> Response:
     """Everything held about the person: JSON (default) or `format=csv`, a zip of CSV tables."""
     wanted = subject_id_from(subject_id)
-    try:
-        query = _query.load(request.args.to_dict())
-    except ValidationError as error:
-        raise invalid_body(error.messages, "The query string is not valid.") from None
+    query = query_args(_query)
     try:
         data = exporter().export(wanted)
     except MailerPartUnavailable:

@@ -274,7 +274,7 @@ def _webhook_paths() -> dict[str, Any]:
         "reports withdraw every email purpose, unsubscribes the campaign's purpose",
         None,
         (200, "WebhookReceipt"),
-        errors=(400, 403, 413),
+        errors=(400, 403, 413, 422),
         parameters=signed,
     )
     operation["description"] = (
@@ -387,7 +387,7 @@ def build_spec() -> dict[str, Any]:
                 "Find a subject by email",
                 "subjects:read",
                 (200, "Subject"),
-                errors=(400, 404),
+                errors=(400, 404, 422),
                 parameters=[email],
             )
         },

@@ -42,10 +42,49 @@ class Problem(Exception):
 
     def response(self) -> Response:
         response = Response(
-            json.dumps(self.document()), status=self.status, mimetype="application/problem+json"
+            json.dumps(_plain(self.document())),
+            status=self.status,
+            mimetype="application/problem+json",
         )
         response.headers.update(self.headers)
         return response
+
+
+def _plain(value: Any) -> Any:
+    """The document as plain JSON: string keys everywhere, text that encodes as UTF-8.
+
+    Errors echo what the request sent (an unknown field's name, a dict key), and marshmallow
+    names the items of a list by integer index (`{0: [...]}`) next to our validators' string
+    ones (`{"1": [...]}`): mixed key types cannot even be sorted into JSON. So every key
+    becomes a string, equal keys are merged, and a lone surrogate is written as its escape.
+    """
+    if isinstance(value, dict):
+        plain: dict[str, Any] = {}
+        for key, inner in value.items():
+            name, inner = _plain_text(str(key)), _plain(inner)
+            plain[name] = _merged(plain[name], inner) if name in plain else inner
+        return plain
+    if isinstance(value, list | tuple):
+        return [_plain(inner) for inner in value]
+    return _plain_text(value) if isinstance(value, str) else value
+
+
+def _plain_text(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _merged(first: Any, second: Any) -> Any:
+    """Two plain error entries under one key: messages are lists, nested fields dicts, and
+    messages about a nested item itself go under `_schema`, as marshmallow puts them."""
+    if isinstance(first, dict) and isinstance(second, dict):
+        merged = dict(first)
+        for key, inner in second.items():
+            merged[key] = _merged(merged[key], inner) if key in merged else inner
+        return merged
+    if isinstance(first, list) and isinstance(second, list):
+        return first + second
+    fields, messages = (first, second) if isinstance(first, dict) else (second, first)
+    return _merged(fields, {"_schema": messages if isinstance(messages, list) else [messages]})
 
 
 def invalid_body(errors: dict[str, Any], detail: str = "The request body is not valid.") -> Problem:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 
 from consent_service.adapters.repository import Registry
 from consent_service.api.http import (
@@ -10,6 +10,7 @@ from consent_service.api.http import (
     in_transaction,
     json_body,
     now,
+    query_args,
     read_only,
     require,
     subject_id_from,
@@ -23,10 +24,11 @@ from consent_service.services.erasure import Erasure, erase
 from consent_service.services.subject_changes import Rectification, rectify
 from consent_service.services.views import find_subject_by_email, get_subject, history
 from plumbing.db import scrub_sqlite
-from schemas.api.subjects import SubjectPatchSchema
+from schemas.api.subjects import SubjectLookupSchema, SubjectPatchSchema
 
 blueprint = Blueprint("subjects", __name__)
 _patch = SubjectPatchSchema()
+_lookup = SubjectLookupSchema()
 
 
 @blueprint.get("/v1/subjects/<subject_id>")
@@ -40,7 +42,7 @@ def get_one(subject_id: str) -> Response:
 @require("subjects:read")
 def find_by_email() -> Response:
     """Lookup by address, case-insensitively on the whole address."""
-    email = request.args.get("email", "").strip()
+    email = query_args(_lookup)["email"].strip()
     if not email:
         raise Problem(
             400, "Missing email", "Give ?email= to look a subject up.", slug="missing-email"

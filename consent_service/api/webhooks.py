@@ -2,13 +2,13 @@
 
 No API key: the ECDSA signature over the timestamp header and the raw body is the
 authentication (adapters/signatures.py). A delivery that cannot be trusted (no key
-configured, a header missing, a timestamp over five minutes off, a bad signature) is 403 and
-one that cannot be read is 400, and neither changes anything. Otherwise the answer is 200
-with what became of each event, also when some were unusable: SendGrid retries any other
-answer for a day, and a retry would not make a bad event good.
+configured, a header missing, a timestamp over five minutes off, a bad signature) is 403, one
+that cannot be read is 400 (422 when an object names a key twice), and none changes
+anything. Otherwise the answer is 200 with what became of each event, also when some were
+unusable (an event lacking a field, or with text the registry cannot store, is skipped):
+SendGrid retries any other answer for a day, and a retry would not make a bad event good.
 """
 
-import json
 import logging
 from collections import Counter
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from consent_service.adapters import signatures
-from consent_service.api.http import in_transaction, now
+from consent_service.api.http import in_transaction, now, parse_json
 from consent_service.api.problems import Problem
 from consent_service.domain import esp_events
 from consent_service.services.esp_events import EventSettings, apply_event
@@ -59,12 +59,7 @@ def _verified_body() -> bytes:
 
 
 def _events(body: bytes) -> list[Any]:
-    try:
-        events = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise Problem(
-            400, "Malformed JSON", f"The body is not valid JSON: {error}.", slug="malformed-json"
-        ) from None
+    events = parse_json(body)
     if not isinstance(events, list):
         raise Problem(
             400,

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from consent_service.domain.suppression import SuppressionReason
+from consent_service.domain.text import storable
 
 MAX_EVENT_ID_LENGTH = 100
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -79,7 +80,8 @@ class Meaning:
 
 
 def parse(raw: object) -> EspEvent | None:
-    """The event, or None when it lacks what any rule needs (`sg_event_id`, `event`, `email`)."""
+    """The event, or None when it lacks what any rule needs (`sg_event_id`, `event`, `email`)
+    or carries one of them as text the registry cannot store."""
     if not isinstance(raw, dict):
         return None
     event_id, kind, email = (_text(raw.get(name)) for name in ("sg_event_id", "event", "email"))
@@ -119,4 +121,5 @@ def is_fresh(timestamp: str, now: datetime) -> bool:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
+    """A field's text, or None when it is missing, blank or not storable (domain/text.py)."""
+    return value if isinstance(value, str) and value.strip() and storable(value) else None

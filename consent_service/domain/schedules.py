@@ -46,6 +46,10 @@ REFUSED_PARTS = {
     "COUNT": "COUNT is not supported; end a schedule with 'until'",
     "BYSECOND": "campaigns are scheduled to the minute; BYSECOND is not supported",
 }
+HORIZON = timedelta(days=100 * 366)
+"""How far ahead a schedule's `at` or `until` may be: more than any campaign plans, and far
+from the end of the calendar (year 9999), where placing an instant in a zone or adding the
+day of slack below would overflow."""
 # Wall-clock time and UTC differ by at most a day, and a DST gap is at most a few hours:
 # iterating local occurrences from this far before an instant never misses one after it.
 _SLACK = timedelta(days=1)
@@ -197,13 +201,11 @@ def parse_schedule(raw: Mapping[str, object], now: datetime) -> tuple[Schedule, 
         if raw.get("timezone") is not None or raw.get("until") is not None:
             field = "timezone" if raw.get("timezone") is not None else "until"
             raise ScheduleError(f"'{field}' belongs to a recurring schedule.", field=field)
-        schedule = OneOff(_aware(raw["at"], "at"))
-        if schedule.at <= now:
-            raise ScheduleError("'at' is in the past.", field="at")
+        schedule = OneOff(_aware(raw["at"], "at", now))
         return schedule, schedule.at
     rule = str(raw["rrule"]).strip()
     timezone = _timezone(raw.get("timezone"))
-    until = _aware(raw["until"], "until") if raw.get("until") is not None else None
+    until = _aware(raw["until"], "until", now) if raw.get("until") is not None else None
     check_rule(rule)
     schedule = Recurring(rule, timezone, anchor_of(now, timezone), until)
     first = schedule.next_after(now)
@@ -214,9 +216,14 @@ def parse_schedule(raw: Mapping[str, object], now: datetime) -> tuple[Schedule, 
     return schedule, first
 
 
-def _aware(value: object, field: str) -> datetime:
+def _aware(value: object, field: str, now: datetime) -> datetime:
+    """`value` if it is an aware instant after now and at most HORIZON ahead."""
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise ScheduleError("An ISO datetime with a UTC offset is required.", field=field)
+    if value <= now:
+        raise ScheduleError(f"'{field}' is in the past.", field=field)
+    if value - now > HORIZON:
+        raise ScheduleError(f"'{field}' is more than 100 years ahead.", field=field)
     return value
 
 

@@ -14,7 +14,7 @@ from consent_service.adapters import form_store
 from consent_service.adapters.repository import Registry
 from consent_service.domain.emails import normalize_email
 from consent_service.domain.errors import DomainError
-from consent_service.domain.forms import FormExists, FormNotFound, SignupForm
+from consent_service.domain.forms import FORM_ID, FormExists, FormNotFound, SignupForm
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CONSENT_PURPOSES
 from consent_service.services.changes import ConfirmLinks
@@ -30,7 +30,9 @@ def create_form(registry: Registry, form: SignupForm) -> SignupForm:
 
 
 def form_named(registry: Registry, form_id: str) -> SignupForm:
-    found = form_store.form(registry, form_id)
+    """The form, or FormNotFound; an id no form could have (it comes from a URL, and may
+    hold anything) names no form and is never looked up."""
+    found = form_store.form(registry, form_id) if FORM_ID.fullmatch(form_id) else None
     if found is None:
         raise FormNotFound(f"No form '{form_id}'.")
     return found

@@ -48,8 +48,10 @@ def field() -> Markup:
 
 def check() -> None:
     cookie = request.cookies.get(COOKIE, "")
-    presented = request.form.get(FIELD, "")
-    if not _COOKIE_SHAPE.fullmatch(cookie) or not hmac.compare_digest(_mac(cookie), presented):
+    # compared as bytes: compare_digest raises TypeError for a str with non-ASCII characters
+    presented = request.form.get(FIELD, "").encode("utf-8", "replace")
+    expected = _mac(cookie).encode()
+    if not _COOKIE_SHAPE.fullmatch(cookie) or not hmac.compare_digest(expected, presented):
         raise CsrfRejected()
 
 

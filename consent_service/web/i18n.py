@@ -49,6 +49,14 @@ def fall_back_to(locale: str | None) -> None:
     g.fallback_locale = locale
 
 
+def language_choice() -> dict[str, str]:
+    """`{"lang": code}` when this request chose a language with `?lang=`, else nothing: what a
+    redirect carries over. Only this, never the whole query string, whose other names (`token`,
+    `endpoint`, `_method`...) would collide with the arguments of `url_for`."""
+    chosen = request.args.get("lang")
+    return {"lang": chosen} if chosen in LOCALES else {}
+
+
 def remember_switch(response: Response, secure: bool) -> Response:
     chosen = request.args.get("lang")
     if chosen in LOCALES and request.cookies.get(LANGUAGE_COOKIE) != chosen:

@@ -29,6 +29,7 @@ from consent_service.services.links import (
     LinkTarget,
 )
 from consent_service.web import csrf
+from consent_service.web.i18n import language_choice
 from consent_service.web.limits import is_one_click
 from consent_service.web.link_pages import (
     claim_of,
@@ -369,4 +370,4 @@ def after_post(token: str) -> WerkzeugResponse:
     page = (
         "links.confirm_page" if request.path.startswith("/confirm/") else "links.unsubscribe_page"
     )
-    return redirect(url_for(page, token=token, **request.args), 303)
+    return redirect(url_for(page, token=token, **language_choice()), 303)

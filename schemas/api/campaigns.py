@@ -5,48 +5,43 @@ template rules or the clock (purpose, content, schedule) is the service's to jud
 every part of a campaign is refused with one set of messages.
 """
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
-from schemas.api.fields import text
+from schemas.api.fields import Instant, RequestSchema, Text, text
 from schemas.vocabulary import LOCALES
 
 MAX_TEMPLATE_LENGTH = 100_000
 
 
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class LocalizedContentSchema(StrictSchema):
+class LocalizedContentSchema(RequestSchema):
     """One locale's version: subject, HTML and text, each a Jinja2 template."""
 
-    subject = fields.String(required=True, validate=validate.Length(min=1, max=998))
-    html = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEMPLATE_LENGTH))
-    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_TEMPLATE_LENGTH))
+    subject = Text(required=True, validate=validate.Length(min=1, max=998))
+    html = Text(required=True, validate=validate.Length(min=1, max=MAX_TEMPLATE_LENGTH))
+    text = Text(required=True, validate=validate.Length(min=1, max=MAX_TEMPLATE_LENGTH))
 
 
 CampaignContentSchema = type(
     "CampaignContentSchema",
-    (StrictSchema,),
+    (RequestSchema,),
     {locale: fields.Nested(LocalizedContentSchema) for locale in LOCALES},
 )
 """One optional version per locale: errors read `content.<locale>.<part>`, and an unknown
 locale is an unknown field."""
 
 
-class ScheduleSchema(StrictSchema):
+class ScheduleSchema(RequestSchema):
     """`{"at": ...}` once, or `{"rrule", "timezone", "until"?}` recurring."""
 
-    at = fields.AwareDateTime()
-    rrule = fields.String(validate=validate.Length(min=1, max=500))
-    timezone = fields.String(validate=validate.Length(min=1, max=64))
-    until = fields.AwareDateTime()
+    at = Instant()
+    rrule = Text(validate=validate.Length(min=1, max=500))
+    timezone = Text(validate=validate.Length(min=1, max=64))
+    until = Instant()
 
 
-class CampaignCreateSchema(StrictSchema):
+class CampaignCreateSchema(RequestSchema):
     name = text(200, required=True)
-    purpose = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    purpose = Text(required=True, validate=validate.Length(min=1, max=32))
     content = fields.Nested(CampaignContentSchema, required=True)
     schedule = fields.Nested(ScheduleSchema, required=True)
 

@@ -2,9 +2,10 @@
 
 import re
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from consent_service.domain.locales import LOCALES
+from schemas.api.fields import Instant, RequestSchema, Text
 
 LocalizedText = fields.Dict(keys=fields.String(), values=fields.String())
 
@@ -32,21 +33,18 @@ class PoliciesSchema(Schema):
     policies = fields.List(fields.Nested(PolicySchema))
 
 
-class PolicyCreateSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    version = fields.String(
+class PolicyCreateSchema(RequestSchema):
+    version = Text(
         required=True,
         validate=validate.Regexp(
             r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$",
             error="Letters, digits, '.', '_' and '-', at most 32 characters.",
         ),
     )
-    effective_at = fields.AwareDateTime(required=True)
+    effective_at = Instant(required=True)
     documents = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(LOCALES)),
-        values=fields.String(validate=validate.Length(min=1, max=200_000)),
+        keys=Text(validate=validate.OneOf(LOCALES)),
+        values=Text(validate=validate.Length(min=1, max=200_000)),
         required=True,
         validate=validate.Length(min=1),
     )

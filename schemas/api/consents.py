@@ -3,14 +3,14 @@
 import ipaddress
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates
 
 from consent_service.domain.consent import Source
 from consent_service.domain.emails import MAX_EMAIL_LENGTH, normalize_email
 from consent_service.domain.errors import DomainError
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import consent_purpose
-from schemas.api.fields import StrictBoolean, text
+from schemas.api.fields import RequestSchema, StrictBoolean, Text, text
 
 SOURCES = [s.value for s in Source]
 
@@ -31,33 +31,28 @@ def valid_ip(value: str) -> None:
         raise ValidationError("Not an IP address.") from None
 
 
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class EvidenceSchema(StrictSchema):
+class EvidenceSchema(RequestSchema):
     """How the decision was captured; the IP is truncated before it is stored."""
 
     form_id = text(100)
-    ip = fields.String(validate=[validate.Length(max=45), valid_ip])
+    ip = Text(validate=[validate.Length(max=45), valid_ip])
     user_agent = text(512)
 
 
-class SubjectInputSchema(StrictSchema):
-    email = fields.String(required=True, validate=valid_email)
-    locale = fields.String(validate=validate.OneOf(LOCALES))
+class SubjectInputSchema(RequestSchema):
+    email = Text(required=True, validate=valid_email)
+    locale = Text(validate=validate.OneOf(LOCALES))
     external_id = text(200)
     name = text(200)
 
 
-class ConsentRequestSchema(StrictSchema):
+class ConsentRequestSchema(RequestSchema):
     subject = fields.Nested(SubjectInputSchema, required=True)
     purposes = fields.Dict(
-        keys=fields.String(), values=StrictBoolean(), required=True, validate=validate.Length(min=1)
+        keys=Text(), values=StrictBoolean(), required=True, validate=validate.Length(min=1)
     )
-    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
-    policy_version = fields.String(validate=validate.Length(min=1, max=32))
+    source = Text(required=True, validate=validate.OneOf(SOURCES))
+    policy_version = Text(validate=validate.Length(min=1, max=32))
     evidence = fields.Nested(EvidenceSchema)
 
     @validates("purposes")
@@ -72,8 +67,8 @@ class ConsentRequestSchema(StrictSchema):
             raise ValidationError(problems)
 
 
-class ConsentSetSchema(StrictSchema):
-    status = fields.String(required=True, validate=validate.OneOf(["granted", "withdrawn"]))
-    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
-    policy_version = fields.String(validate=validate.Length(min=1, max=32))
+class ConsentSetSchema(RequestSchema):
+    status = Text(required=True, validate=validate.OneOf(["granted", "withdrawn"]))
+    source = Text(required=True, validate=validate.OneOf(SOURCES))
+    policy_version = Text(validate=validate.Length(min=1, max=32))
     evidence = fields.Nested(EvidenceSchema)

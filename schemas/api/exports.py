@@ -4,27 +4,23 @@ The export itself is documented by docs/export.schema.json (JSON Schema 2020-12)
 document people and other controllers keep, not only an API answer.
 """
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
+
+from schemas.api.fields import RequestSchema, Text
 
 FORMATS = ("json", "csv")
 
 
-class ExportQuerySchema(Schema):
+class ExportQuerySchema(RequestSchema):
     """`GET /v1/subjects/{id}/export?format=json|csv`; JSON when no format is given."""
 
-    class Meta:
-        unknown = RAISE
-
-    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+    format = Text(load_default="json", validate=validate.OneOf(FORMATS))
 
 
-class TransferRequestSchema(Schema):
+class TransferRequestSchema(RequestSchema):
     """`POST /v1/subjects/{id}/transfers`: the name an admin registered the recipient under."""
 
-    class Meta:
-        unknown = RAISE
-
-    recipient = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    recipient = Text(required=True, validate=validate.Length(min=1, max=100))
 
 
 class TransferSchema(Schema):

@@ -2,19 +2,15 @@
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
 from consent_service.domain.forms import FORM_ID, FORM_SOURCES, normalize_origin
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CONSENT_PURPOSES
 from schemas.api.consents import valid_email
+from schemas.api.fields import RequestSchema, Text
 
 MAX_ORIGINS = 20
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 def _unique(values: list[Any]) -> None:
@@ -22,12 +18,18 @@ def _unique(values: list[Any]) -> None:
         raise ValidationError("Name each one once.")
 
 
+def _origin(value: str) -> None:
+    """Checked item by item, so that a message names the index of the origin it is about."""
+    if normalize_origin(value) is None:
+        raise ValidationError("An origin is scheme://host[:port], with no path.")
+
+
 def _http_url(value: str) -> None:
     validate.URL(schemes={"http", "https"}, require_tld=False)(value)
 
 
-class FormCreateSchema(StrictSchema):
-    form_id = fields.String(
+class FormCreateSchema(RequestSchema):
+    form_id = Text(
         required=True,
         validate=validate.Regexp(
             f"^{FORM_ID.pattern}$",
@@ -35,30 +37,20 @@ class FormCreateSchema(StrictSchema):
         ),
     )
     purposes = fields.List(
-        fields.String(validate=validate.OneOf(sorted(CONSENT_PURPOSES))),
+        Text(validate=validate.OneOf(sorted(CONSENT_PURPOSES))),
         required=True,
         validate=[validate.Length(min=1), _unique],
     )
-    source = fields.String(required=True, validate=validate.OneOf(FORM_SOURCES))
+    source = Text(required=True, validate=validate.OneOf(FORM_SOURCES))
     allowed_origins = fields.List(
-        fields.String(validate=validate.Length(min=1, max=300)),
+        Text(validate=[validate.Length(min=1, max=300), _origin]),
         load_default=list,
         validate=[validate.Length(max=MAX_ORIGINS), _unique],
     )
-    success_url = fields.String(
+    success_url = Text(
         allow_none=True, load_default=None, validate=[validate.Length(max=2000), _http_url]
     )
-    default_locale = fields.String(validate=validate.OneOf(LOCALES))
-
-    @validates("allowed_origins")
-    def _origins(self, values: list[str], **_kwargs: Any) -> None:
-        wrong = {
-            str(index): ["An origin is scheme://host[:port], with no path."]
-            for index, value in enumerate(values)
-            if normalize_origin(value) is None
-        }
-        if wrong:
-            raise ValidationError(wrong)
+    default_locale = Text(validate=validate.OneOf(LOCALES))
 
 
 class FormSchema(Schema):
@@ -77,15 +69,15 @@ class FormsSchema(Schema):
     forms = fields.List(fields.Nested(FormSchema))
 
 
-class FormSubmissionSchema(StrictSchema):
+class FormSubmissionSchema(RequestSchema):
     """A submission from JavaScript on an allowed origin: the same fields as the HTML form."""
 
-    email = fields.String(required=True, validate=valid_email)
+    email = Text(required=True, validate=valid_email)
     purposes = fields.List(
-        fields.String(validate=validate.Length(min=1, max=32)),
+        Text(validate=validate.Length(min=1, max=32)),
         required=True,
         validate=validate.Length(min=1, max=len(CONSENT_PURPOSES)),
     )
-    locale = fields.String(validate=validate.OneOf(LOCALES))
-    website = fields.String(load_default="", validate=validate.Length(max=500))
+    locale = Text(validate=validate.OneOf(LOCALES))
+    website = Text(load_default="", validate=validate.Length(max=500))
     """The honeypot (`domain.forms.HONEYPOT`): a person leaves it empty."""

@@ -5,8 +5,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from consent_service.domain.locales import LOCALES
-from schemas.api.consents import StrictSchema, valid_email
-from schemas.api.fields import text
+from schemas.api.consents import valid_email
+from schemas.api.fields import RequestSchema, Text, text
 
 
 class ConsentStateSchema(Schema):
@@ -44,12 +44,18 @@ class HistorySchema(Schema):
     entries = fields.List(fields.Nested(HistoryEntrySchema))
 
 
-class SubjectPatchSchema(StrictSchema):
+class SubjectLookupSchema(RequestSchema):
+    """`GET /v1/subjects?email=`: the address to look up (a blank one is the route's 400)."""
+
+    email = Text(load_default="")
+
+
+class SubjectPatchSchema(RequestSchema):
     """`PATCH /v1/subjects/{id}`: any of the rectifiable fields; a name or external id may be
     cleared with null, the address and the locale may not."""
 
-    email = fields.String(validate=valid_email)
-    locale = fields.String(validate=validate.OneOf(LOCALES))
+    email = Text(validate=valid_email)
+    locale = Text(validate=validate.OneOf(LOCALES))
     name = text(200, allow_none=True)
     external_id = text(200, allow_none=True)
 

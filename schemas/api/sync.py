@@ -4,18 +4,16 @@ The mailer asks about one send batch at a time, so a body names at most one batc
 subjects (`MAILER_BATCH_SIZE` defaults to 1000); a bigger batch is asked about in chunks.
 """
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
+from schemas.api.fields import RequestSchema, Text
 from schemas.vocabulary import CONSENT_PURPOSES
 
 MAX_SUBJECT_IDS = 1000
 
 
-class SubjectIdsSchema(Schema):
+class SubjectIdsSchema(RequestSchema):
     """`{"subject_ids": [uuid, ...]}`, 1 to 1000 ids; unknown fields are refused."""
-
-    class Meta:
-        unknown = RAISE
 
     subject_ids = fields.List(
         fields.UUID(),
@@ -32,7 +30,7 @@ class VersionsRequestSchema(SubjectIdsSchema):
     purpose that arrived late (after a newer change of another purpose) is only visible there.
     """
 
-    purpose = fields.String(validate=validate.OneOf(sorted(CONSENT_PURPOSES)))
+    purpose = Text(validate=validate.OneOf(sorted(CONSENT_PURPOSES)))
 
 
 class VersionsSchema(Schema):

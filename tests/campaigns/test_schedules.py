@@ -4,6 +4,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from consent_service.domain.schedules import (
     OneOff,
@@ -145,6 +147,22 @@ def test_bad_schedule_is_refused_naming_its_field(case: str) -> None:
         parse_schedule(raw, utc(2027, 1, 1))  # a Friday
     assert refused.value.field == field
     assert refused.value.message
+
+
+@given(
+    moment=st.one_of(
+        st.datetimes(min_value=datetime(2128, 1, 1), timezones=st.timezones()),
+        st.datetimes(max_value=datetime(1, 1, 3), timezones=st.timezones()),
+    ),
+    field=st.sampled_from(["at", "until"]),
+)
+def test_an_instant_near_either_end_of_the_calendar_is_refused_not_overflowed(
+    moment: datetime, field: str
+) -> None:
+    raw = {"at": moment} if field == "at" else MONDAY_9_BERLIN | {"until": moment}
+    with pytest.raises(ScheduleError) as refused:
+        parse_schedule(raw, utc(2027, 1, 1))
+    assert refused.value.field == field
 
 
 def test_scheduler_on_time_runs_the_occurrence() -> None:
