@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from werkzeug.routing import Rule
 
 from consent_service.adapters.repository import Registry
+from consent_service.adapters.transfer_client import SystemResolver
 from consent_service.api.exports import MAILER_PART
 from consent_service.services import api_keys
 from consent_service.services.transfers import register_recipient
@@ -100,6 +101,7 @@ def seeds(app: Flask, client: FlaskClient, make_key: Callable[..., str]) -> Seed
             "http://127.0.0.1:9/in",
             production=False,
             now=datetime.now(UTC),
+            resolver=SystemResolver(),
         )
     transfer = client.post(
         f"/v1/subjects/{subject_id}/transfers", json={"recipient": "archive"}, headers=auth
