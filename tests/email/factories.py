@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from mailer.domain.outgoing import Outgoing, Person
 from mailer.services.compose import CampaignComposer
+from schemas.template_worker import TemplateRenderer
 from schemas.tokens import LinkSigner
 
 SECRET = "email-test-secret"
@@ -36,6 +37,7 @@ def composer(
     base_url: str = BASE_URL,
     campaign_id: uuid.UUID | None = None,
     run_id: uuid.UUID | None = None,
+    renderer: TemplateRenderer | None = None,
 ) -> CampaignComposer:
     return CampaignComposer(
         content=content or {"ky": PLAIN},
@@ -45,6 +47,7 @@ def composer(
         run_id=run_id or uuid.uuid4(),
         links=LinkSigner(SECRET),
         public_base_url=base_url,
+        renderer=renderer,
     )
 
 
