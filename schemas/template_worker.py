@@ -2,15 +2,17 @@
 
 A template is a program: a nested loop runs for hours, a filter with a large argument fills
 the memory, a short template prints megabytes. Python cannot stop a thread that is busy in
-one long C call (`'x' * 10**9`, `'x'|center(10**9)`), so the templates run in a child
-process that the caller can kill. The child renders with `generate()` and counts the
-output between chunks, giving up once the message is over `max_bytes` or the time is up;
-its address space is capped, so a large value ends in `MemoryError`; and a render that does
-not answer within its time (a loop that prints nothing) is ended with SIGKILL and the child
-replaced. Each refusal says which part and why (decision 0018).
+one long C call (`'x'|center(10**9)`), so the templates run in a child process that the
+caller can kill. The child renders with `generate()` and counts the output between chunks,
+giving up once a message is over `max_bytes` or its time is up; its address space is capped,
+so a large value ends in `MemoryError`; and a message that does not come back within its
+time (a loop that prints nothing) is ended with SIGKILL and the child replaced. Each refusal
+says which part and why (decision 0018).
 
 One child serves one `TemplateRenderer` for its whole life and keeps the templates it
-compiled (by a digest of the source), so a run's batches cost one round trip per render.
+compiled (by a digest of the source). A request carries many messages (a batch's distinct
+renders), so a batch costs one round trip. Before each part the child writes `@<part>`, which
+is how the caller knows whom to blame, and when a message began, if it has to kill it.
 """
 
 import atexit
@@ -26,7 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 RENDER_SECONDS = 2.0
@@ -38,10 +40,14 @@ MAX_MESSAGE_BYTES = 1_000_000
 MEMORY_BYTES = 512 * 2**20
 """How much memory the child may take beyond what it holds when it starts."""
 
+ANSWER_BYTES = 32 * 2**20
+"""An answer stops after the message that takes it past this (so that neither process holds
+a batch of large messages at once); the caller asks for the rest."""
+
 START_SECONDS = 30.0
 GRACE_SECONDS = 1.0
-"""How much longer than the budget the caller waits for an answer before it kills the child
-(compiling a template comes before its budget starts)."""
+"""How much longer than a message's budget the caller waits before it kills the child
+(compiling the request's templates comes before the first budget starts)."""
 
 CACHE_SIZE = 64
 
@@ -62,13 +68,115 @@ class Part:
     source: str
     html: bool
     context: Mapping[str, str]
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return hashlib.sha256(f"{int(self.html)}:{self.source}".encode()).hexdigest()[:32]
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256(f"{int(self.html)}:{self.source}".encode()).hexdigest()
+        object.__setattr__(self, "key", digest[:32])
+
+
+class TemplateRenderer:
+    """Renders messages in a child process within the budgets; thread-safe, one request at
+    a time. The child starts on first use and again after it had to be killed."""
+
+    def __init__(
+        self,
+        *,
+        seconds: float = RENDER_SECONDS,
+        max_bytes: int = MAX_MESSAGE_BYTES,
+        memory: int = MEMORY_BYTES,
+        answer_bytes: int = ANSWER_BYTES,
+    ) -> None:
+        self.seconds = seconds
+        self.max_bytes = max_bytes
+        self.memory = memory
+        self.answer_bytes = answer_bytes
+        self._child: _Child | None = None
+        self._lock = threading.Lock()
+
+    def render(self, parts: Sequence[Part]) -> list[str]:
+        """One message's parts rendered, in order; RenderFailed if one cannot be."""
+        return self.render_many([parts])[0]
+
+    def render_many(self, messages: Sequence[Sequence[Part]]) -> list[list[str]]:
+        """Each message's parts rendered, in order; RenderFailed for the first that cannot
+        be within the budget (each message has the whole budget)."""
+        rendered: list[list[str]] = []
+        with self._lock:
+            while len(rendered) < len(messages):
+                rendered += self._request(messages[len(rendered) :])
+        return rendered
+
+    def close(self) -> None:
+        with self._lock:
+            if self._child is not None:
+                self._child.close()
+                self._child = None
+
+    def _request(self, messages: Sequence[Sequence[Part]]) -> list[list[str]]:
+        child = self._child or self._start()
+        answer = self._exchange(child, messages)
+        if answer.get("missing"):  # the child forgot some: send every source again
+            child.known.clear()
+            answer = self._exchange(child, messages)
+        if "rendered" in answer:
+            return answer["rendered"]
+        raise RenderFailed(answer["reason"], answer.get("part"))
+
+    def _start(self) -> "_Child":
+        child = _Child(self.memory)
+        try:
+            ready = child.receive(time.monotonic() + START_SECONDS)
+        except EOFError:
+            ready = None
+        if not ready or not ready.get("ready"):
+            child.kill()
+            raise RenderFailed("the template renderer did not start")
+        self._child = child
+        return child
+
+    def _exchange(self, child: "_Child", messages: Sequence[Sequence[Part]]) -> dict[str, Any]:
+        templates = {
+            part.key: {"source": part.source, "html": part.html}
+            for parts in messages
+            for part in parts
+            if part.key not in child.known
+        }
+        request = {
+            "seconds": self.seconds,
+            "max_bytes": self.max_bytes,
+            "answer_bytes": self.answer_bytes,
+            "templates": templates,
+            "messages": [
+                [{"key": part.key, "context": dict(part.context)} for part in parts]
+                for parts in messages
+            ],
+        }
+        deadline = time.monotonic() + self.seconds + GRACE_SECONDS
+        part = None
+        try:
+            child.send(request)
+            child.known.update(templates)
+            while (answer := child.receive(deadline)) is not None:
+                if not isinstance(answer, int):
+                    return answer
+                part = answer
+                if part == 0:  # a message begins: it has the whole budget
+                    deadline = time.monotonic() + self.seconds + GRACE_SECONDS
+        except (EOFError, OSError, ValueError):
+            self._lost(child)
+            raise RenderFailed("the template renderer stopped while rendering", part) from None
+        self._lost(child)
+        raise RenderFailed(_too_slow(self.seconds), part)
+
+    def _lost(self, child: "_Child") -> None:
+        child.kill()
+        self._child = None
 
 
 class _Child:
+    """The child process and the line protocol to it (one JSON object per line)."""
+
     def __init__(self, memory: int) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(memory)],
@@ -77,7 +185,9 @@ class _Child:
             stderr=subprocess.DEVNULL,
         )
         self.known: set[str] = set()
-        self._buffer = b""
+        """Keys of the templates sent to this child (it may have forgotten some since)."""
+        self._buffer = bytearray()
+        self._scanned = 0
         self._selector = selectors.DefaultSelector()
         assert self.process.stdout is not None
         self._selector.register(self.process.stdout, selectors.EVENT_READ)
@@ -88,9 +198,11 @@ class _Child:
         stdin.write(json.dumps(message).encode() + b"\n")
         stdin.flush()
 
-    def receive(self, deadline: float) -> dict[str, Any] | None:
-        """The next message, or None if the deadline passed first; EOFError if it died."""
-        while b"\n" not in self._buffer:
+    def receive(self, deadline: float) -> dict[str, Any] | int | None:
+        """The next message (an int for "at part n"), or None if the deadline passed first;
+        EOFError if the child died."""
+        while (end := self._buffer.find(b"\n", self._scanned)) == -1:
+            self._scanned = len(self._buffer)
             wait = deadline - time.monotonic()
             if wait <= 0 or not self._selector.select(wait):
                 return None
@@ -99,8 +211,10 @@ class _Child:
             if not chunk:
                 raise EOFError
             self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line)
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        self._scanned = 0
+        return int(line[1:]) if line.startswith(b"@") else json.loads(line)
 
     def kill(self) -> None:
         self.process.kill()
@@ -116,90 +230,6 @@ class _Child:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-class TemplateRenderer:
-    """Renders parts in a child process within the budgets; thread-safe, one render at a
-    time. The child starts on first use and again after it had to be killed."""
-
-    def __init__(
-        self,
-        *,
-        seconds: float = RENDER_SECONDS,
-        max_bytes: int = MAX_MESSAGE_BYTES,
-        memory: int = MEMORY_BYTES,
-    ) -> None:
-        self.seconds = seconds
-        self.max_bytes = max_bytes
-        self.memory = memory
-        self._child: _Child | None = None
-        self._lock = threading.Lock()
-
-    def render(self, parts: Sequence[Part]) -> list[str]:
-        """Each part rendered, in order; RenderFailed when one cannot be within budget."""
-        with self._lock:
-            child = self._child or self._start()
-            answer = self._exchange(child, parts)
-            if answer.get("missing"):  # the child does not hold them all: send every source
-                child.known.difference_update(part.key for part in parts)
-                answer = self._exchange(child, parts)
-        if "rendered" in answer:
-            return list(answer["rendered"])
-        raise RenderFailed(
-            answer.get("reason", "the template could not be rendered"), answer.get("part")
-        )
-
-    def close(self) -> None:
-        with self._lock:
-            if self._child is not None:
-                self._child.close()
-                self._child = None
-
-    def _start(self) -> _Child:
-        child = _Child(self.memory)
-        try:
-            ready = child.receive(time.monotonic() + START_SECONDS)
-        except EOFError:
-            ready = None
-        if not ready or not ready.get("ready"):
-            child.kill()
-            raise RenderFailed("the template renderer did not start")
-        self._child = child
-        return child
-
-    def _exchange(self, child: _Child, parts: Sequence[Part]) -> dict[str, Any]:
-        keys = [part.key for part in parts]
-        request = {
-            "seconds": self.seconds,
-            "max_bytes": self.max_bytes,
-            "parts": [
-                {
-                    "key": key,
-                    "html": part.html,
-                    "context": dict(part.context),
-                    "source": None if key in child.known else part.source,
-                }
-                for key, part in zip(keys, parts, strict=True)
-            ],
-        }
-        deadline = time.monotonic() + self.seconds + GRACE_SECONDS
-        part = None
-        try:
-            child.send(request)
-            child.known.update(keys)
-            while (answer := child.receive(deadline)) is not None:
-                if set(answer) != {"part"}:
-                    return answer
-                part = answer["part"]
-        except (EOFError, OSError, ValueError):
-            self._lost(child)
-            raise RenderFailed("the template renderer stopped while rendering", part) from None
-        self._lost(child)
-        raise RenderFailed(_too_slow(self.seconds), part)
-
-    def _lost(self, child: _Child) -> None:
-        child.kill()
-        self._child = None
 
 
 _shared: tuple[int, TemplateRenderer] | None = None
@@ -229,7 +259,7 @@ def main(argv: Sequence[str]) -> None:
     worker.write({"ready": True})
     for line in sys.stdin.buffer:
         try:
-            answer = worker.render(json.loads(line))
+            answer = worker.answer(json.loads(line))
         except MemoryError:
             answer = {"reason": worker.too_much_memory}
         worker.write(answer)
@@ -250,21 +280,47 @@ class _Worker:
         self.out.write(json.dumps(message).encode() + b"\n")
         self.out.flush()
 
-    def render(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Render the parts in order, within the request's budget, saying which part is
-        being rendered before each (the parent names it if it has to kill us)."""
-        parts = request["parts"]
-        if any(p["source"] is None and p["key"] not in self.compiled for p in parts):
+    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request's messages rendered (as many as fit in one answer), or the first
+        failure with its part."""
+        keys = {part["key"] for message in request["messages"] for part in message}
+        if not keys <= set(self.compiled) | set(request["templates"]):
             return {"missing": True}
-        max_bytes, seconds = request["max_bytes"], request["seconds"]
+        for key, template in request["templates"].items():
+            try:
+                self._compile(key, template["source"], template["html"])
+            except Exception as error:  # noqa: BLE001 - the content's error, not ours
+                part = next(
+                    i for m in request["messages"] for i, p in enumerate(m) if p["key"] == key
+                )
+                return {"part": part, "reason": f"{type(error).__name__}: {error}"}
+        rendered: list[list[str]] = []
+        size = 0
+        for message in request["messages"]:
+            texts = self._render(message, request["seconds"], request["max_bytes"])
+            if isinstance(texts, dict):
+                return texts
+            rendered.append(texts)
+            size += sum(len(text) for text in texts)
+            if size > request["answer_bytes"]:
+                break
+        return {"rendered": rendered}
+
+    def _render(
+        self, message: list[dict[str, Any]], seconds: float, max_bytes: int
+    ) -> list[str] | dict[str, Any]:
+        """One message's parts, or why not: within `seconds`, at most `max_bytes` together.
+        Before each part it says which it is at, for the caller that may have to kill it."""
         deadline = time.monotonic() + seconds
-        rendered: list[str] = []
+        texts: list[str] = []
         length = 0
-        for index, part in enumerate(parts):
-            self.write({"part": index})
+        for index, part in enumerate(message):
+            self.out.write(b"@%d\n" % index)
+            self.out.flush()
             chunks = []
             try:
-                for chunk in self._template(part).generate(part["context"]):
+                template = self.compiled[part["key"]]
+                for chunk in template.generate(part["context"]):
                     length += len(chunk)  # characters: never more than the bytes
                     if length > max_bytes:
                         return {"part": index, "reason": _too_large(max_bytes)}
@@ -276,21 +332,17 @@ class _Worker:
             # Marketing writes these templates: any error in one is the content's.
             except Exception as error:  # noqa: BLE001
                 return {"part": index, "reason": f"{type(error).__name__}: {error}"}
-            rendered.append("".join(chunks))
-        if sum(len(text.encode("utf-8", "surrogatepass")) for text in rendered) > max_bytes:
+            texts.append("".join(chunks))
+        if sum(len(text.encode("utf-8", "surrogatepass")) for text in texts) > max_bytes:
             return {"reason": _too_large(max_bytes)}
-        return {"rendered": rendered}
+        return texts
 
-    def _template(self, part: dict[str, Any]) -> Any:
-        key = part["key"]
-        template = self.compiled.get(key)
-        if template is None:
-            template = self.environments[part["html"]].from_string(part["source"])
-            self.compiled[key] = template
-            while len(self.compiled) > CACHE_SIZE:
-                self.compiled.popitem(last=False)
+    def _compile(self, key: str, source: str, html: bool) -> None:
+        if key not in self.compiled:
+            self.compiled[key] = self.environments[html].from_string(source)
         self.compiled.move_to_end(key)
-        return template
+        while len(self.compiled) > CACHE_SIZE:
+            self.compiled.popitem(last=False)
 
 
 def _too_large(max_bytes: int) -> str:

@@ -20,7 +20,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
 
 from jinja2 import Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -156,38 +155,87 @@ class CampaignComposer:
         self, version: _Version, people: list[Person]
     ) -> Iterator[tuple[Content, list[Envelope]]]:
         real = sorted(PERSONAL_VARIABLES - version.placeholders)
+        valued = [(person, self._values(person)) for person in people]
+        distinct = list(dict.fromkeys(tuple(values[name] for name in real) for _, values in valued))
+        rendered = self._render(version, [dict(zip(real, key, strict=True)) for key in distinct])
+        renders = dict(zip(distinct, rendered, strict=True))
         groups: dict[Content, list[Envelope]] = {}
-        renders: dict[tuple[str, ...], _Rendered] = {}
-        for person in people:
-            values = self._values(person)
-            key = tuple(values[name] for name in real)
-            if key not in renders:
-                renders[key] = self._render(version, dict(zip(real, key, strict=True)))
-            rendered = renders[key]
+        for person, values in valued:
+            render = renders[tuple(values[name] for name in real)]
             substitutions = {
                 tag: str(escape(values[name])) if html else values[name]
-                for tag, (name, html, _) in rendered.keys.items()
+                for tag, (name, html, _) in render.keys.items()
             }
-            self._check_size(version.locale, rendered, substitutions)
-            content = rendered.content
-            groups.setdefault(content, []).append(self._envelope(person, values, substitutions))
+            self._check_size(version.locale, render, substitutions)
+            envelope = self._envelope(person, values, substitutions)
+            groups.setdefault(render.content, []).append(envelope)
         yield from groups.items()
 
-    def _render(self, version: _Version, real: Mapping[str, str]) -> "_Rendered":
-        """Render with real values for `real` and placeholders for the rest, and note which
-        placeholders the result holds and its size."""
-        if not real and version.rendered is not None:
-            content = version.rendered
+    def _render(self, version: _Version, reals: list[dict[str, str]]) -> list["_Rendered"]:
+        """One rendering per entry of `reals`, with its real values for those variables and
+        placeholders for the rest; each notes which placeholders it holds and its size."""
+        if reals == [{}] and version.rendered is not None:
+            contents = [version.rendered]
         else:
-            text_context: dict[str, Any] = {"locale": version.locale, **real}
-            html_context: dict[str, Any] = {"locale": version.locale, **real}
-            for name in version.placeholders:
-                text_context[name] = placeholder(name)
-                # Placeholders are made of characters escaping leaves alone.
-                html_context[name] = placeholder(name, html=name in self._html_keyed)
-            content = self._render_parts(version, text_context, html_context)
-            if not real:
-                version.rendered = content
+            contents = self._render_parts(version, [self._contexts(version, r) for r in reals])
+            if reals == [{}]:
+                version.rendered = contents[0]
+        return [self._measured(version, content) for content in contents]
+
+    def _contexts(
+        self, version: _Version, real: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The text and HTML parts' variables."""
+        text_context = {"locale": version.locale, **real}
+        html_context = {"locale": version.locale, **real}
+        for name in version.placeholders:
+            text_context[name] = placeholder(name)
+            # Placeholders are made of characters escaping leaves alone.
+            html_context[name] = placeholder(name, html=name in self._html_keyed)
+        return text_context, html_context
+
+    def _render_parts(
+        self, version: _Version, contexts: list[tuple[dict[str, str], dict[str, str]]]
+    ) -> list[Content]:
+        """Every message in one request to the renderer (a batch's distinct renders)."""
+        parts = [version.parts[name] for name in PARTS]
+        try:
+            rendered = self._renderer.render_many(
+                [
+                    [Part(p.source, p.html, html if p.html else text) for p in parts]
+                    for text, html in contexts
+                ]
+            )
+        except RenderFailed as failure:
+            where = version.locale
+            if failure.part is not None:
+                where += f".{PARTS[failure.part]}"
+            raise CompositionError(f"{where}: {failure.reason}") from None
+        return [
+            self._finished(version, subject, html, text, pair)
+            for (subject, html, text), pair in zip(rendered, contexts, strict=True)
+        ]
+
+    @staticmethod
+    def _finished(
+        version: _Version,
+        subject: str,
+        html: str,
+        text: str,
+        pair: tuple[dict[str, str], dict[str, str]],
+    ) -> Content:
+        """The links footer where a part lacks the links, and the subject on one line."""
+        text_context, html_context = pair
+        if version.parts["text"].needs_footer:
+            footer = _footer(version.locale, html=False).render(text_context)
+            text = text.rstrip("\n") + "\n\n" + footer
+        if version.parts["html"].needs_footer:
+            footer = _footer(version.locale, html=True).render(html_context)
+            html = _insert_before_body_end(html, footer)
+        return Content(" ".join(subject.split()), html, text)
+
+    @staticmethod
+    def _measured(version: _Version, content: Content) -> "_Rendered":
         every = content.subject + content.html + content.text
         keys = {
             tag: (name, html, every.count(tag))
@@ -196,27 +244,6 @@ class CampaignComposer:
             if (tag := placeholder(name, html=html)) in every
         }
         return _Rendered(content, keys, len(every.encode("utf-8", "surrogatepass")))
-
-    def _render_parts(
-        self, version: _Version, text_context: Mapping[str, Any], html_context: Mapping[str, Any]
-    ) -> Content:
-        parts = [version.parts[name] for name in PARTS]
-        try:
-            subject, html, text = self._renderer.render(
-                [Part(p.source, p.html, html_context if p.html else text_context) for p in parts]
-            )
-        except RenderFailed as failure:
-            where = version.locale
-            if failure.part is not None:
-                where += f".{PARTS[failure.part]}"
-            raise CompositionError(f"{where}: {failure.reason}") from None
-        if version.parts["text"].needs_footer:
-            footer = _footer(version.locale, html=False).render(text_context)
-            text = text.rstrip("\n") + "\n\n" + footer
-        if version.parts["html"].needs_footer:
-            footer = _footer(version.locale, html=True).render(html_context)
-            html = _insert_before_body_end(html, footer)
-        return Content(" ".join(subject.split()), html, text)
 
     def _check_size(
         self, locale: str, rendered: "_Rendered", substitutions: Mapping[str, str]

@@ -17,13 +17,13 @@ from tests.email.factories import BASE_URL, PLAIN, SECRET, composer, person
 def renders(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     """How many campaign template parts have been rendered since the test began."""
     parts = []
-    original = TemplateRenderer.render
+    original = TemplateRenderer.render_many
 
-    def counting(self: TemplateRenderer, rendered: Sequence[Part]) -> list[str]:
-        parts.extend(rendered)
-        return original(self, rendered)
+    def counting(self: TemplateRenderer, messages: Sequence[Sequence[Part]]) -> list[list[str]]:
+        parts.extend(part for message in messages for part in message)
+        return original(self, messages)
 
-    monkeypatch.setattr(TemplateRenderer, "render", counting)
+    monkeypatch.setattr(TemplateRenderer, "render_many", counting)
     return lambda: len(parts)
 
 

@@ -179,3 +179,14 @@ def test_a_message_that_a_recipient_s_name_makes_too_large_fails_at_run_time(
     run.compose([person_named("Aigul")])
     with pytest.raises(CompositionError, match=r"^ky: a recipient's message would be [\d,]+ bytes"):
         run.compose([person_named("Айгүл" * 40)])
+
+
+def test_many_messages_come_back_in_order_over_as_many_answers_as_they_need() -> None:
+    renderer = TemplateRenderer(answer_bytes=100)
+    try:
+        names = [f"{n}" * 30 for n in range(10)]
+        messages = [[Part("Hi {{ name }}", False, {"name": name})] for name in names]
+
+        assert renderer.render_many(messages) == [[f"Hi {name}"] for name in names]
+    finally:
+        renderer.close()
