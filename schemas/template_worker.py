@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import IO, Any
 
 RENDER_SECONDS = 2.0
@@ -71,8 +72,14 @@ class Part:
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        digest = hashlib.sha256(f"{int(self.html)}:{self.source}".encode()).hexdigest()
-        object.__setattr__(self, "key", digest[:32])
+        object.__setattr__(self, "key", _key(self.source, self.html))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _key(source: str, html: bool) -> str:
+    """A digest of the template, which names it to the child (cached: a batch makes the
+    same parts again and again, and a string keeps its hash)."""
+    return hashlib.sha256(f"{int(html)}:{source}".encode()).hexdigest()[:32]
 
 
 class TemplateRenderer:
@@ -123,6 +130,19 @@ class TemplateRenderer:
             return answer["rendered"]
         raise RenderFailed(answer["reason"], answer.get("part"))
 
+    @staticmethod
+    def _texts(child: "_Child", lengths: list[list[int]], deadline: float) -> list[list[str]]:
+        """The rendered texts that follow an answer's header, raw UTF-8 of the lengths given
+        (JSON would cost more than the rendering: they are mostly long literal text)."""
+        data = child.receive_bytes(sum(map(sum, lengths)), deadline)
+        texts, start = [], 0
+        for message in lengths:
+            texts.append([])
+            for length in message:
+                texts[-1].append(data[start : start + length].decode("utf-8", "surrogatepass"))
+                start += length
+        return texts
+
     def _start(self) -> "_Child":
         child = _Child(self.memory)
         try:
@@ -158,6 +178,8 @@ class TemplateRenderer:
             child.send(request)
             child.known.update(templates)
             while (answer := child.receive(deadline)) is not None:
+                if isinstance(answer, dict) and "rendered" in answer:
+                    return {"rendered": self._texts(child, answer["rendered"], deadline)}
                 if not isinstance(answer, int):
                     return answer
                 part = answer
@@ -166,6 +188,8 @@ class TemplateRenderer:
         except (EOFError, OSError, ValueError):
             self._lost(child)
             raise RenderFailed("the template renderer stopped while rendering", part) from None
+        except TimeoutError:
+            pass
         self._lost(child)
         raise RenderFailed(_too_slow(self.seconds), part)
 
@@ -175,7 +199,8 @@ class TemplateRenderer:
 
 
 class _Child:
-    """The child process and the line protocol to it (one JSON object per line)."""
+    """The child process and the protocol to it: one JSON object per line, except that an
+    answer's rendered texts follow its line as raw bytes."""
 
     def __init__(self, memory: int) -> None:
         self.process = subprocess.Popen(
@@ -199,22 +224,36 @@ class _Child:
         stdin.flush()
 
     def receive(self, deadline: float) -> dict[str, Any] | int | None:
-        """The next message (an int for "at part n"), or None if the deadline passed first;
+        """The next line (an int for "at part n"), or None if the deadline passed first;
         EOFError if the child died."""
         while (end := self._buffer.find(b"\n", self._scanned)) == -1:
             self._scanned = len(self._buffer)
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not self._selector.select(wait):
+            if not self._read(deadline):
                 return None
-            assert self.process.stdout is not None
-            chunk = os.read(self.process.stdout.fileno(), 1 << 20)
-            if not chunk:
-                raise EOFError
-            self._buffer += chunk
         line = bytes(self._buffer[:end])
         del self._buffer[: end + 1]
         self._scanned = 0
         return int(line[1:]) if line.startswith(b"@") else json.loads(line)
+
+    def receive_bytes(self, count: int, deadline: float) -> bytes:
+        """The next `count` bytes; TimeoutError if the deadline passes first."""
+        while len(self._buffer) < count:
+            if not self._read(deadline):
+                raise TimeoutError
+        data = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return data
+
+    def _read(self, deadline: float) -> bool:
+        wait = deadline - time.monotonic()
+        if wait <= 0 or not self._selector.select(wait):
+            return False
+        assert self.process.stdout is not None
+        chunk = os.read(self.process.stdout.fileno(), 1 << 20)
+        if not chunk:
+            raise EOFError
+        self._buffer += chunk
+        return True
 
     def kill(self) -> None:
         self.process.kill()
@@ -262,7 +301,12 @@ def main(argv: Sequence[str]) -> None:
             answer = worker.answer(json.loads(line))
         except MemoryError:
             answer = {"reason": worker.too_much_memory}
-        worker.write(answer)
+        if isinstance(answer, dict):
+            worker.write(answer)
+        else:
+            worker.write({"rendered": [[len(text) for text in texts] for texts in answer]})
+            worker.out.write(b"".join(text for texts in answer for text in texts))
+            worker.out.flush()
 
 
 class _Worker:
@@ -280,9 +324,9 @@ class _Worker:
         self.out.write(json.dumps(message).encode() + b"\n")
         self.out.flush()
 
-    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The request's messages rendered (as many as fit in one answer), or the first
-        failure with its part."""
+    def answer(self, request: dict[str, Any]) -> list[list[bytes]] | dict[str, Any]:
+        """The request's messages rendered, UTF-8 (as many as fit in one answer), or the
+        first failure with its part."""
         keys = {part["key"] for message in request["messages"] for part in message}
         if not keys <= set(self.compiled) | set(request["templates"]):
             return {"missing": True}
@@ -294,7 +338,7 @@ class _Worker:
                     i for m in request["messages"] for i, p in enumerate(m) if p["key"] == key
                 )
                 return {"part": part, "reason": f"{type(error).__name__}: {error}"}
-        rendered: list[list[str]] = []
+        rendered: list[list[bytes]] = []
         size = 0
         for message in request["messages"]:
             texts = self._render(message, request["seconds"], request["max_bytes"])
@@ -304,15 +348,15 @@ class _Worker:
             size += sum(len(text) for text in texts)
             if size > request["answer_bytes"]:
                 break
-        return {"rendered": rendered}
+        return rendered
 
     def _render(
         self, message: list[dict[str, Any]], seconds: float, max_bytes: int
-    ) -> list[str] | dict[str, Any]:
+    ) -> list[bytes] | dict[str, Any]:
         """One message's parts, or why not: within `seconds`, at most `max_bytes` together.
         Before each part it says which it is at, for the caller that may have to kill it."""
         deadline = time.monotonic() + seconds
-        texts: list[str] = []
+        texts: list[bytes] = []
         length = 0
         for index, part in enumerate(message):
             self.out.write(b"@%d\n" % index)
@@ -332,8 +376,8 @@ class _Worker:
             # Marketing writes these templates: any error in one is the content's.
             except Exception as error:  # noqa: BLE001
                 return {"part": index, "reason": f"{type(error).__name__}: {error}"}
-            texts.append("".join(chunks))
-        if sum(len(text.encode("utf-8", "surrogatepass")) for text in texts) > max_bytes:
+            texts.append("".join(chunks).encode("utf-8", "surrogatepass"))
+        if sum(map(len, texts)) > max_bytes:
             return {"reason": _too_large(max_bytes)}
         return texts
 
