@@ -52,6 +52,13 @@ GRACE_SECONDS = 1.0
 
 CACHE_SIZE = 64
 
+CHILD_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
+"""All the child gets of the environment: it needs no secret, so a sandbox escape finds none."""
+
+
+class RendererUnavailable(RuntimeError):
+    """The child process cannot be started: the machine's fault, not the template's."""
+
 
 class RenderFailed(Exception):
     """A render did not succeed; `part` is the index of the part it failed in, if known."""
@@ -151,7 +158,7 @@ class TemplateRenderer:
             ready = None
         if not ready or not ready.get("ready"):
             child.kill()
-            raise RenderFailed("the template renderer did not start")
+            raise RendererUnavailable("the template renderer did not start")
         self._child = child
         return child
 
@@ -208,6 +215,7 @@ class _Child:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
+            env={name: os.environ[name] for name in CHILD_ENVIRONMENT if name in os.environ},
         )
         self.known: set[str] = set()
         """Keys of the templates sent to this child (it may have forgotten some since)."""

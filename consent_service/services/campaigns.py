@@ -85,7 +85,11 @@ def create_campaign(
     store: CampaignStore, new: NewCampaign, *, default_locale: str, now: datetime
 ) -> CampaignView:
     """Validate everything at once (purpose, content, schedule) and store the campaign;
-    warn of the locales its recipients use that the content lacks."""
+    warn of the locales its recipients use that the content lacks.
+
+    Validation renders the content (up to its time budget, decision 0018) before the first
+    statement, so the transaction has taken no lock meanwhile.
+    """
     errors: dict[str, Any] = {}
     if problems := rules.purpose_errors(new.purpose):
         errors["purpose"] = problems

@@ -4,9 +4,11 @@ Validation compiles a template and evaluates none of its expressions; rendering 
 child process within a time, memory and size budget, and a refusal names the part and why.
 """
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from unittest import mock
 
 import jinja2.defaults
@@ -190,3 +192,31 @@ def test_many_messages_come_back_in_order_over_as_many_answers_as_they_need() ->
         assert renderer.render_many(messages) == [[f"Hi {name}"] for name in names]
     finally:
         renderer.close()
+
+
+def renderer_environments() -> list[bytes]:
+    """The environment of each renderer child of this process, from /proc."""
+    children = []
+    for task in Path("/proc/self/task").iterdir():
+        children += (task / "children").read_text().split()
+    found = []
+    for pid in children:
+        with contextlib.suppress(FileNotFoundError):
+            if b"schemas.template_worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(Path(f"/proc/{pid}/environ").read_bytes())
+    return found
+
+
+def test_the_renderer_child_is_given_no_secret_of_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONSENT_SECRET_KEY", "not-for-templates")
+    renderer = TemplateRenderer()
+    try:
+        assert renderer.render([Part("{{ locale }}", False, {"locale": "ky"})]) == ["ky"]
+        environments = renderer_environments()
+    finally:
+        renderer.close()
+
+    assert environments
+    assert not any(b"not-for-templates" in environment for environment in environments)
