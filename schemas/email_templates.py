@@ -5,7 +5,7 @@ when it sends; both must agree on the environment, the variables and the budgets
 live here. Templates run in Jinja2's sandbox (marketing writes them, not developers), with
 nothing evaluated while compiling (schemas/template_sandbox.py); undefined names are errors
 rather than empty strings, and the HTML part is autoescaped. Rendering happens in a child
-process within a time, memory and size budget (schemas/template_worker.py, decision 0018);
+process within a time, memory and size budget (schemas/template_renderer.py, decision 0018);
 validation renders each version once there with sample values, so that a template that
 cannot be rendered within the budget is refused at creation rather than at the first run.
 """
@@ -14,8 +14,8 @@ from collections.abc import Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError
 
+from schemas.template_renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
 from schemas.template_sandbox import TemplateSandbox, undeclared_variables
-from schemas.template_worker import Part, RenderFailed, TemplateRenderer, shared_renderer
 from schemas.vocabulary import LOCALES
 
 PARTS = ("subject", "html", "text")

@@ -29,7 +29,7 @@ from mailer.domain.outgoing import Content, Envelope, Outgoing, Person
 from mailer.domain.purpose_titles import TITLES
 from mailer.translations import catalogue, translate
 from schemas.email_templates import PARTS, PERSONAL_VARIABLES, environment
-from schemas.template_worker import Part, RenderFailed, TemplateRenderer, shared_renderer
+from schemas.template_renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
 from schemas.tokens import LinkSigner, preferences_url, unsubscribe_url
 from schemas.vocabulary import LOCALES
 
@@ -91,7 +91,7 @@ class _Rendered:
 
 @dataclass
 class _Version:
-    """One locale's compiled templates and which personal values can be placeholders."""
+    """One locale's templates and which personal values can be placeholders."""
 
     locale: str
     parts: Mapping[str, _Part]
@@ -171,7 +171,7 @@ class CampaignComposer:
             groups.setdefault(render.content, []).append(envelope)
         yield from groups.items()
 
-    def _render(self, version: _Version, reals: list[dict[str, str]]) -> list["_Rendered"]:
+    def _render(self, version: _Version, reals: list[dict[str, str]]) -> list[_Rendered]:
         """One rendering per entry of `reals`, with its real values for those variables and
         placeholders for the rest; each notes which placeholders it holds and its size."""
         if reals == [{}] and version.rendered is not None:
@@ -235,7 +235,7 @@ class CampaignComposer:
         return Content(" ".join(subject.split()), html, text)
 
     @staticmethod
-    def _measured(version: _Version, content: Content) -> "_Rendered":
+    def _measured(version: _Version, content: Content) -> _Rendered:
         every = content.subject + content.html + content.text
         keys = {
             tag: (name, html, every.count(tag))
@@ -246,7 +246,7 @@ class CampaignComposer:
         return _Rendered(content, keys, len(every.encode("utf-8", "surrogatepass")))
 
     def _check_size(
-        self, locale: str, rendered: "_Rendered", substitutions: Mapping[str, str]
+        self, locale: str, rendered: _Rendered, substitutions: Mapping[str, str]
     ) -> None:
         """Refuse a message that its recipient's values make too large: each placeholder
         is replaced as often as it occurs (by SendGrid, or by `personalize`)."""

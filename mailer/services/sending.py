@@ -2,14 +2,15 @@
 
 Every `mailer work` runs two sender threads beside its consumer: one for campaigns (`run`)
 and one for confirmation emails (`run_confirmations`), so that a slow or stuck campaign batch
-never holds up a person waiting for their double opt-in email (decision 0018). The work queue is the
-database: a run is planned into the send ledger and cut into batches in one transaction,
-and any number of workers lease batches from it (docs/decisions/0008-campaign-runs.md). For
-each batch a worker waits for its throttle, brings the batch's recipients up to date with
-the registry (the fence), checks each one's status for the purpose and the frequency cap,
-commits its claims, and only then hands the emails to the backend. A worker that dies
-mid-batch loses its lease and another takes the batch over; what the dead one had claimed is
-recorded as `unknown`, never sent again.
+never holds up a person waiting for their double opt-in email (decision 0018).
+
+The work queue is the database: a run is planned into the send ledger and cut into batches
+in one transaction, and any number of workers lease batches from it
+(docs/decisions/0008-campaign-runs.md). For each batch a worker waits for its throttle,
+brings the batch's recipients up to date with the registry (the fence), checks each one's
+status for the purpose and the frequency cap, commits its claims, and only then hands the
+emails to the backend. A worker that dies mid-batch loses its lease and another takes the
+batch over; what the dead one had claimed is recorded as `unknown`, never sent again.
 """
 
 import logging
@@ -33,7 +34,7 @@ from mailer.services.confirmations import send_confirmations
 from mailer.services.fence import FenceUnavailable, RegistryCheck, bring_up_to_date
 from mailer.services.reports import ReportNotPublished, ReportSink, pump_reports
 from schemas.messages.sync import bucket_of
-from schemas.template_worker import TemplateRenderer, shared_renderer
+from schemas.template_renderer import TemplateRenderer, shared_renderer
 from schemas.tokens import LinkSigner
 
 log = logging.getLogger(__name__)

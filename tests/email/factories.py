@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from mailer.domain.outgoing import Outgoing, Person
 from mailer.services.compose import CampaignComposer
-from schemas.template_worker import TemplateRenderer
+from schemas.template_renderer import TemplateRenderer
 from schemas.tokens import LinkSigner
 
 SECRET = "email-test-secret"

@@ -8,7 +8,7 @@ import pytest
 
 from mailer.domain.outgoing import Content, Envelope, Outgoing
 from mailer.services.compose import CompositionError, personalize
-from schemas.template_worker import Part, TemplateRenderer
+from schemas.template_renderer import Part, TemplateRenderer
 from schemas.tokens import Intent, InvalidToken, LinkSigner
 from tests.email.factories import BASE_URL, PLAIN, SECRET, composer, person
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from mailer.domain.outgoing import Person
 from mailer.services.compose import CompositionError
 from schemas.email_templates import SAMPLE_VALUES, content_errors, template_error
-from schemas.template_worker import Part, RenderFailed, TemplateRenderer
+from schemas.template_renderer import Part, RenderFailed, TemplateRenderer
 from tests.email.factories import PLAIN, composer
 
 
