@@ -43,7 +43,8 @@ def work() -> None:
 
     Creates or upgrades the mailer's database, declares the broker topology, catches up once,
     then consumes until SIGINT or SIGTERM, catching up again every MAILER_CATCHUP_INTERVAL;
-    a sender thread beside the consumer plans runs, sends their batches and reports them.
+    a sender thread beside the consumer plans runs, sends their batches and reports them,
+    and another sends the confirmation emails, so that no campaign can hold them up.
     """
     try:
         settings = MailerSettings.from_env()
@@ -116,6 +117,10 @@ def _work(
     catching_up = _start_catch_up(settings, unit_of_work, consumer)
     sending = threading.Thread(target=sender.run, name="sender", daemon=True)
     sending.start()
+    confirming = threading.Thread(
+        target=sender.run_confirmations, name="confirmations", daemon=True
+    )
+    confirming.start()
     purging = start_daily_purge(unit_of_work, SendLedgerRetention.of(settings), consumer.sleep)
     answering = start_export_responder(settings, unit_of_work, lambda: consumer.should_stop)
     log.info(
@@ -135,6 +140,7 @@ def _work(
         consumer.stop()
         sender.stop()
         sending.join(timeout=SENDER_STOP_SECONDS)
+        confirming.join(timeout=SENDER_STOP_SECONDS)
         purging.join(timeout=10)
         answering.join(timeout=10)
         reports.close()

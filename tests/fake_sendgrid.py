@@ -5,7 +5,9 @@ would to api.sendgrid.com (`SENDGRID_HOST=<url>`). It checks what SendGrid check
 Bearer key, the limits of 1000 personalizations and recipients, required fields, the order
 of the content types, reserved headers, the sizes of substitutions and custom args, unknown
 fields) and answers errors in SendGrid's shape, `{"errors": [{"message", "field", "help"}]}`.
-What it accepts it records per recipient. It can be told to answer 429 or 500, or to drop
+Beyond SendGrid it refuses a request that leaves click, open or subscription tracking to the
+account's settings: SendGrid would take it and track our recipients, so no test may pass
+with one. What it accepts it records per recipient. It can be told to answer 429 or 500, or to drop
 the connection after taking a request, for the next N requests.
 
 In a test: `from tests.fake_sendgrid import fake_sendgrid  # noqa: F401` and take the
@@ -97,6 +99,7 @@ class Accepted:
     content: list[dict[str, str]]
     categories: list[str]
     message_id: str
+    tracking_settings: dict[str, Any]
 
     def rendered(self, content_type: str) -> str:
         """A part (`text/plain`, `text/html`, or `subject`) as delivered: substitutions made."""
@@ -223,6 +226,7 @@ class FakeSendGrid:
                                 content=body.get("content", []),
                                 categories=body.get("categories", []),
                                 message_id=message_id,
+                                tracking_settings=body["tracking_settings"],
                             )
                         )
         return message_id
@@ -313,7 +317,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._refuse(400, [_error("The request body is not valid JSON.", help=HELP)])
             return
-        errors = validate(body)
+        errors = validate(body) or tracking_errors(body)
         if errors:
             self._refuse(400, errors[:50])
             return
@@ -384,6 +388,30 @@ def validate(body: Any) -> list[dict[str, Any]]:
     errors += _headers_errors(body.get("headers"), "headers")
     errors += _custom_args_errors(body.get("custom_args"), "custom_args")
     errors += _categories_errors(body.get("categories"))
+    return errors
+
+
+TRACKING_OFF = {
+    "click_tracking": ("enable", "enable_text"),
+    "open_tracking": ("enable",),
+    "subscription_tracking": ("enable",),
+}
+"""The switches every request must turn off, so the account's settings never apply."""
+
+
+def tracking_errors(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Ours, not SendGrid's: each tracking switch the request does not turn off."""
+    settings = body.get("tracking_settings")
+    settings = settings if isinstance(settings, dict) else {}
+    errors = []
+    for kind, switches in TRACKING_OFF.items():
+        given = settings.get(kind)
+        for switch in switches:
+            if not isinstance(given, dict) or given.get(switch) is not False:
+                field = f"tracking_settings.{kind}.{switch}"
+                errors.append(
+                    _error(f"{field} must be false: the account's setting would apply", field)
+                )
     return errors
 
 

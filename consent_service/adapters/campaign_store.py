@@ -24,6 +24,7 @@ from consent_service.domain.campaigns import (
     RunState,
     RunStatus,
 )
+from consent_service.domain.consent import ConsentStatus
 
 _CAMPAIGNS, _RUNS = orm.Campaign.__table__, orm.CampaignRun.__table__
 _COUNT_FIELDS = list(RunCounts.__dataclass_fields__)
@@ -109,6 +110,27 @@ class CampaignStore:
         self.session.execute(
             update(_CAMPAIGNS).where(_CAMPAIGNS.c.id == campaign_id).values(**values)
         )
+
+    def recipients_by_locale(self, purpose: str, locales: Iterable[str]) -> dict[str, int]:
+        """How many people who have granted `purpose` and can be emailed use each of
+        `locales` (only those: one grouped count, none at all for no locales)."""
+        wanted = list(locales)
+        if not wanted:
+            return {}
+        subjects, consents = orm.Subject, orm.Consent
+        query = (
+            select(subjects.locale, func.count())
+            .join(consents, consents.subject_id == subjects.id)
+            .where(
+                consents.purpose == purpose,
+                consents.status == ConsentStatus.GRANTED.value,
+                subjects.locale.in_(wanted),
+                subjects.email.is_not(None),
+                subjects.erased_at.is_(None),
+            )
+            .group_by(subjects.locale)
+        )
+        return dict(self.session.execute(query).all())
 
     def due_campaigns(self, now: datetime, limit: int) -> list[CampaignRow]:
         """Scheduled campaigns whose next run has come, locked; other schedulers skip them."""

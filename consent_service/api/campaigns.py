@@ -1,6 +1,7 @@
 """Campaigns: create, read, pause, resume, cancel, and start a run now."""
 
 import uuid
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -17,11 +18,12 @@ from consent_service.domain.campaigns import (
 )
 from consent_service.services import campaigns
 from consent_service.services.campaigns import CampaignView, NewCampaign
-from schemas.api.campaigns import CampaignCreateSchema, CampaignSchema
+from schemas.api.campaigns import CampaignCreatedSchema, CampaignCreateSchema, CampaignSchema
 
 blueprint = Blueprint("campaigns", __name__)
 _create = CampaignCreateSchema()
 _campaign = CampaignSchema()
+_created = CampaignCreatedSchema()
 
 
 @blueprint.errorhandler(CampaignNotFound)
@@ -42,30 +44,33 @@ def _campaign_id(raw: str) -> uuid.UUID:
 
 
 def campaign_body(view: CampaignView) -> dict[str, Any]:
+    return _campaign.dump(_fields(view))
+
+
+def _fields(view: CampaignView) -> dict[str, Any]:
     campaign = view.campaign
-    return _campaign.dump(
-        {
-            "id": campaign.id,
-            "name": campaign.name,
-            "purpose": campaign.purpose,
-            "status": campaign.status,
-            "next_run_at": campaign.next_run_at,
-            "schedule": campaign.schedule,
-            "created_at": campaign.created_at,
-            "runs": [
-                {
-                    "id": run.id,
-                    "status": run.state.status.value,
-                    "trigger": run.trigger,
-                    "scheduled_for": run.scheduled_for,
-                    "started_at": run.state.started_at,
-                    "finished_at": run.state.finished_at,
-                    "counts": run.state.counts,
-                }
-                for run in view.runs
-            ],
-        }
-    )
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "purpose": campaign.purpose,
+        "status": campaign.status,
+        "next_run_at": campaign.next_run_at,
+        "schedule": campaign.schedule,
+        "created_at": campaign.created_at,
+        "runs": [
+            {
+                "id": run.id,
+                "status": run.state.status.value,
+                "trigger": run.trigger,
+                "scheduled_for": run.scheduled_for,
+                "started_at": run.state.started_at,
+                "finished_at": run.state.finished_at,
+                "counts": run.state.counts,
+                "reason": run.state.reason,
+            }
+            for run in view.runs
+        ],
+    }
 
 
 def _store(registry: Registry) -> CampaignStore:
@@ -83,7 +88,7 @@ def create() -> tuple[Response, int]:
         view = campaigns.create_campaign(
             _store(registry), new, default_locale=default_locale, now=now()
         )
-        return campaign_body(view)
+        return _created.dump({**_fields(view), "warnings": [asdict(w) for w in view.warnings]})
 
     answer = in_transaction(work)
     response = jsonify(answer)

@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, jsonify
 
 from schemas.api.campaigns import (
+    CampaignCreatedSchema,
     CampaignCreateSchema,
     CampaignSchema,
     CampaignsSchema,
@@ -74,10 +75,20 @@ def _operation(
 
 CAMPAIGN_SCHEMAS = {
     "CampaignCreate": CampaignCreateSchema,
+    "CampaignCreated": CampaignCreatedSchema,
     "Campaign": CampaignSchema,
     "Campaigns": CampaignsSchema,
     "RunStarted": RunStartedSchema,
 }
+
+
+CREATE_CAMPAIGN = (
+    "Needs an API key with scope `campaigns:write`. Every template is rendered once with sample"
+    " values: one that fails, takes longer than 2 s, needs more than 512 MB or comes out over"
+    " 1,000,000 bytes is refused (422, under `errors.content.<locale>.<part>`). The answer's"
+    " `warnings` name each locale that recipients of the purpose use and the content has no"
+    " version in: those recipients will get the `DEFAULT_LOCALE` version."
+)
 
 
 def _campaign_paths() -> dict[str, Any]:
@@ -95,8 +106,12 @@ def _campaign_paths() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/v1/campaigns": {
             "post": _operation(
-                "Create a campaign", "campaigns:write", (201, "Campaign"), body="CampaignCreate"
-            ),
+                "Create a campaign",
+                "campaigns:write",
+                (201, "CampaignCreated"),
+                body="CampaignCreate",
+            )
+            | {"description": CREATE_CAMPAIGN},
             "get": _operation(
                 "Every campaign, newest first",
                 "campaigns:read",

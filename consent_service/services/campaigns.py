@@ -27,6 +27,7 @@ from consent_service.domain.campaigns import (
     Trigger,
 )
 from consent_service.domain.ledger import timestamp
+from consent_service.domain.locales import LOCALES
 from consent_service.domain.schedules import ScheduleError, parse_schedule, schedule_from_json
 from schemas.email_templates import content_errors
 from schemas.messages import load_message
@@ -48,9 +49,30 @@ class NewCampaign:
 
 
 @dataclass(frozen=True)
+class LocaleFallback:
+    """People of the campaign's purpose whose locale the content lacks: they will get the
+    default locale's version, and the campaign's author should know before it goes out."""
+
+    locale: str
+    recipients: int
+    fallback_locale: str
+    message: str
+
+
+def _fallback(locale: str, recipients: int, fallback_locale: str, purpose: str) -> LocaleFallback:
+    message = (
+        f"{recipients} recipient(s) of {purpose} use {locale!r}, which the content has no "
+        f"version in: they will get the {fallback_locale!r} version (DEFAULT_LOCALE)."
+    )
+    return LocaleFallback(locale, recipients, fallback_locale, message)
+
+
+@dataclass(frozen=True)
 class CampaignView:
     campaign: CampaignRow
     runs: list[RunRow]
+    warnings: tuple[LocaleFallback, ...] = ()
+    """Only when the campaign is created."""
 
 
 class ReportOutcome(StrEnum):
@@ -62,7 +84,12 @@ class ReportOutcome(StrEnum):
 def create_campaign(
     store: CampaignStore, new: NewCampaign, *, default_locale: str, now: datetime
 ) -> CampaignView:
-    """Validate everything at once (purpose, content, schedule) and store the campaign."""
+    """Validate everything at once (purpose, content, schedule) and store the campaign;
+    warn of the locales its recipients use that the content lacks.
+
+    Validation renders the content (up to its time budget, decision 0018) before the first
+    statement, so the transaction has taken no lock meanwhile.
+    """
     errors: dict[str, Any] = {}
     if problems := rules.purpose_errors(new.purpose):
         errors["purpose"] = problems
@@ -88,7 +115,19 @@ def create_campaign(
         updated_at=now,
     )
     store.add_campaign(campaign)
-    return CampaignView(campaign, [])
+    return CampaignView(campaign, [], _locale_fallbacks(store, new, default_locale))
+
+
+def _locale_fallbacks(
+    store: CampaignStore, new: NewCampaign, default_locale: str
+) -> tuple[LocaleFallback, ...]:
+    missing = [locale for locale in LOCALES if locale not in new.content]
+    counts = store.recipients_by_locale(new.purpose, missing)
+    return tuple(
+        _fallback(locale, counts[locale], default_locale, new.purpose)
+        for locale in missing
+        if counts.get(locale)
+    )
 
 
 def _nested(flat: dict[str, list[str]]) -> dict[str, Any]:

@@ -9,6 +9,10 @@ the other backends with `personalize`. A million recipients then cost three rend
 locale instead of three million. Where a template does more with a personal value (`{% if
 name %}`, a filter), that value is rendered for real, once per distinct value in a batch,
 and recipients with identical output share one group (docs/email.md, decision 0009).
+
+Campaign templates render in the renderer's child process, within its time, memory and size
+budget; a message that would still come out too large once a recipient's values are filled
+in is refused here. Either way the run fails with the reason (decision 0018).
 """
 
 import re
@@ -17,7 +21,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
 
 from jinja2 import Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -28,6 +31,7 @@ from mailer.domain.purpose_titles import TITLES
 from mailer.translations import catalogue, translate
 from plumbing.shop import Shop
 from schemas.email_templates import PARTS, PERSONAL_VARIABLES, environment
+from schemas.template_renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
 from schemas.tokens import LinkSigner, preferences_url, unsubscribe_url
 from schemas.vocabulary import LOCALES
 
@@ -71,15 +75,25 @@ def _pattern(keys: tuple[str, ...]) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class _Part:
-    template: Template
+    source: str
+    html: bool
     plain: frozenset[str]
     """Personal variables this part prints only as plain `{{ var }}` (or not at all)."""
     needs_footer: bool
 
 
+@dataclass(frozen=True)
+class _Rendered:
+    content: Content
+    keys: Mapping[str, tuple[str, bool, int]]
+    """Placeholder tag -> (variable, HTML-escaped?, how often it occurs)."""
+    size: int
+    """Bytes of the three parts, placeholders included."""
+
+
 @dataclass
 class _Version:
-    """One locale's compiled templates and which personal values can be placeholders."""
+    """One locale's templates and which personal values can be placeholders."""
 
     locale: str
     parts: Mapping[str, _Part]
@@ -92,7 +106,8 @@ class CampaignComposer:
     """Composes one run's emails; keep one per run so each locale is rendered once.
 
     `content` maps a locale to its `subject`, `html` and `text` templates, validated by the
-    registry; a person whose locale has no version gets the default locale's.
+    registry; a person whose locale has no version gets the default locale's. `renderer`
+    renders them (the process's shared one by default; the sender passes its own).
     """
 
     def __init__(
@@ -105,6 +120,7 @@ class CampaignComposer:
         links: LinkSigner,
         public_base_url: str,
         shop: Shop,
+        renderer: TemplateRenderer | None = None,
     ) -> None:
         if default_locale not in content:
             raise CompositionError(
@@ -116,6 +132,7 @@ class CampaignComposer:
         self._base_url = public_base_url.rstrip("/")
         self._ids = {"campaign_id": str(campaign_id), "run_id": str(run_id)}
         self._shop = shop
+        self._renderer = renderer or shared_renderer()
         self._versions = {locale: _compile(locale, parts) for locale, parts in content.items()}
         # A link only needs its own HTML placeholder if escaping could change it; the token
         # part is URL-safe base64, so only the configured base URL can contain `&` and co.
@@ -142,46 +159,110 @@ class CampaignComposer:
         self, version: _Version, people: list[Person]
     ) -> Iterator[tuple[Content, list[Envelope]]]:
         real = sorted(PERSONAL_VARIABLES - version.placeholders)
+        valued = [(person, self._values(person)) for person in people]
+        distinct = list(dict.fromkeys(tuple(values[name] for name in real) for _, values in valued))
+        rendered = self._render(version, [dict(zip(real, key, strict=True)) for key in distinct])
+        renders = dict(zip(distinct, rendered, strict=True))
         groups: dict[Content, list[Envelope]] = {}
-        renders: dict[tuple[str, ...], tuple[Content, dict[str, tuple[str, bool]]]] = {}
-        for person in people:
-            values = self._values(person)
-            key = tuple(values[name] for name in real)
-            if key not in renders:
-                renders[key] = self._render(version, dict(zip(real, key, strict=True)))
-            content, keys = renders[key]
+        for person, values in valued:
+            render = renders[tuple(values[name] for name in real)]
             substitutions = {
                 tag: str(escape(values[name])) if html else values[name]
-                for tag, (name, html) in keys.items()
+                for tag, (name, html, _) in render.keys.items()
             }
-            groups.setdefault(content, []).append(self._envelope(person, values, substitutions))
+            self._check_size(version.locale, render, substitutions)
+            envelope = self._envelope(person, values, substitutions)
+            groups.setdefault(render.content, []).append(envelope)
         yield from groups.items()
 
-    def _render(
-        self, version: _Version, real: Mapping[str, str]
-    ) -> tuple[Content, dict[str, tuple[str, bool]]]:
-        """Render with real values for `real` and placeholders for the rest; also say which
-        placeholders the result holds, as tag -> (variable, html-escaped?)."""
-        if not real and version.rendered is not None:
-            content = version.rendered
+    def _render(self, version: _Version, reals: list[dict[str, str]]) -> list[_Rendered]:
+        """One rendering per entry of `reals`, with its real values for those variables and
+        placeholders for the rest; each notes which placeholders it holds and its size."""
+        if reals == [{}] and version.rendered is not None:
+            contents = [version.rendered]
         else:
-            text_context: dict[str, Any] = {"locale": version.locale, **real}
-            html_context: dict[str, Any] = {"locale": version.locale, **real}
-            for name in version.placeholders:
-                text_context[name] = placeholder(name)
-                # Placeholders are made of characters escaping leaves alone.
-                html_context[name] = placeholder(name, html=name in self._html_keyed)
-            content = _render_parts(version, text_context, html_context, self._shop)
-            if not real:
-                version.rendered = content
+            contents = self._render_parts(version, [self._contexts(version, r) for r in reals])
+            if reals == [{}]:
+                version.rendered = contents[0]
+        return [self._measured(version, content) for content in contents]
+
+    def _contexts(
+        self, version: _Version, real: Mapping[str, str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The text and HTML parts' variables."""
+        text_context = {"locale": version.locale, **real}
+        html_context = {"locale": version.locale, **real}
+        for name in version.placeholders:
+            text_context[name] = placeholder(name)
+            # Placeholders are made of characters escaping leaves alone.
+            html_context[name] = placeholder(name, html=name in self._html_keyed)
+        return text_context, html_context
+
+    def _render_parts(
+        self, version: _Version, contexts: list[tuple[dict[str, str], dict[str, str]]]
+    ) -> list[Content]:
+        """Every message in one request to the renderer (a batch's distinct renders)."""
+        parts = [version.parts[name] for name in PARTS]
+        try:
+            rendered = self._renderer.render_many(
+                [
+                    [Part(p.source, p.html, html if p.html else text) for p in parts]
+                    for text, html in contexts
+                ]
+            )
+        except RenderFailed as failure:
+            where = version.locale
+            if failure.part is not None:
+                where += f".{PARTS[failure.part]}"
+            raise CompositionError(f"{where}: {failure.reason}") from None
+        return [
+            self._finished(version, subject, html, text, pair)
+            for (subject, html, text), pair in zip(rendered, contexts, strict=True)
+        ]
+
+    def _finished(
+        self,
+        version: _Version,
+        subject: str,
+        html: str,
+        text: str,
+        pair: tuple[dict[str, str], dict[str, str]],
+    ) -> Content:
+        """The links footer where a part lacks the links, and the subject on one line."""
+        text_context, html_context = pair
+        shop = _named(self._shop)
+        if version.parts["text"].needs_footer:
+            footer = _footer(version.locale, html=False).render({**text_context, **shop})
+            text = text.rstrip("\n") + "\n\n" + footer
+        if version.parts["html"].needs_footer:
+            footer = _footer(version.locale, html=True).render({**html_context, **shop})
+            html = _insert_before_body_end(html, footer)
+        return Content(" ".join(subject.split()), html, text)
+
+    @staticmethod
+    def _measured(version: _Version, content: Content) -> _Rendered:
         every = content.subject + content.html + content.text
         keys = {
-            placeholder(name, html=html): (name, html)
+            tag: (name, html, every.count(tag))
             for name in version.placeholders
             for html in (False, True)
-            if placeholder(name, html=html) in every
+            if (tag := placeholder(name, html=html)) in every
         }
-        return content, keys
+        return _Rendered(content, keys, len(every.encode("utf-8", "surrogatepass")))
+
+    def _check_size(
+        self, locale: str, rendered: _Rendered, substitutions: Mapping[str, str]
+    ) -> None:
+        """Refuse a message that its recipient's values make too large: each placeholder
+        is replaced as often as it occurs (by SendGrid, or by `personalize`)."""
+        size = rendered.size
+        for tag, (_, _, times) in rendered.keys.items():
+            size += times * (len(substitutions[tag].encode("utf-8", "surrogatepass")) - len(tag))
+        if size > self._renderer.max_bytes:
+            raise CompositionError(
+                f"{locale}: a recipient's message would be {size:,} bytes, more than the "
+                f"{self._renderer.max_bytes:,} allowed"
+            )
 
     def _values(self, person: Person) -> dict[str, str]:
         unsubscribe = self._links.unsubscribe_token(person.subject_id, self._purpose)
@@ -221,7 +302,8 @@ def _compile(locale: str, sources: Mapping[str, str]) -> _Version:
         plain = _plain_variables(tree) if PLACEHOLDER_PREFIX not in source else frozenset()
         placed = _placed_variables(tree)
         parts[part] = _Part(
-            template=env.from_string(tree),
+            source=source,
+            html=part == "html",
             plain=plain,
             needs_footer=part != "subject" and not set(LINKS) <= placed,
         )
@@ -250,29 +332,6 @@ def _placed_variables(tree: nodes.Template) -> set[str]:
     return {
         name.name for output in tree.find_all(nodes.Output) for name in output.find_all(nodes.Name)
     }
-
-
-def _render_parts(
-    version: _Version,
-    text_context: Mapping[str, Any],
-    html_context: Mapping[str, Any],
-    shop: Shop,
-) -> Content:
-    parts = version.parts
-    try:
-        subject = parts["subject"].template.render(text_context)
-        text = parts["text"].template.render(text_context)
-        html = parts["html"].template.render(html_context)
-    # Marketing writes these templates: any error in one is the content's, not the mailer's.
-    except Exception as error:  # noqa: BLE001
-        raise CompositionError(f"{version.locale}: {type(error).__name__}: {error}") from None
-    if parts["text"].needs_footer:
-        footer = _footer(version.locale, html=False).render({**text_context, **_named(shop)})
-        text = text.rstrip("\n") + "\n\n" + footer
-    if parts["html"].needs_footer:
-        footer = _footer(version.locale, html=True).render({**html_context, **_named(shop)})
-        html = _insert_before_body_end(html, footer)
-    return Content(" ".join(subject.split()), html, text)
 
 
 def _insert_before_body_end(html: str, footer: str) -> str:

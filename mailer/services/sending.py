@@ -1,13 +1,16 @@
 """The sender: plans runs, sends their batches and the confirmation emails, publishes reports.
 
-Every `mailer work` runs one sender thread beside its consumer. The work queue is the
-database: a run is planned into the send ledger and cut into batches in one transaction,
-and any number of workers lease batches from it (docs/decisions/0008-campaign-runs.md). For
-each batch a worker waits for its throttle, brings the batch's recipients up to date with
-the registry (the fence), checks each one's status for the purpose and the frequency cap,
-commits its claims, and only then hands the emails to the backend. A worker that dies
-mid-batch loses its lease and another takes the batch over; what the dead one had claimed is
-recorded as `unknown`, never sent again.
+Every `mailer work` runs two sender threads beside its consumer: one for campaigns (`run`)
+and one for confirmation emails (`run_confirmations`), so that a slow or stuck campaign batch
+never holds up a person waiting for their double opt-in email (decision 0018).
+
+The work queue is the database: a run is planned into the send ledger and cut into batches
+in one transaction, and any number of workers lease batches from it
+(docs/decisions/0008-campaign-runs.md). For each batch a worker waits for its throttle,
+brings the batch's recipients up to date with the registry (the fence), checks each one's
+status for the purpose and the frequency cap, commits its claims, and only then hands the
+emails to the backend. A worker that dies mid-batch loses its lease and another takes the
+batch over; what the dead one had claimed is recorded as `unknown`, never sent again.
 """
 
 import logging
@@ -31,6 +34,7 @@ from mailer.services.confirmations import send_confirmations
 from mailer.services.fence import FenceUnavailable, RegistryCheck, bring_up_to_date
 from mailer.services.reports import ReportNotPublished, ReportSink, pump_reports
 from schemas.messages.sync import bucket_of
+from schemas.template_renderer import TemplateRenderer, shared_renderer
 from schemas.tokens import LinkSigner
 
 log = logging.getLogger(__name__)
@@ -58,7 +62,8 @@ class Sender:
 
     `registry` is None when the mailer has no key for it: batches then wait (the fence
     cannot be passed), while planning, draining cancelled runs, confirmations and reports go
-    on. `reports` None publishes nothing (tests of other things).
+    on. `reports` None publishes nothing (tests of other things). `renderer` renders the
+    campaigns' templates (the process's shared one by default).
     """
 
     def __init__(
@@ -72,6 +77,7 @@ class Sender:
         lease: timedelta = LEASE,
         now: Callable[[], datetime] = _utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        renderer: TemplateRenderer | None = None,
     ) -> None:
         self.transaction = transaction
         self.backend = backend
@@ -82,6 +88,9 @@ class Sender:
         self.now = now
         self.monotonic = monotonic
         self.throttle = TokenBucket(sending.send_rate)
+        self._confirmation_pace = TokenBucket(sending.send_rate)
+        self._throttle_lock = threading.Lock()
+        self.renderer = renderer or shared_renderer()
         self._links = LinkSigner(sending.secret_key)
         self._composers: OrderedDict[uuid.UUID, CampaignComposer] = OrderedDict()
         self._stop_requested = False
@@ -105,7 +114,8 @@ class Sender:
         return self._stop_requested
 
     def run(self) -> None:
-        """Work until stopped, surviving database and other errors; report one last time."""
+        """Send campaigns until stopped, surviving database and other errors; report one
+        last time."""
         while not self._stop_requested:
             try:
                 busy = self.step()
@@ -120,13 +130,24 @@ class Sender:
         except Exception:  # stopping anyway; the reports go next time
             log.exception("last reports not published", extra={"event": "sender_failed"})
 
+    def run_confirmations(self) -> None:
+        """Send confirmation emails until stopped, in a thread of their own beside `run`."""
+        while not self._stop_requested:
+            try:
+                sent = self.send_confirmations()
+            except Exception:  # a database outage, or a bug: log, wait, go on
+                log.exception("confirmations failed; retrying", extra={"event": "sender_failed"})
+                self.sleep(ERROR_SECONDS)
+                continue
+            if not sent:
+                self.sleep(IDLE_SECONDS)
+
     def step(self) -> bool:
-        """One round: plan a run, send confirmations and one batch, publish reports.
+        """One round of campaign work: plan a run, send one batch, publish reports.
 
         True if there was anything to do (the loop then goes on without waiting).
         """
         busy = self.plan_next_run()
-        busy = self.send_confirmations() > 0 or busy
         busy = self.send_next_batch() or busy
         self.publish_reports()
         return busy
@@ -164,7 +185,7 @@ class Sender:
             self.backend,
             self.sending.default_locale,
             self.now,
-            self.wait_for_throttle,
+            self.wait_for_confirmation,
             self.sending.shop,
         )
 
@@ -183,8 +204,24 @@ class Sender:
 
     def wait_for_throttle(self, emails: int) -> bool:
         """Wait until `emails` more may go at MAILER_SEND_RATE; True if stopping."""
-        wait = self.throttle.reserve(emails, self.monotonic())
+        with self._throttle_lock:
+            wait = self.throttle.reserve(emails, self.monotonic())
         return self.sleep(wait) if wait > 0 else self._stop_requested
+
+    def wait_for_confirmation(self, emails: int) -> bool:
+        """Like `wait_for_throttle`, but never behind the wait of a campaign batch, which
+        reserves a whole batch at once: confirmations keep their own pace at the same rate,
+        and what they spend is charged to the campaigns' bucket, so that over time the
+        process still keeps to about MAILER_SEND_RATE."""
+        with self._throttle_lock:
+            now = self.monotonic()
+            self.throttle.reserve(emails, now)
+            wait = self._confirmation_pace.reserve(emails, now)
+        return self.sleep(wait) if wait > 0 else self._stop_requested
+
+    def _give_back(self, emails: int) -> None:
+        with self._throttle_lock:
+            self.throttle.give_back(emails, self.monotonic())
 
     # Batches.
 
@@ -211,7 +248,7 @@ class Sender:
         if self.wait_for_throttle(len(planned)) or not self._pass_fence(claim, planned):
             return self._release(claim, len(planned))
         people = self._check(claim, planned)
-        self.throttle.give_back(len(planned) - len(people or ()), self.monotonic())
+        self._give_back(len(planned) - len(people or ()))
         if people is None:
             return None
         try:
@@ -342,7 +379,7 @@ class Sender:
             _log_finished(claim.run.run_id, "completed")
 
     def _release(self, claim: BatchClaim, reserved: int) -> None:
-        self.throttle.give_back(reserved, self.monotonic())
+        self._give_back(reserved)
         with self.transaction() as store:
             store.runs.release(claim)
 
@@ -386,6 +423,7 @@ class Sender:
                 self._links,
                 self.sending.public_base_url,
                 self.sending.shop,
+                self.renderer,
             )
             self._composers[run.run_id] = composer
             while len(self._composers) > COMPOSERS_KEPT:

@@ -63,6 +63,13 @@ class RunSchema(Schema):
     started_at = fields.AwareDateTime(allow_none=True)
     finished_at = fields.AwareDateTime(allow_none=True)
     counts = fields.Nested(RunCountsSchema)
+    reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why a `failed` or `cancelled` run ended, e.g. `ky.html: rendering "
+            "took longer than 2 s`; null otherwise."
+        },
+    )
 
 
 class CampaignSchema(Schema):
@@ -74,6 +81,30 @@ class CampaignSchema(Schema):
     schedule = fields.Dict()
     created_at = fields.AwareDateTime()
     runs = fields.List(fields.Nested(RunSchema))
+
+
+class LocaleFallbackSchema(Schema):
+    locale = fields.String(metadata={"description": "A locale the content has no version in."})
+    recipients = fields.Integer(
+        metadata={"description": "People who have granted the purpose and use that locale."}
+    )
+    fallback_locale = fields.String(
+        metadata={"description": "The version they will get instead: `DEFAULT_LOCALE`'s."}
+    )
+    message = fields.String()
+
+
+class CampaignCreatedSchema(CampaignSchema):
+    """The created campaign, and what its author should know before it goes out."""
+
+    warnings = fields.List(
+        fields.Nested(LocaleFallbackSchema),
+        metadata={
+            "description": "One per locale that recipients of the campaign's purpose use and "
+            "the content lacks: they will get the `DEFAULT_LOCALE` version. Empty when every "
+            "recipient gets their own language. Only in the answer to the creation."
+        },
+    )
 
 
 class CampaignsSchema(Schema):

@@ -28,7 +28,16 @@ CAMPAIGN_FIELDS = {
     "created_at",
     "runs",
 }
-RUN_FIELDS = {"id", "status", "trigger", "scheduled_for", "started_at", "finished_at", "counts"}
+RUN_FIELDS = {
+    "id",
+    "status",
+    "trigger",
+    "scheduled_for",
+    "started_at",
+    "finished_at",
+    "counts",
+    "reason",
+}
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
 
 
@@ -50,7 +59,8 @@ def test_create_answers_201_with_the_campaign_and_its_first_run_time(client, mar
     response = client.post("/v1/campaigns", json=campaign_body(), headers=marketer)
     assert response.status_code == 201
     campaign = response.get_json()
-    assert set(campaign) == CAMPAIGN_FIELDS
+    assert set(campaign) == CAMPAIGN_FIELDS | {"warnings"}
+    assert campaign["warnings"] == []
     assert response.headers["Location"] == f"/v1/campaigns/{campaign['id']}"
     assert (campaign["status"], campaign["runs"], campaign["purpose"]) == (
         "scheduled",
@@ -95,6 +105,20 @@ def test_get_shows_the_runs_newest_first_with_their_counts(app, client, marketer
     assert set(run) == RUN_FIELDS
     assert (run["status"], run["trigger"], run["scheduled_for"]) == ("running", "manual", None)
     assert run["counts"] == dict.fromkeys(COUNT_FIELDS, 0) | {"recipients": 4, "sent": 2}
+
+
+def test_a_failed_run_shows_why(client, marketer, store) -> None:
+    campaign = create(client, marketer)
+    run_id = post(client, marketer, campaign["id"], "runs").get_json()["run_id"]
+    failed = run_report(campaign["id"], run_id, 1, "failed", recipients=1, failed=1)
+    failed["reason"] = "ky.html: rendering took longer than 2 s"
+    with store() as campaigns:
+        apply_report(campaigns, load_message(failed), datetime.now(UTC))
+
+    shown = client.get(f"/v1/campaigns/{campaign['id']}", headers=marketer).get_json()
+
+    [run] = shown["runs"]
+    assert (run["status"], run["reason"]) == ("failed", "ky.html: rendering took longer than 2 s")
 
 
 def test_starting_a_run_answers_202_and_writes_the_run_request(app, client, marketer) -> None:

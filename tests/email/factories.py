@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from mailer.domain.outgoing import Outgoing, Person
 from mailer.services.compose import CampaignComposer
 from plumbing.shop import Shop
+from schemas.template_renderer import TemplateRenderer
 from schemas.tokens import LinkSigner
 
 SECRET = "email-test-secret"
@@ -39,6 +40,7 @@ def composer(
     campaign_id: uuid.UUID | None = None,
     run_id: uuid.UUID | None = None,
     shop: Shop = SHOP,
+    renderer: TemplateRenderer | None = None,
 ) -> CampaignComposer:
     return CampaignComposer(
         content=content or {"ky": PLAIN},
@@ -49,6 +51,7 @@ def composer(
         links=LinkSigner(SECRET),
         public_base_url=base_url,
         shop=shop,
+        renderer=renderer,
     )
 
 

@@ -10,6 +10,8 @@ from typing import Any
 from urllib.error import HTTPError
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.fake_sendgrid import DEFAULT_KEY, FakeSendGrid
 from tests.processes import ROOT
@@ -49,6 +51,11 @@ def mail(**changes: Any) -> dict[str, Any]:
             {"type": "text/plain", "value": "Hi %%cs-name%%"},
             {"type": "text/html", "value": "<p>Hi %%cs-name%%</p>"},
         ],
+        "tracking_settings": {
+            "click_tracking": {"enable": False, "enable_text": False},
+            "open_tracking": {"enable": False},
+            "subscription_tracking": {"enable": False},
+        },
     }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
@@ -191,6 +198,41 @@ def test_each_rule_is_a_400_naming_the_field(fake_sendgrid: FakeSendGrid, rule: 
     assert status == 400
     assert [(e["field"], words in e["message"]) for e in answer["errors"]] == [(field, True)]
     assert fake_sendgrid.accepted() == []
+
+
+SWITCHES = [
+    ("click_tracking", "enable"),
+    ("click_tracking", "enable_text"),
+    ("open_tracking", "enable"),
+    ("subscription_tracking", "enable"),
+]
+MISSING = object()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([False, True, None, 0, "false", MISSING]), min_size=4, max_size=4))
+def test_a_request_that_leaves_any_tracking_on_is_refused_naming_each_switch(
+    values: list[object],
+) -> None:
+    tracking: dict[str, dict[str, object]] = {}
+    for (kind, switch), value in zip(SWITCHES, values, strict=True):
+        tracking.setdefault(kind, {})
+        if value is not MISSING:
+            tracking[kind][switch] = value
+    left_on = [
+        f"tracking_settings.{kind}.{switch}"
+        for (kind, switch), value in zip(SWITCHES, values, strict=True)
+        if value is not False
+    ]
+
+    with FakeSendGrid() as fake:
+        status, _, answer = post(send_url(fake), mail(tracking_settings=tracking))
+
+    if left_on:
+        assert status == 400
+        assert [e["field"] for e in answer["errors"]] == left_on
+    else:
+        assert status == 202
 
 
 @pytest.mark.parametrize("key", [None, "SG.someone-else"])

@@ -8,6 +8,7 @@ import pytest
 
 from mailer.adapters.email.sendgrid import SendGridBackend
 from mailer.domain.outgoing import Outgoing, Person
+from mailer.services.compose import confirmation_email
 from tests.email.factories import SENDER, composer, one_group
 from tests.fake_sendgrid import DEFAULT_KEY, FakeSendGrid
 from tests.processes import free_port
@@ -53,16 +54,40 @@ def test_a_group_is_accepted_with_each_recipient_s_values(
         assert f'href="{unsubscribe}"' in taken.rendered("text/html")
 
 
-def test_the_request_names_the_sender_and_turns_sendgrid_s_own_unsubscribe_off(
-    backend: SendGridBackend,
-) -> None:
+def test_the_request_names_the_sender_and_the_content_types(backend: SendGridBackend) -> None:
     group = one_group(1)
 
     body = backend.request_body(group, group.envelopes)
 
     assert body["from"] == {"email": "news@shop.example.kg", "name": "Shop news"}
     assert [c["type"] for c in body["content"]] == ["text/plain", "text/html"]
-    assert body["tracking_settings"] == {"subscription_tracking": {"enable": False}}
+
+
+EVERY_TRACKING_OFF = {
+    "click_tracking": {"enable": False, "enable_text": False},
+    "open_tracking": {"enable": False},
+    "subscription_tracking": {"enable": False},
+}
+
+
+def test_campaign_and_confirmation_requests_switch_every_tracking_off(
+    backend: SendGridBackend, fake_sendgrid: FakeSendGrid
+) -> None:
+    """Whatever the account has switched on: click tracking would send our links (the
+    unsubscribe link too) through SendGrid, open tracking would add a pixel."""
+    campaign = composer().compose(people(1500), max_envelopes=2000)
+    confirmation = confirmation_email(
+        uuid.uuid4(), "new@example.kg", "ru", "ky", "https://c.example.kg/confirm/t", ["surveys"]
+    )
+
+    outcomes = [o for group in [*campaign, confirmation] for o in backend.send(group)]
+
+    assert {o.kind for o in outcomes} == {"sent"}
+    assert fake_sendgrid.rejections() == []
+    assert fake_sendgrid.stats()["requests"] == 3  # two for the campaign, one confirmation
+    accepted = fake_sendgrid.accepted()
+    assert len(accepted) == 1501
+    assert all(a.tracking_settings == EVERY_TRACKING_OFF for a in accepted)
 
 
 def test_a_thousand_recipients_go_in_one_request(

@@ -152,9 +152,11 @@ def batch_states(unit_of_work: Transaction, run_id: uuid.UUID) -> Counter[str]:
 
 
 def drive(sender: Sender, limit: int = 10_000) -> int:
-    """Step a sender until it finds nothing to do; how many busy steps it took."""
+    """Step a sender's campaign work and its confirmations until it finds nothing to do; how
+    many busy steps it took."""
     for steps in range(limit):
-        if not sender.step():
+        busy = sender.step()
+        if not (sender.send_confirmations() > 0 or busy):
             return steps
     raise AssertionError("the sender never ran out of work")
 

@@ -150,3 +150,25 @@ def test_a_worker_stopping_puts_unsent_confirmations_back_in_the_queue(
     assert worker.send_confirmations() == 0
 
     assert [row.state for row in rows(unit_of_work)] == ["queued"] * 3
+
+
+def test_a_confirmation_never_waits_behind_a_campaign_batch_but_is_counted_against_it(
+    unit_of_work, tmp_path: Path
+) -> None:
+    apply(unit_of_work, factories.confirmation_requested(uuid.uuid4(), 1))
+    worker = Sender(
+        unit_of_work,
+        file_backend(tmp_path),
+        None,
+        None,
+        settings(send_rate=1.0),
+        monotonic=lambda: 0.0,
+    )
+    batch_wait = worker.throttle.reserve(1000, 0.0)  # a batch of 1000 at one email a second
+    tokens = worker.throttle.tokens
+
+    assert worker.send_confirmations() == 1
+
+    assert batch_wait == 999
+    assert [w.category for w in outbox(tmp_path)] == ["confirmation"]
+    assert worker.throttle.tokens == tokens - 1

@@ -26,6 +26,12 @@ from urllib.error import URLError
 
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
+from sendgrid.helpers.mail import (
+    ClickTracking,
+    OpenTracking,
+    SubscriptionTracking,
+    TrackingSettings,
+)
 
 from mailer.domain.outgoing import Envelope, Outcome, OutcomeKind, Outgoing
 
@@ -33,6 +39,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "https://api.sendgrid.com"
 MAX_PERSONALIZATIONS = 1000
+
+TRACKING_OFF = TrackingSettings(
+    click_tracking=ClickTracking(enable=False, enable_text=False),
+    open_tracking=OpenTracking(enable=False),
+    subscription_tracking=SubscriptionTracking(enable=False),
+).get()
+"""Every request switches off what the account may have switched on: click tracking
+rewrites our links (the unsubscribe link included) through SendGrid, open tracking adds a
+pixel that reports who read what, and subscription tracking adds a second unsubscribe link
+beside our List-Unsubscribe headers. None of it is consented to, so none of it may run."""
 
 
 class SendGridBackend:
@@ -85,9 +101,7 @@ class SendGridBackend:
                 if value
             ],
             "categories": [outgoing.category],
-            # Our own List-Unsubscribe headers are on every personalization; SendGrid's
-            # subscription tracking would add its own, and a second link, if it were on.
-            "tracking_settings": {"subscription_tracking": {"enable": False}},
+            "tracking_settings": TRACKING_OFF,
         }
 
     def _post(self, body: dict[str, Any], outgoing: Outgoing) -> tuple[OutcomeKind, str | None]:
