@@ -9,7 +9,7 @@ import pytest
 from mailer.adapters.email.sendgrid import SendGridBackend
 from mailer.domain.outgoing import Outgoing, Person
 from mailer.services.compose import confirmation_email
-from tests.email.factories import SENDER, composer, one_group
+from tests.email.factories import SENDER, SHOP, composer, one_group
 from tests.fake_sendgrid import DEFAULT_KEY, FakeSendGrid
 from tests.processes import free_port
 
@@ -77,7 +77,13 @@ def test_campaign_and_confirmation_requests_switch_every_tracking_off(
     unsubscribe link too) through SendGrid, open tracking would add a pixel."""
     campaign = composer().compose(people(1500), max_envelopes=2000)
     confirmation = confirmation_email(
-        uuid.uuid4(), "new@example.kg", "ru", "ky", "https://c.example.kg/confirm/t", ["surveys"]
+        uuid.uuid4(),
+        "new@example.kg",
+        "ru",
+        "ky",
+        "https://c.example.kg/confirm/t",
+        ["surveys"],
+        SHOP,
     )
 
     outcomes = [o for group in [*campaign, confirmation] for o in backend.send(group)]
