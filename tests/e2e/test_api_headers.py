@@ -16,6 +16,7 @@ ARGUMENTS = {
     "name": "00",
     "action": "pause",
     "form_id": "newsletter",
+    "key_id": "0123456789ab",
 }
 PUBLIC = {blueprint.name for blueprint in public_blueprints()} | {"assets", "static"}
 
