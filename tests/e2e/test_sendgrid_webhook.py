@@ -27,6 +27,13 @@ EMAIL_PURPOSES = {"newsletters", "promotions", "surveys"}
 
 
 @pytest.fixture
+def writer(make_key) -> dict[str, str]:
+    """Writes consents and reads the change feed, where the suppression flag shows."""
+    key = make_key("consents:write", "subjects:read", "subjects:write", "sync:read")
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
 def sendgrid() -> SendGrid:
     return SendGrid()
 
