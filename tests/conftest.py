@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import hypothesis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -23,6 +24,11 @@ from consent_service.services import api_keys
 from plumbing.db import make_engine
 from tests.databases import fresh_postgres, service_unavailable
 from tests.processes import stop_started
+
+# Hypothesis's per-example deadline is a timed assertion: on a loaded 2-core machine a fast
+# example can take 200 ms, and the test would fail for the machine, not for the code.
+hypothesis.settings.register_profile("suite", deadline=None)
+hypothesis.settings.load_profile("suite")
 
 REGISTRY_TABLES = (
     "forms",

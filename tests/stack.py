@@ -74,8 +74,9 @@ class Stack:
         self.processes.clear()
 
     def create_key(self, *scopes: str) -> str:
-        """A key with `scopes` (by default the consent and subject scopes) for `call`."""
-        scopes = scopes or ("consents:write", "subjects:read", "subjects:write")
+        """A key with `scopes` for `call`: by default the consent and subject scopes, and the
+        change feed's, since tests also hand this key to the mailer (MAILER_REGISTRY_KEY)."""
+        scopes = scopes or ("consents:write", "subjects:read", "subjects:write", "sync:read")
         options = [arg for scope in scopes for arg in ("--scope", scope)]
         created = consent_cli(self.environ, "keys", "create", "--name", "stack", *options)
         assert created.returncode == 0, created.stderr
