@@ -14,9 +14,9 @@ from collections.abc import Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError
 
+from plumbing.vocabulary import LOCALES
 from schemas.template_renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
 from schemas.template_sandbox import TemplateSandbox, undeclared_variables
-from schemas.vocabulary import LOCALES
 
 PARTS = ("subject", "html", "text")
 

@@ -9,8 +9,8 @@ late or duplicated message never undoes a newer one.
 
 from marshmallow import fields, validate
 
+from plumbing.vocabulary import EMAIL_PURPOSES, LOCALES
 from schemas.messages.base import MessageSchema, StrictSchema
-from schemas.vocabulary import EMAIL_PURPOSES, LOCALES
 
 RUN_STATUSES = ["planned", "running", "completed", "cancelled", "failed"]
 CAMPAIGN_STATES = ["running", "paused", "cancelled"]
