@@ -22,7 +22,7 @@ from consent_service.services.changes import ConfirmLinks
 from consent_service.services.link_emails import PreferenceLinks
 from consent_service.web.i18n import speak_as_subject
 from consent_service.web.pages import render, settings
-from schemas.tokens import ALL_EMAIL, Intent, InvalidToken, LinkClaim, LinkSigner
+from plumbing.tokens import ALL_EMAIL, Intent, InvalidToken, LinkClaim, LinkSigner
 
 
 class _Located(Protocol):

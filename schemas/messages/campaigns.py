@@ -27,7 +27,7 @@ class CampaignRunRequestedV1(MessageSchema):
     """`campaign.run_requested/1`: plan and send one run of a campaign.
 
     The content is the campaign's templates per locale, already validated by the registry
-    against `schemas.email_templates`; `default_locale` is the locale every recipient whose
+    against `plumbing.templates.campaigns`; `default_locale` is the locale every recipient whose
     own locale has no version falls back to.
     """
 
