@@ -50,13 +50,15 @@ def test_mailer_and_message_schemas_never_import_the_registry() -> None:
 
 def test_shared_vocabulary_matches_the_registry_domain() -> None:
     from consent_service.domain.consent import ConsentStatus, Source
-    from consent_service.domain.purposes import CONSENT_PURPOSES, EMAIL_PURPOSES
+    from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, EMAIL_PURPOSES
     from plumbing import vocabulary
 
     assert vocabulary.CONSENT_PURPOSES == CONSENT_PURPOSES
     assert vocabulary.EMAIL_PURPOSES == EMAIL_PURPOSES
     assert set(vocabulary.STATUSES) == {s.value for s in ConsentStatus}
     assert list(vocabulary.SOURCES) == [s.value for s in Source]
+    assert {p.id: p.legal_basis.value for p in CATALOGUE.values()} == vocabulary.LEGAL_BASES
+    assert set(vocabulary.FORM_SOURCES) <= set(vocabulary.SOURCES)
 
 
 def test_plumbing_knows_neither_part() -> None:
