@@ -47,7 +47,7 @@ from mailer.adapters.email.sendgrid import SendGridBackend  # noqa: E402
 from mailer.domain.outgoing import Person  # noqa: E402
 from mailer.services.compose import CampaignComposer  # noqa: E402
 from plumbing.shop import shop_from_env  # noqa: E402
-from schemas.tokens import LinkSigner  # noqa: E402
+from plumbing.tokens import LinkSigner  # noqa: E402
 
 API_KEY = "SG.bench"
 SECRET = "bench-secret"

@@ -1130,8 +1130,9 @@ SPY_LIBS = [
     ("flask/werkzeug", "(flask/"),
     ("flask/werkzeug", "(werkzeug/"),
     ("gunicorn", "(gunicorn/"),
-    ("consent_service + schemas", "(consent_service/"),
-    ("consent_service + schemas", "(schemas/"),
+    ("consent_service + schemas + plumbing", "(consent_service/"),
+    ("consent_service + schemas + plumbing", "(schemas/"),
+    ("consent_service + schemas + plumbing", "(plumbing/"),
 ]
 
 

@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 from mailer.domain.outgoing import Person
 from mailer.services.compose import CampaignComposer
-from schemas.email_templates import content_errors
-from schemas.tokens import LinkSigner
+from plumbing.templates.campaigns import content_errors
+from plumbing.tokens import LinkSigner
 
 FILLER = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>" * 400
 LINKS = '<a href="{{ unsubscribe_url }}">out</a> <a href="{{ preferences_url }}">prefs</a>'

@@ -33,9 +33,9 @@ from mailer.services.compose import CampaignComposer, CompositionError
 from mailer.services.confirmations import send_confirmations
 from mailer.services.fence import FenceUnavailable, RegistryCheck, bring_up_to_date
 from mailer.services.reports import ReportNotPublished, ReportSink, pump_reports
-from schemas.messages.sync import bucket_of
-from schemas.template_renderer import TemplateRenderer, shared_renderer
-from schemas.tokens import LinkSigner
+from plumbing.catch_up import bucket_of
+from plumbing.templates.renderer import TemplateRenderer, shared_renderer
+from plumbing.tokens import LinkSigner
 
 log = logging.getLogger(__name__)
 
