@@ -102,6 +102,7 @@ class WriteBench:
     env: dict[str, str]
     started: float = field(default_factory=time.monotonic)
     key: str = ""
+    database_created: bool = False
     generator: LoadGenerator | None = None
     server: Server | None = None
     phases: list[Phase] = field(default_factory=list)
@@ -121,11 +122,8 @@ class WriteBench:
         return cls(options=options, workdir=workdir, db=db, url=url, env=env)
 
     def setup(self, with_load: bool) -> None:
-        """The database migrated, a `consents:write` key, and the load generator if needed."""
-        create_database(self.options.admin_url, self.db)
-        log(f"created database {self.db}; migrating")
-        migrate(self.env)
-        self.key = create_api_key(self.env, "consents:write")
+        """The load generator if needed (first: a missing tool ends the run before anything
+        is made), then the database migrated and a `consents:write` key."""
         if with_load:
             self.generator = LoadGenerator.choose(
                 self.options.load_generator,
@@ -135,6 +133,11 @@ class WriteBench:
             )
             if self.generator.wrk is None:
                 log(f"load: {self.generator.describe()}")
+        create_database(self.options.admin_url, self.db)
+        self.database_created = True
+        log(f"created database {self.db}; migrating")
+        migrate(self.env)
+        self.key = create_api_key(self.env, "consents:write")
 
     def start(
         self,
@@ -224,7 +227,7 @@ class WriteBench:
     def teardown(self) -> None:
         self.stop()
         end_spawned()
-        if not self.options.keep_db:
+        if self.database_created and not self.options.keep_db:
             try:
                 drop_database(self.options.admin_url, self.db)
                 log(f"dropped database {self.db}")
