@@ -332,7 +332,7 @@ class Sender:
                     cap.emails if cap else None,
                     suppressed=suppressed,
                 )
-                if decision == "claim" and row is not None and row.email:
+                if decision == runs.CLAIM and row is not None and row.email:
                     chosen[subject_id] = Person(subject_id, row.email, row.locale, row.name)
                 else:
                     reason = "frequency cap" if decision == runs.SKIPPED_CAPPED else current
