@@ -21,33 +21,32 @@ the development machines. Creates its own databases and vhost and removes them.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 from sendgrid import SendGridAPIClient
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from consent_service.adapters import schema
+from consent_service.config import database_url
+from mailer.adapters import schema as mailer_schema
+from mailer.adapters.email.sendgrid import SendGridBackend
+from mailer.domain.outgoing import Person
+from mailer.services.compose import CampaignComposer
+from plumbing.shop import shop_from_env
+from plumbing.tokens import LinkSigner
 
-from pipeline import Resources, count, start  # noqa: E402
-
-from consent_service.adapters import schema  # noqa: E402
-from consent_service.config import database_url  # noqa: E402
-from mailer.adapters import schema as mailer_schema  # noqa: E402
-from mailer.adapters.email.sendgrid import SendGridBackend  # noqa: E402
-from mailer.domain.outgoing import Person  # noqa: E402
-from mailer.services.compose import CampaignComposer  # noqa: E402
-from plumbing.shop import shop_from_env  # noqa: E402
-from schemas.tokens import LinkSigner  # noqa: E402
+from support.databases import Resources, scalar
+from support.machine import peak_rss_mb
+from support.processes import REPO, start_module, stop_all, wait_for
+from support.report import write_json
+from support.service import call, create_api_key, start_server, stop_server
 
 API_KEY = "SG.bench"
 SECRET = "bench-secret"
@@ -120,32 +119,6 @@ def raw_rate(fake_url: str, seconds: float = 10.0) -> float:
     return posted / (time.perf_counter() - started)
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def call(base: str, key: str, method: str, path: str, body: dict | None = None) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Authorization", f"Bearer {key}")
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
-def wait_for(
-    condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.5
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(interval)
-
-
 def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict:
     registry_url, mailer_url, broker = (
         resources.database(),
@@ -157,8 +130,6 @@ def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict
     started = time.perf_counter()
     seed(registry_url, mailer_url, size)
     seeding = time.perf_counter() - started
-    port = 19000 + size % 997
-    base = f"http://127.0.0.1:{port}"
     environ = {
         "CONSENT_INSTANCE_DIR": str(work / str(size)),
         "CONSENT_DATABASE_URL": registry_url,
@@ -170,31 +141,18 @@ def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict
         "SENDGRID_API_KEY": API_KEY,
         "SENDGRID_HOST": fake_url,
         "MAILER_FROM": "news@example.kg",
-        "MAILER_REGISTRY_URL": base,
         "MAILER_CATCHUP_INTERVAL": "86400",
     }
-    created = subprocess.run(
-        [sys.executable, "-m", "consent_service", "keys", "create", "--name", "bench",
-         "--scope", "sync:read", "--scope", "campaigns:write", "--scope", "campaigns:read"],
-        env=os.environ | environ, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = created.stdout.strip().splitlines()[-1]
-    environ["MAILER_REGISTRY_KEY"] = key
+    key = create_api_key(os.environ | environ, "sync:read", "campaigns:write", "campaigns:read")
     logs = work / f"logs-{size}"
     logs.mkdir()
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    processes = [
-        subprocess.Popen(
-            [gunicorn, "-w", "2", "-b", f"127.0.0.1:{port}", "consent_service.wsgi:app"],
-            env=os.environ | environ,
-            stdout=(logs / "api.log").open("a"),
-            stderr=subprocess.STDOUT,
-        ),
-        start(["consent_service", "relay"], environ, logs / "relay.log"),
-    ]
+    server = start_server(os.environ | environ, logs, workers=2)
+    base = server.base
+    environ |= {"MAILER_REGISTRY_URL": base, "MAILER_REGISTRY_KEY": key}
+    processes = []
     try:
-        wait_for(lambda: _up(base), 30, "the registry")
-        mailer = start(["mailer", "work"], environ, logs / "mailer.log")
+        processes.append(start_module(["consent_service", "relay"], environ, logs / "relay.log"))
+        mailer = start_module(["mailer", "work"], environ, logs / "mailer.log")
         processes.append(mailer)
         # The view is seeded; the first catch-up (its outcome does not matter here) comes first.
         wait_for(lambda: "catchup_" in (logs / "mailer.log").read_text(), 600, "catch-up")
@@ -215,7 +173,7 @@ def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict
         finished = (
             f"SELECT count(*) FROM mailer_runs WHERE run_id = '{run_id}' AND status = 'completed'"
         )
-        wait_for(lambda: count(mailer_url, finished) == 1, 1800, "the run", interval=1)
+        wait_for(lambda: scalar(mailer_url, finished) == 1, 1800, "the run", interval=1)
         peak = peak_rss_mb(mailer.pid)
         with psycopg.connect(mailer_url) as conn:
             row = conn.execute(
@@ -224,10 +182,8 @@ def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict
                 (run_id,),
             ).fetchone()
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=60)
+        stop_server(server)
+        stop_all(processes, timeout=60)
     recipients, sent, run_started, run_finished, _ = row
     sending = (run_finished - run_started).total_seconds()
     end_to_end = (run_finished - requested).total_seconds()
@@ -242,14 +198,6 @@ def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict
     }
 
 
-def _up(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base + "/healthz", timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -258,7 +206,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-campaign-"))
     fake = subprocess.Popen(
         [sys.executable, "-m", "tests.fake_sendgrid", "--counts-only", "--api-key", API_KEY],
-        cwd=ROOT,
+        cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -271,9 +219,9 @@ def main() -> None:
             results[str(size)] = run_size(size, resources, fake_url, work)
             print(json.dumps({str(size): results[str(size)]}), flush=True)
     finally:
-        fake.terminate()
-        fake.wait(timeout=30)
+        stop_all([fake])
         resources.close()
+        shutil.rmtree(work, ignore_errors=True)
     raw = results["raw_sendgrid_client_emails_per_s"]
     print(f"raw: official client posting 1000-personalization bodies to the fake: {raw}/s")
     for size in options.sizes:
@@ -283,8 +231,7 @@ def main() -> None:
             f"({figures['emails_per_s'] / raw:.2f} of raw), run {figures['run_s']} s, "
             f"peak RSS {figures['mailer_peak_rss_mb']} MB"
         )
-    if options.json:
-        options.json.write_text(json.dumps(results, indent=2))
+    write_json(options.json, results)
 
 
 if __name__ == "__main__":

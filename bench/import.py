@@ -25,11 +25,9 @@ import csv
 import multiprocessing
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,15 +35,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from consent_writes import CORES, HZ, _cpu_snapshot, _cpu_usage, _machine, _postgres
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from consent_service.adapters import schema
+from consent_service.domain.import_rows import COLUMNS
 
-from consent_service.adapters import schema  # noqa: E402
-from consent_service.domain.import_rows import COLUMNS  # noqa: E402
+from support.databases import admin_url, create_database, drop_database, table_counts
+from support.machine import (
+    CORES,
+    BackendSampler,
+    children_cpu_seconds,
+    cpu_snapshot,
+    cpu_usage,
+    describe_machine,
+    describe_postgres,
+)
+from support.processes import REPO
+from support.report import log, verdict
 
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 POLICY_VERSION = "2026-11-01"
 POLICY_EFFECTIVE = datetime(2026, 11, 1, tzinfo=UTC)
 PURPOSES = (
@@ -109,59 +115,20 @@ def write_csv(path: Path, rows: int, per_person: int, invalid_share: float) -> i
     return invalid
 
 
-class BackendSampler(threading.Thread):
-    """CPU ticks of this database's backends, read every 50 ms while a phase runs.
-
-    A backend exits with its client, before the phase's closing snapshot could read it; its
-    last sample is what it used (at most 50 ms is missed).
-    """
-
-    def __init__(self, admin_url: str, db: str) -> None:
-        super().__init__(daemon=True)
-        self.admin_url, self.db = admin_url, db
-        self.seen: dict[tuple[int, int], int] = {}
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            while not self.done.is_set():
-                query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
-                for (pid,) in conn.execute(query, (self.db,)).fetchall():
-                    try:
-                        with open(f"/proc/{pid}/stat") as handle:
-                            rest = handle.read().rpartition(")")[2].split()
-                    except OSError:
-                        continue
-                    self.seen[(pid, int(rest[19]))] = int(rest[11]) + int(rest[12])
-                self.done.wait(0.05)
-
-    def stop(self) -> None:
-        self.done.set()
-        self.join(timeout=5)
-
-
-def measured(name: str, rows: int, db: str, admin_url: str, run: Callable[[], str]) -> Phase:
+def measured(name: str, rows: int, db: str, admin: str, run: Callable[[], str]) -> Phase:
     """Run one phase in child processes; CPU of the children is the writer's."""
-    sampler = BackendSampler(admin_url, db)
-    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before = _cpu_snapshot(admin_url)
+    sampler = BackendSampler(admin, db)
+    children_before = children_cpu_seconds()
+    before = cpu_snapshot(admin)
     sampler.start()
     started = time.monotonic()
     note = run()
     seconds = time.monotonic() - started
     sampler.stop()
-    after = _cpu_snapshot(admin_url)
-    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    reaped = (children_after.ru_utime + children_after.ru_stime) - (
-        children_before.ru_utime + children_before.ru_stime
-    )
-    cpu = _cpu_usage(before, after, None, set(), db, reaped_client_seconds=reaped)
-    gone = sum(
-        ticks - before.procs.get(key, (0,))[0]
-        for key, ticks in sampler.seen.items()
-        if key not in after.procs
-    )
-    cores = gone / HZ / (after.at - before.at)
+    after = cpu_snapshot(admin)
+    reaped = children_cpu_seconds() - children_before
+    cpu = cpu_usage(before, after, None, set(), db, reaped_client_seconds=reaped)
+    cores = sampler.gone_cores(before, after)
     cpu["db"] += cores
     cpu["other"] = max(0.0, cpu["other"] - cores)
     return Phase(name, rows, seconds, cpu, note)
@@ -225,11 +192,6 @@ def dump_result(url: str) -> tuple[dict[str, bytes], int]:
     return dumps, sum(data.count(b"\n") for data in dumps.values())
 
 
-def table_counts(url: str) -> dict[str, int]:
-    with psycopg.connect(url) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in RESULT_TABLES}
-
-
 def report(args: argparse.Namespace, phases: list[Phase], counts: dict[str, int]) -> None:
     head = (
         f"{'phase':<44}{'rows':>9}{'seconds':>9}{'rows/s':>9}"
@@ -239,8 +201,8 @@ def report(args: argparse.Namespace, phases: list[Phase], counts: dict[str, int]
         "",
         f"import: {args.rows} rows, {args.purposes_per_person} purposes per person, "
         f"batches of {args.batch_size}",
-        f"machine:  {_machine()}",
-        f"database: {_postgres(args.admin_url)}",
+        f"machine:  {describe_machine()}",
+        f"database: {describe_postgres(args.admin_url)}",
         "",
         head,
         "-" * len(head),
@@ -264,10 +226,10 @@ def report(args: argparse.Namespace, phases: list[Phase], counts: dict[str, int]
         "of the rows it writes",
     ]
     scaled = first.seconds * TARGET_ROWS / args.rows
-    verdict = "met" if scaled < TARGET_SECONDS else "NOT met"
     measured_as = "" if args.rows == TARGET_ROWS else f", scaled from {args.rows:,} rows"
     lines.append(
-        f"target {TARGET_ROWS:,} rows in under {TARGET_SECONDS:.0f} s: {verdict} "
+        f"target {TARGET_ROWS:,} rows in under {TARGET_SECONDS:.0f} s: "
+        f"{verdict(scaled < TARGET_SECONDS)} "
         f"({scaled:.1f} s{measured_as})"
     )
     for p in phases:
@@ -285,31 +247,25 @@ def main() -> int:
     parser.add_argument("--purposes-per-person", type=int, default=2, choices=range(1, 5))
     parser.add_argument("--invalid-share", type=float, default=0.01)
     parser.add_argument("--batch-size", type=int, default=1000)
-    parser.add_argument(
-        "--admin-url", default=os.environ.get("BENCH_PG_ADMIN_URL", DEFAULT_ADMIN_URL)
-    )
+    parser.add_argument("--admin-url", default=admin_url())
     parser.add_argument("--keep-db", action="store_true")
     args = parser.parse_args()
     name = f"bench_import_{os.getpid()}_{int(time.time())}"
-    base = args.admin_url.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
-    with psycopg.connect(args.admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    url = create_database(args.admin_url, name)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
             return bench(args, Path(tmp), name, url)
     finally:
         if not args.keep_db:
-            with psycopg.connect(args.admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"database {name} " + ("kept" if args.keep_db else "dropped"), file=sys.stderr)
+            drop_database(args.admin_url, name)
+        log(f"database {name} " + ("kept" if args.keep_db else "dropped"))
 
 
 def bench(args: argparse.Namespace, tmp: Path, name: str, url: str) -> int:
     schema.upgrade(url.replace("postgresql://", "postgresql+psycopg://"))
     csv_path = tmp / "people.csv"
     invalid = write_csv(csv_path, args.rows, args.purposes_per_person, args.invalid_share)
-    print(f"{csv_path.stat().st_size / 1e6:.1f} MB CSV, {invalid} invalid rows", file=sys.stderr)
+    log(f"{csv_path.stat().st_size / 1e6:.1f} MB CSV, {invalid} invalid rows")
     env = {
         "CONSENT_DATABASE_URL": url,
         "CONSENT_SECRET_KEY": "bench-secret",
@@ -338,7 +294,7 @@ def bench(args: argparse.Namespace, tmp: Path, name: str, url: str) -> int:
             lambda: in_child(_copy_file, url, str(csv_path)),
         ),
     ]
-    counts = table_counts(url)
+    counts = table_counts(url, RESULT_TABLES)
     dumps, written = dump_result(url)
     phases.append(
         measured(

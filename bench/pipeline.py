@@ -15,15 +15,12 @@ as on the development machines. Creates its own databases and vhost and removes 
 """
 
 import argparse
-import json
 import os
+import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,18 +29,20 @@ import psycopg
 from kombu import Connection, Exchange, Producer, Queue
 from sqlalchemy import create_engine, text
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from consent_service.adapters import schema
+from consent_service.adapters.broker import Publisher
+from consent_service.adapters.repository import Registry
+from consent_service.config import database_url
+from consent_service.services.relay import relay_batch
+from plumbing.db import make_engine, session_factory
 
-from consent_service.adapters import schema  # noqa: E402
-from consent_service.adapters.broker import Publisher  # noqa: E402
-from consent_service.adapters.repository import Registry  # noqa: E402
-from consent_service.config import database_url  # noqa: E402
-from consent_service.services.relay import relay_batch  # noqa: E402
-from plumbing.db import make_engine, session_factory  # noqa: E402
+from support.databases import Resources, scalar
+from support.processes import BenchError, start_module, stop_all
+from support.report import aligned, verdict, write_json
+from support.service import call, create_api_key, start_server, stop_server
+from support.timing import percentile
 
-ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-RABBIT = "amqp://guest:guest@127.0.0.1:5672/"
+APPLIED = "SELECT count(*) FROM processed_messages"
 
 
 def event(subject_id: uuid.UUID, version: int, status: str = "granted") -> dict:
@@ -62,37 +61,6 @@ def event(subject_id: uuid.UUID, version: int, status: str = "granted") -> dict:
         "source": "registration",
         "policy_version": "2026-11-01",
     }
-
-
-class Resources:
-    """Databases and a vhost made for this run, removed at the end whatever happens."""
-
-    def __init__(self) -> None:
-        self.databases: list[str] = []
-        self.vhost = f"bench-{uuid.uuid4().hex[:8]}"
-
-    def database(self) -> str:
-        name = f"bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        self.databases.append(name)
-        return f"{ADMIN.rsplit('/', 1)[0]}/{name}"
-
-    def broker(self) -> str:
-        for args in (
-            ["add_vhost", self.vhost],
-            ["set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
-        ):
-            subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True)
-        return RABBIT + self.vhost
-
-    def close(self) -> None:
-        subprocess.run(
-            ["rabbitmqctl", "delete_vhost", self.vhost], capture_output=True, check=False
-        )
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            for name in self.databases:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def raw_publish_rate(broker: str, bodies: list[dict]) -> float:
@@ -135,55 +103,30 @@ def relay_rate(
     while published < len(bodies):
         count = relay_batch(sessions, publisher, batch)
         if count == 0:
-            raise RuntimeError("relay stalled")
+            raise BenchError("relay stalled")
         published += count
     elapsed = time.perf_counter() - started
     publisher.close()
     return (len(bodies) - 1) / elapsed
 
 
-def count(url: str, query: str) -> int:
-    engine = create_engine(database_url(url))
-    try:
-        with engine.connect() as conn:
-            return conn.execute(text(query)).scalar_one()
-    except Exception:  # noqa: BLE001 - tables not created yet
-        return 0
-    finally:
-        engine.dispose()
-
-
-def start(argv: list[str], environ: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("a") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", *argv],
-            env=os.environ | environ,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def mailer_apply_rate(environ: dict[str, str], mailer_url: str, expected: int, logs: Path) -> float:
     """Start `mailer work` on a full queue and time until every message is applied."""
-    worker = start(["mailer", "work"], environ, logs / "mailer.log")
+    worker = start_module(["mailer", "work"], environ, logs / "mailer.log")
     try:
         deadline = time.monotonic() + 60
-        while count(mailer_url, "SELECT count(*) FROM processed_messages") == 0:
+        while scalar(mailer_url, APPLIED) == 0:
             if time.monotonic() > deadline:
-                raise RuntimeError("the mailer applied nothing")
+                raise BenchError("the mailer applied nothing")
             time.sleep(0.01)
-        started, first = (
-            time.perf_counter(),
-            count(mailer_url, "SELECT count(*) FROM processed_messages"),
-        )
-        while (done := count(mailer_url, "SELECT count(*) FROM processed_messages")) < expected:
+        started, first = time.perf_counter(), scalar(mailer_url, APPLIED)
+        while (done := scalar(mailer_url, APPLIED)) < expected:
             if time.monotonic() > deadline + 300:
-                raise RuntimeError(f"the mailer applied only {done} of {expected}")
+                raise BenchError(f"the mailer applied only {done} of {expected}")
             time.sleep(0.05)
         return (expected - first) / (time.perf_counter() - started)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        stop_all([worker])
 
 
 def raw_commit_rate(url: str, rows: int) -> float:
@@ -201,43 +144,14 @@ def raw_commit_rate(url: str, rows: int) -> float:
     return rows / elapsed
 
 
-def call(base: str, key: str, method: str, path: str, body: dict) -> dict:
-    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method=method)
-    request.add_header("Authorization", f"Bearer {key}")
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
 def propagation(environ: dict[str, str], mailer_url: str, samples: int, logs: Path) -> list[float]:
     """Withdrawal answered 200 -> the view shows it, under a steady background of sign-ups."""
-    port = 18000 + os.getpid() % 1000
-    base = f"http://127.0.0.1:{port}"
-    key = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "consent_service",
-            "keys",
-            "create",
-            "--name",
-            "bench",
-            "--scope",
-            "consents:write",
-        ],
-        env=os.environ | environ,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()[-1]
+    key = create_api_key(os.environ | environ, "consents:write")
+    server = start_server(os.environ | environ, logs, workers=2)
+    base = server.base
     processes = [
-        start(
-            ["gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "consent_service.wsgi:app"],
-            environ,
-            logs / "api.log",
-        ),
-        start(["consent_service", "relay"], environ, logs / "relay.log"),
-        start(["mailer", "work"], environ, logs / "mailer-2.log"),
+        start_module(["consent_service", "relay"], environ, logs / "relay.log"),
+        start_module(["mailer", "work"], environ, logs / "mailer-2.log"),
     ]
     stop = threading.Event()
 
@@ -259,12 +173,6 @@ def propagation(environ: dict[str, str], mailer_url: str, samples: int, logs: Pa
             time.sleep(0.01)
 
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         loader = threading.Thread(target=background, daemon=True)
         loader.start()
         engine = create_engine(database_url(mailer_url))
@@ -298,7 +206,7 @@ def propagation(environ: dict[str, str], mailer_url: str, samples: int, logs: Pa
                 while conn.execute(query, {"s": subject_id}).scalar_one_or_none() != "withdrawn":
                     conn.rollback()
                     if time.perf_counter() - answered > 30:
-                        raise RuntimeError("a withdrawal did not reach the view within 30 s")
+                        raise BenchError("a withdrawal did not reach the view within 30 s")
                     time.sleep(0.002)
                 conn.rollback()
                 latencies.append(time.perf_counter() - answered)
@@ -306,15 +214,8 @@ def propagation(environ: dict[str, str], mailer_url: str, samples: int, logs: Pa
         return latencies
     finally:
         stop.set()
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+        stop_server(server)
+        stop_all(processes)
 
 
 def main() -> None:
@@ -349,6 +250,7 @@ def main() -> None:
         latencies = propagation(environ, mailer_url, options.samples, work)
     finally:
         resources.close()
+        shutil.rmtree(work, ignore_errors=True)
     figures = {
         "events": options.events,
         "relay_events_per_s": round(relay),
@@ -362,15 +264,12 @@ def main() -> None:
         "propagation_max_ms": round(max(latencies) * 1000, 1),
         "samples": len(latencies),
     }
-    width = max(map(len, figures))
-    for name, value in figures.items():
-        print(f"{name:<{width}}  {value}")
+    print(aligned(figures))
     print(
-        f"target relay >= 10000/s: {'met' if relay >= 10000 else 'NOT met'}; "
-        f"target p99 < 1000 ms: {'met' if figures['propagation_p99_ms'] < 1000 else 'NOT met'}"
+        f"target relay >= 10000/s: {verdict(relay >= 10000)}; "
+        f"target p99 < 1000 ms: {verdict(figures['propagation_p99_ms'] < 1000)}"
     )
-    if options.json:
-        options.json.write_text(json.dumps(figures, indent=2))
+    write_json(options.json, figures)
 
 
 if __name__ == "__main__":

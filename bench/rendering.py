@@ -2,7 +2,8 @@
 
 A 35 KB newsletter, batches of 1000 recipients of one locale, composed by the mailer's own
 `CampaignComposer`; validated by the registry's own `content_errors`. It uses only what
-existed before the render budgets, so the same script measures a checkout from before them:
+existed before the render budgets, so the same script measures a checkout from before them
+(one where compositions already name the shop, `plumbing/shop.py`):
 
     .venv/bin/python bench/rendering.py [--repeat 7]
     PYTHONPATH=<older checkout> .venv/bin/python bench/rendering.py
@@ -11,15 +12,17 @@ Prints the best and the median of `--repeat` runs of each, in milliseconds.
 """
 
 import argparse
-import statistics
 import time
 import uuid
 from collections.abc import Callable
 
 from mailer.domain.outgoing import Person
 from mailer.services.compose import CampaignComposer
-from schemas.email_templates import content_errors
-from schemas.tokens import LinkSigner
+from plumbing.shop import shop_from_env
+from plumbing.templates.campaigns import content_errors
+from plumbing.tokens import LinkSigner
+
+from support.timing import repeated
 
 FILLER = "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>" * 400
 LINKS = '<a href="{{ unsubscribe_url }}">out</a> <a href="{{ preferences_url }}">prefs</a>'
@@ -40,16 +43,13 @@ def composer(content: dict[str, str]) -> CampaignComposer:
         uuid.uuid4(),
         LinkSigner("bench-secret"),
         "https://consent.example.kg",
+        shop_from_env({}),
     )
 
 
 def measure(label: str, work: Callable[[], object], repeat: int) -> None:
-    seconds = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        seconds.append(time.perf_counter() - started)
-    best, median = min(seconds) * 1000, statistics.median(seconds) * 1000
+    timings = repeated(work, repeat)
+    best, median = timings.best * 1000, timings.median * 1000
     print(f"{label:<60} best {best:8.1f} ms   median {median:8.1f} ms")
 
 

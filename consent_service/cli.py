@@ -32,9 +32,9 @@ from consent_service.services.retention import Retention
 from consent_service.services.scheduling import schedule_due
 from consent_service.services.status import OutboxLag
 from consent_service.supervisor import Part, Supervisor, python_command
+from plumbing.broker.connection import broker_connection, is_amqp
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging
-from schemas.messages.connection import broker_connection, is_amqp
 
 
 def _settings() -> Settings:

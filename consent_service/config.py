@@ -173,13 +173,11 @@ class Settings:
     instance_dir: Path
     env: str
     database_url: str
-    mailer_database_url: str
     broker_url: str | None
     secret_key: str
     public_base_url: str
     default_locale: str
     double_opt_in: frozenset[str]
-    pending_ttl: timedelta
     max_body_bytes: int
     relay_batch_size: int = 2000
     retention_pending: timedelta = timedelta(days=30)
@@ -225,15 +223,11 @@ class Settings:
             database_url=database_url(
                 env.get("CONSENT_DATABASE_URL") or f"sqlite:///{instance / 'consent.db'}"
             ),
-            mailer_database_url=database_url(
-                env.get("MAILER_DATABASE_URL") or f"sqlite:///{instance / 'mailer.db'}"
-            ),
             broker_url=env.get("BROKER_URL") or None,
             secret_key=_secret_key(env, instance, production),
             public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
             default_locale=locale,
             double_opt_in=_double_opt_in(env),
-            pending_ttl=timedelta(days=int(env.get("CONSENT_PENDING_TTL_DAYS", "30"))),
             retention_pending=timedelta(
                 days=_days(
                     env,

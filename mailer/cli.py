@@ -22,9 +22,9 @@ from mailer.config import ConfigError, MailerSettings, instance_dir
 from mailer.services.catchup import Transaction, catch_up
 from mailer.services.retention import SendLedgerRetention, start_daily_purge
 from mailer.services.sending import Sender
+from plumbing.broker.consuming import Stopping
 from plumbing.db import make_engine, scrub_sqlite, session_factory
 from plumbing.logs import configure_logging
-from schemas.messages.consuming import Stopping
 
 log = logging.getLogger("mailer.work")
 

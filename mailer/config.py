@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from plumbing.production import ProductionSettingsMissing, check_production
 from plumbing.secrets import MissingSecret, secret_key
 from plumbing.shop import EXAMPLE_SHOP_SENDER, Shop, example_or, shop_from_env
-from schemas.vocabulary import LOCALES
+from plumbing.vocabulary import LOCALES
 
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:8000"
 DEFAULT_CATCHUP_INTERVAL = 60.0

@@ -9,7 +9,15 @@ import psycopg
 import pytest
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def ci_flag(value: str | None) -> bool:
+    """Whether a `CI` variable says "this is CI". Providers set `true`, some `1`, people
+    type `yes`, in any case: all of them must make a missing service fail the run."""
+    return (value or "").strip().lower() in ("true", "1", "yes")
+
+
+IN_CI = ci_flag(os.environ.get("CI"))
 
 
 def service_unavailable(service: str, reason: str) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schemas.tokens import LinkSigner
+from plumbing.tokens import LinkSigner
 from tests.factories import consent_body
 from tests.processes import ROOT, consent_cli
 from tests.stack import wait_until

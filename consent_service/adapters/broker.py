@@ -19,9 +19,9 @@ from typing import Any
 import amqp
 from kombu import Exchange, Producer, Queue
 
+from plumbing.broker.connection import broker_connection, embedded_broker, is_amqp
 from plumbing.files import write_private
 from schemas.messages import topology
-from schemas.messages.connection import broker_connection, is_amqp
 
 log = logging.getLogger(__name__)
 
@@ -245,7 +245,7 @@ def broker_state(url: str | None, instance_dir: Path, timeout: float = 2.0) -> s
 
 
 def _embedded_state(instance_dir: Path) -> str:
-    _url, options = topology.embedded_broker(str(instance_dir))
+    _url, options = embedded_broker(str(instance_dir))
     probe = Path(options["data_folder_out"]) / f".readiness-{uuid.uuid4().hex}.tmp"
     try:
         broker_connection(None, instance_dir).release()  # creates the folders if need be

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from consent_service.config import Settings
 from consent_service.services.export import Exporter, MailerPart, MailerPartUnavailable
 from consent_service.services.receipts import Controller
+from plumbing.broker.connection import broker_connection, is_amqp
 from schemas.messages import InvalidMessage, load_message, topology
-from schemas.messages.connection import broker_connection, is_amqp
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from consent_service.adapters.broker import mailer_reports_exchange
 from consent_service.adapters.campaign_store import CampaignStore
 from consent_service.services.campaigns import ReportOutcome, apply_report
+from plumbing.broker.consuming import StoppableConsumer
 from schemas.messages import InvalidMessage, load_message, topology
-from schemas.messages.consuming import StoppableConsumer
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,9 @@ from flask import Blueprint, Response, current_app, jsonify
 from consent_service.api.http import client, in_transaction, json_body, now, read_only, require
 from consent_service.api.problems import Problem
 from consent_service.config import Settings
-from consent_service.domain.forms import FormNotFound, SignupForm, normalize_origin
+from consent_service.domain.forms import FormNotFound, SignupForm
 from consent_service.services import forms
+from plumbing.origins import normalize_origin
 from schemas.api.forms import FormCreateSchema, FormSchema
 
 blueprint = Blueprint("forms_api", __name__)

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from consent_service.adapters.repository import Registry
 from consent_service.api.problems import Problem, invalid_body
-from consent_service.domain.text import storable
 from consent_service.services.api_keys import Client, authenticate, is_live
+from plumbing.text import storable
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -13,8 +13,8 @@ from consent_service.api.http import json_body, read_only, require
 from consent_service.api.problems import Problem
 from consent_service.services import sync
 from consent_service.services.sync import SubjectSnapshot
+from plumbing.catch_up import BUCKETS
 from schemas.api.sync import SubjectIdsSchema, VersionsRequestSchema
-from schemas.messages.sync import BUCKETS
 
 blueprint = Blueprint("sync", __name__)
 _subject_ids = SubjectIdsSchema()

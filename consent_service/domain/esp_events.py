@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from consent_service.domain.suppression import SuppressionReason
-from consent_service.domain.text import storable
+from plumbing.text import storable
 
 MAX_EVENT_ID_LENGTH = 100
 MAX_CLOCK_SKEW = timedelta(minutes=5)

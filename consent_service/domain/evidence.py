@@ -3,7 +3,7 @@
 import ipaddress
 
 LINK = "link"
-"""The digest of the email link a change was made through (`schemas.tokens.token_digest`):
+"""The digest of the email link a change was made through (`plumbing.tokens.token_digest`):
 which link withdrew a purpose is what lets only that link undo it (decision 0017)."""
 EVIDENCE_FIELDS = ("form_id", "ip", "user_agent", LINK)
 

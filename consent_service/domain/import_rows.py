@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.domain.card_numbers import looks_like_card_number
 from consent_service.domain.consent import Change, SubjectConsents, wanted_status
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import DomainError, NotWithdrawable, UnknownPurpose
@@ -23,6 +22,7 @@ from consent_service.domain.evidence import truncate_ip
 from consent_service.domain.ledger import timestamp
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import consent_purpose
+from plumbing.card_numbers import looks_like_card_number
 
 REQUIRED_COLUMNS = ("email", "purpose", "status", "consented_at", "source", "policy_version")
 OPTIONAL_COLUMNS = ("locale", "name", "external_id", "form_id", "ip", "user_agent")

@@ -1,6 +1,6 @@
 """The languages the service speaks. Kyrgyz first: the shop's policy is written in it."""
 
-from schemas.vocabulary import LOCALES
+from plumbing.vocabulary import LOCALES
 
 __all__ = ["LOCALES", "is_supported", "negotiate"]
 

@@ -29,7 +29,7 @@ from consent_service.domain.campaigns import (
 from consent_service.domain.ledger import timestamp
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.schedules import ScheduleError, parse_schedule, schedule_from_json
-from schemas.email_templates import content_errors
+from plumbing.templates.campaigns import content_errors
 from schemas.messages import load_message
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from datetime import datetime
 from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import Change, ConsentStatus
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash, timestamp
+from plumbing.tokens import LinkSigner, confirm_url
 from schemas.messages import load_message
-from schemas.tokens import LinkSigner, confirm_url
 
 CONSENT_CHANGED = "consent.changed/1"
 CONFIRMATION_REQUESTED = "optin.confirmation_requested/1"

@@ -14,11 +14,12 @@ from consent_service.adapters import form_store
 from consent_service.adapters.repository import Registry
 from consent_service.domain.emails import normalize_email
 from consent_service.domain.errors import DomainError
-from consent_service.domain.forms import FORM_ID, FormExists, FormNotFound, SignupForm
+from consent_service.domain.forms import FormExists, FormNotFound, SignupForm
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CONSENT_PURPOSES
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.consents import Decisions, record_decisions
+from plumbing.vocabulary import FORM_ID
 
 
 def create_form(registry: Registry, form: SignupForm) -> SignupForm:

@@ -17,7 +17,7 @@ from typing import Any
 from consent_service.adapters import link_email_store
 from consent_service.adapters.repository import Registry, SubjectRow
 from consent_service.domain.ledger import timestamp
-from schemas.tokens import LinkSigner, preferences_url
+from plumbing.tokens import LinkSigner, preferences_url
 
 PER_DAY = 3
 """A person rarely needs a second link the same day; three leave room for a lost email."""

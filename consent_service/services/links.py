@@ -40,7 +40,7 @@ from consent_service.services.link_emails import (
     within_cap,
 )
 from consent_service.services.subject_changes import email_changed_since
-from schemas.tokens import ALL_EMAIL
+from plumbing.tokens import ALL_EMAIL
 
 LINK_ACTOR = "subject"
 _WITHDRAWABLE = (ConsentStatus.GRANTED.value, ConsentStatus.PENDING.value)

@@ -40,7 +40,7 @@ from consent_service.services.suppressions import (
     remember_former_address,
     suppression_reasons,
 )
-from schemas.tokens import token_digest
+from plumbing.tokens import token_digest
 
 SUBJECT_UPDATED = "subject.updated/1"
 RECTIFIABLE = ("email", "locale", "name", "external_id")

@@ -1,6 +1,6 @@
 """The registry's half of catch-up and of the send-time fence: what it holds, for the mailer.
 
-Catch-up compares per-bucket digests and fetches whole buckets (schemas/messages/sync.py,
+Catch-up compares per-bucket digests and fetches whole buckets (plumbing/catch_up.py,
 docs/decisions/0006-catch-up.md). The fence asks, before every send batch, for the current
 versions of that batch's recipients and fetches those that moved on
 (docs/decisions/0010-links-and-tokens.md). Both also say whether the address a subject holds
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from consent_service.adapters.repository import Registry
 from consent_service.services.suppressions import undeliverable
-from schemas.messages.sync import BUCKETS, SubjectState, bucket_digests
+from plumbing.catch_up import BUCKETS, SubjectState, bucket_digests
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from gettext import GNUTranslations
 from pathlib import Path
 
 from plumbing.catalogues import load_catalogue
-from schemas.vocabulary import LOCALES
+from plumbing.vocabulary import LOCALES
 
 DIRECTORY = Path(__file__).parent
 

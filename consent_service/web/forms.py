@@ -21,7 +21,7 @@ from consent_service.adapters.repository import Registry
 from consent_service.api.http import in_transaction, json_body, now, read_only
 from consent_service.api.problems import Problem, invalid_body
 from consent_service.domain.errors import DomainError
-from consent_service.domain.forms import HONEYPOT, SignupForm, normalize_origin, origin_of
+from consent_service.domain.forms import HONEYPOT, SignupForm
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.services import forms
@@ -30,6 +30,7 @@ from consent_service.web import csrf
 from consent_service.web.i18n import fall_back_to, speak_as_subject
 from consent_service.web.link_pages import confirm_links, evidence
 from consent_service.web.pages import allow_form_action, render, settings
+from plumbing.origins import normalize_origin, origin_of
 from schemas.api.forms import FormSubmissionSchema
 
 blueprint = Blueprint("forms", __name__)

@@ -45,7 +45,7 @@ from consent_service.web.link_pages import (
     write,
 )
 from consent_service.web.pages import render, settings
-from schemas.tokens import ExpiredToken, Intent, InvalidToken, LinkClaim, token_digest
+from plumbing.tokens import ExpiredToken, Intent, InvalidToken, LinkClaim, token_digest
 
 blueprint = Blueprint("links", __name__)
 csrf.protect(blueprint, exempt_when=is_one_click)

@@ -28,7 +28,7 @@ from consent_service.web.i18n import LANGUAGE_NAMES, speak_as_subject
 from consent_service.web.link_pages import evidence, gone, invalid_link, signer
 from consent_service.web.pages import render, settings
 from plumbing.db import scrub_sqlite
-from schemas.tokens import Intent, InvalidToken, LinkClaim
+from plumbing.tokens import Intent, InvalidToken, LinkClaim
 
 blueprint = Blueprint("preferences", __name__)
 csrf.protect(blueprint)

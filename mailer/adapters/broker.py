@@ -14,7 +14,7 @@ from typing import Any
 from kombu import Connection, Exchange, Queue, binding
 
 from mailer.services.reports import ReportNotPublished
-from schemas.messages.connection import broker_connection, is_amqp
+from plumbing.broker.connection import broker_connection, is_amqp
 from schemas.messages.topology import (
     CONSENT_EVENTS,
     DEAD_LETTER_EXCHANGE,
@@ -35,7 +35,7 @@ PUBLISH_TIMEOUT_SECONDS = 5.0
 
 
 def connect(url: str | None, instance_dir: Path) -> Connection:
-    """The broker connection, shared code with the registry (`schemas.messages.connection`).
+    """The broker connection, shared code with the registry (`plumbing.broker.connection`).
 
     On RabbitMQ with publisher confirms, so a dead-letter publish is durable before the
     original message is acked, and heartbeats, so an idle consumer notices a dead broker.

@@ -31,9 +31,9 @@ from mailer.adapters.broker import dead_letter_exchange, declare_topology, maile
 from mailer.adapters.dead_letters import drop_erased
 from mailer.adapters.repository import RecipientStore
 from mailer.services.apply import apply_message, check_handled
+from plumbing.broker.consuming import StoppableConsumer
+from plumbing.catch_up import bucket_of
 from schemas.messages import InvalidMessage, load_message
-from schemas.messages.consuming import StoppableConsumer
-from schemas.messages.sync import bucket_of
 from schemas.messages.topology import DEAD_LETTER_REASON_HEADER
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from mailer.adapters.broker import connect, consent_events, mailer_reports
 from mailer.config import MailerSettings
 from mailer.services.catchup import Transaction
 from mailer.services.export_part import answer
+from plumbing.broker.consuming import StoppableConsumer
 from schemas.messages import InvalidMessage, load_message, topology
-from schemas.messages.consuming import StoppableConsumer
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from mailer.domain.events import Contact, PurposeState, Snapshot
-from schemas.messages.sync import BUCKETS, bucket_of
-from schemas.vocabulary import CONSENT_PURPOSES, STATUSES
+from plumbing.catch_up import BUCKETS, bucket_of
+from plumbing.vocabulary import CONSENT_PURPOSES, STATUSES
 
 
 class RegistryError(Exception):

@@ -23,7 +23,7 @@ from mailer.adapters.confirmation_store import ConfirmationStore
 from mailer.adapters.run_store import RunStore, among
 from mailer.domain.events import Contact, PurposeState
 from mailer.domain.recipients import Recipient, SubjectView
-from schemas.messages.sync import bucket_of
+from plumbing.catch_up import bucket_of
 
 # PostgreSQL's two-key advisory locks have a key space apart from the one-key form; this
 # first key ("mail") keeps the mailer's locks apart from anyone else's in a shared database.

@@ -16,18 +16,21 @@ never `planned` again (docs/decisions/0008-campaign-runs.md).
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Final, Literal
 
 from mailer.domain.outgoing import OutcomeKind
 
-PLANNED = "planned"
-CLAIMED = "claimed"
-SENT = "sent"
-FAILED = "failed"
-UNKNOWN = "unknown"
-SKIPPED_WITHDRAWN = "skipped_withdrawn"
-SKIPPED_CAPPED = "skipped_capped"
-CANCELLED = "cancelled"
+PLANNED: Final = "planned"
+CLAIMED: Final = "claimed"
+SENT: Final = "sent"
+FAILED: Final = "failed"
+UNKNOWN: Final = "unknown"
+SKIPPED_WITHDRAWN: Final = "skipped_withdrawn"
+SKIPPED_CAPPED: Final = "skipped_capped"
+CANCELLED: Final = "cancelled"
+
+CLAIM: Final = "claim"
+"""The send-time check's third decision: not a state, the row is then claimed (`CLAIMED`)."""
 
 CAP_COUNTED = (CLAIMED, SENT, UNKNOWN)
 """Deliveries that may have reached the person, so they count towards the frequency cap."""
@@ -52,10 +55,10 @@ def decide(
     ledger's reason says `suppressed`.
     """
     if status != "granted" or suppressed:
-        return "skipped_withdrawn"
+        return SKIPPED_WITHDRAWN
     if cap is not None and recent >= cap:
-        return "skipped_capped"
-    return "claim"
+        return SKIPPED_CAPPED
+    return CLAIM
 
 
 def ledger_state(kind: OutcomeKind) -> str:

@@ -2,7 +2,7 @@
 
 Messages can be lost outside anyone's control: a purged queue, a consumer killed after the
 embedded broker handed it a message, a mailer database restored from an older backup. Both
-sides hash their subjects into 256 buckets (`schemas.messages.sync`); only the buckets whose
+sides hash their subjects into 256 buckets (`plumbing.catch_up`); only the buckets whose
 digests differ are fetched and repaired, with the same version guards as messages, so a
 catch-up racing the queue can never move anyone backwards (docs/decisions/0006-catch-up.md).
 """
@@ -19,7 +19,7 @@ from mailer.adapters.repository import RecipientStore, id_range
 from mailer.domain import recipients
 from mailer.domain.events import Snapshot
 from mailer.domain.recipients import SubjectView
-from schemas.messages.sync import BUCKETS, SubjectState, bucket_digests, bucket_of
+from plumbing.catch_up import BUCKETS, SubjectState, bucket_digests, bucket_of
 
 Transaction = Callable[[], AbstractContextManager[RecipientStore]]
 

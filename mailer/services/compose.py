@@ -30,10 +30,10 @@ from mailer.domain.outgoing import Content, Envelope, Outgoing, Person
 from mailer.domain.purpose_titles import TITLES
 from mailer.translations import catalogue, translate
 from plumbing.shop import Shop
-from schemas.email_templates import PARTS, PERSONAL_VARIABLES, environment
-from schemas.template_renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
-from schemas.tokens import LinkSigner, preferences_url, unsubscribe_url
-from schemas.vocabulary import LOCALES
+from plumbing.templates.campaigns import PARTS, PERSONAL_VARIABLES, environment
+from plumbing.templates.renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
+from plumbing.tokens import LinkSigner, preferences_url, unsubscribe_url
+from plumbing.vocabulary import LOCALES
 
 PLACEHOLDER_PREFIX = "%%cs-"
 LINKS = ("unsubscribe_url", "preferences_url")

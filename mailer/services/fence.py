@@ -23,7 +23,7 @@ from mailer.domain import recipients
 from mailer.domain.events import Snapshot
 from mailer.domain.recipients import SubjectView
 from mailer.services.catchup import Transaction
-from schemas.messages.sync import bucket_of
+from plumbing.catch_up import bucket_of
 
 
 class RegistryCheck(Protocol):

@@ -33,9 +33,9 @@ from mailer.services.compose import CampaignComposer, CompositionError
 from mailer.services.confirmations import send_confirmations
 from mailer.services.fence import FenceUnavailable, RegistryCheck, bring_up_to_date
 from mailer.services.reports import ReportNotPublished, ReportSink, pump_reports
-from schemas.messages.sync import bucket_of
-from schemas.template_renderer import TemplateRenderer, shared_renderer
-from schemas.tokens import LinkSigner
+from plumbing.catch_up import bucket_of
+from plumbing.templates.renderer import TemplateRenderer, shared_renderer
+from plumbing.tokens import LinkSigner
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +332,7 @@ class Sender:
                     cap.emails if cap else None,
                     suppressed=suppressed,
                 )
-                if decision == "claim" and row is not None and row.email:
+                if decision == runs.CLAIM and row is not None and row.email:
                     chosen[subject_id] = Person(subject_id, row.email, row.locale, row.name)
                 else:
                     reason = "frequency cap" if decision == runs.SKIPPED_CAPPED else current

@@ -7,8 +7,8 @@ every part of a campaign is refused with one set of messages.
 
 from marshmallow import Schema, fields, validate
 
+from plumbing.vocabulary import LOCALES
 from schemas.api.fields import Instant, RequestSchema, Text, text
-from schemas.vocabulary import LOCALES
 
 MAX_TEMPLATE_LENGTH = 100_000
 

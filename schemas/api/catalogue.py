@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from consent_service.domain.locales import LOCALES
+from plumbing.vocabulary import LOCALES
 from schemas.api.fields import Instant, RequestSchema, Text
 
 LocalizedText = fields.Dict(keys=fields.String(), values=fields.String())

@@ -5,14 +5,9 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates
 
-from consent_service.domain.consent import Source
-from consent_service.domain.emails import MAX_EMAIL_LENGTH, normalize_email
-from consent_service.domain.errors import DomainError
-from consent_service.domain.locales import LOCALES
-from consent_service.domain.purposes import consent_purpose
+from plumbing.emails import MAX_EMAIL_LENGTH, InvalidAddress, normalize_email
+from plumbing.vocabulary import LEGAL_BASES, LOCALES, SOURCES
 from schemas.api.fields import RequestSchema, StrictBoolean, Text, text
-
-SOURCES = [s.value for s in Source]
 
 
 def valid_email(value: str) -> None:
@@ -20,8 +15,21 @@ def valid_email(value: str) -> None:
         raise ValidationError(f"An email address has at most {MAX_EMAIL_LENGTH} characters.")
     try:
         normalize_email(value)
-    except DomainError as error:
-        raise ValidationError(error.message) from None
+    except InvalidAddress as error:
+        raise ValidationError(str(error)) from None
+
+
+def consent_refusal(purpose: str) -> str | None:
+    """Why consent cannot be given for `purpose`, in the domain's words; None if it can."""
+    basis = LEGAL_BASES.get(purpose)
+    if basis is None:
+        return f"Unknown purpose '{purpose}'."
+    if basis != "consent":
+        return (
+            f"Purpose '{purpose}' rests on {basis.replace('_', ' ')}, "
+            "not on consent: it cannot be granted or withdrawn."
+        )
+    return None
 
 
 def valid_ip(value: str) -> None:
@@ -57,12 +65,7 @@ class ConsentRequestSchema(RequestSchema):
 
     @validates("purposes")
     def _known_consent_purposes(self, value: dict[str, Any], **_: Any) -> None:
-        problems = {}
-        for purpose in value:
-            try:
-                consent_purpose(purpose)
-            except DomainError as error:
-                problems[purpose] = [error.message]
+        problems = {p: [refusal] for p in value if (refusal := consent_refusal(p))}
         if problems:
             raise ValidationError(problems)
 

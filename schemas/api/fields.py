@@ -10,8 +10,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from consent_service.domain.card_numbers import looks_like_card_number
-from consent_service.domain.text import storable
+from plumbing.card_numbers import looks_like_card_number
+from plumbing.text import storable
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)
@@ -29,7 +29,7 @@ class RequestSchema(Schema):
 
 class Text(fields.String):
     """A string the registry can store: no NUL character, no unpaired surrogate
-    (`consent_service/domain/text.py` says why)."""
+    (`plumbing/text.py` says why)."""
 
     default_error_messages = {
         "unstorable": "Text may not contain NUL characters or unpaired surrogates.",

@@ -4,9 +4,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from consent_service.domain.forms import FORM_ID, FORM_SOURCES, normalize_origin
-from consent_service.domain.locales import LOCALES
-from consent_service.domain.purposes import CONSENT_PURPOSES
+from plumbing.origins import normalize_origin
+from plumbing.vocabulary import CONSENT_PURPOSES, FORM_ID, FORM_SOURCES, LOCALES
 from schemas.api.consents import valid_email
 from schemas.api.fields import RequestSchema, Text
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from consent_service.domain.locales import LOCALES
+from plumbing.vocabulary import LOCALES
 from schemas.api.consents import valid_email
 from schemas.api.fields import RequestSchema, Text, text
 

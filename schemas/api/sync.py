@@ -6,8 +6,8 @@ subjects (`MAILER_BATCH_SIZE` defaults to 1000); a bigger batch is asked about i
 
 from marshmallow import Schema, fields, validate
 
+from plumbing.vocabulary import CONSENT_PURPOSES
 from schemas.api.fields import RequestSchema, Text
-from schemas.vocabulary import CONSENT_PURPOSES
 
 MAX_SUBJECT_IDS = 1000
 

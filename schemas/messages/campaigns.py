@@ -9,8 +9,8 @@ late or duplicated message never undoes a newer one.
 
 from marshmallow import fields, validate
 
+from plumbing.vocabulary import EMAIL_PURPOSES, LOCALES
 from schemas.messages.base import MessageSchema, StrictSchema
-from schemas.vocabulary import EMAIL_PURPOSES, LOCALES
 
 RUN_STATUSES = ["planned", "running", "completed", "cancelled", "failed"]
 CAMPAIGN_STATES = ["running", "paused", "cancelled"]
@@ -27,7 +27,7 @@ class CampaignRunRequestedV1(MessageSchema):
     """`campaign.run_requested/1`: plan and send one run of a campaign.
 
     The content is the campaign's templates per locale, already validated by the registry
-    against `schemas.email_templates`; `default_locale` is the locale every recipient whose
+    against `plumbing.templates.campaigns`; `default_locale` is the locale every recipient whose
     own locale has no version falls back to.
     """
 

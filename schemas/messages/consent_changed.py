@@ -6,8 +6,8 @@ registry; `version` is the subject's version after the change, which only grows.
 
 from marshmallow import fields, validate
 
+from plumbing.vocabulary import CONSENT_PURPOSES, LOCALES, SOURCES, STATUSES
 from schemas.messages.base import SubjectMessageSchema
-from schemas.vocabulary import CONSENT_PURPOSES, LOCALES, SOURCES, STATUSES
 
 
 class ConsentChangedV1(SubjectMessageSchema):

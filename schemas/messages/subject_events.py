@@ -2,8 +2,8 @@
 
 from marshmallow import fields, validate
 
+from plumbing.vocabulary import CONSENT_PURPOSES, LOCALES
 from schemas.messages.base import SubjectMessageSchema
-from schemas.vocabulary import CONSENT_PURPOSES, LOCALES
 
 
 class SubjectUpdatedV1(SubjectMessageSchema):

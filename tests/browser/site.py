@@ -19,7 +19,7 @@ from unittest import mock
 
 from itsdangerous import TimestampSigner
 
-from schemas.tokens import ALL_EMAIL, LinkSigner
+from plumbing.tokens import ALL_EMAIL, LinkSigner
 from tests.databases import fresh_postgres, service_unavailable
 from tests.factories import consent_body
 from tests.processes import consent_cli

@@ -24,8 +24,8 @@ from kombu import Connection, Exchange
 from consent_service.adapters import rabbitmq_admin
 from consent_service.adapters.report_consumer import ReportConsumer, reports_queue
 from consent_service.services.campaigns import ReportOutcome, apply_report
+from plumbing.broker.connection import broker_connection, embedded_broker
 from schemas.messages import load_message, topology
-from schemas.messages.connection import broker_connection
 from tests.campaigns.factories import campaign_body, run_report, runs_of
 
 ROUTING_KEY = "mailer.run_report"
@@ -161,7 +161,7 @@ def publish_embedded(instance_dir: Path, bodies: list[bytes]) -> None:
 
 
 def embedded_messages_left(instance_dir: Path) -> list[Path]:
-    _, options = topology.embedded_broker(str(instance_dir))
+    _, options = embedded_broker(str(instance_dir))
     return list(Path(options["data_folder_in"]).glob(f"*{topology.REGISTRY_REPORTS_QUEUE}.msg"))
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import pytest
 
-from schemas.tokens import LinkSigner, unsubscribe_url
+from plumbing.tokens import LinkSigner, unsubscribe_url
 from tests.campaign_stack import (
     SECRET,
     batch_checks,

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from consent_service.config import database_url as driver_url
 from consent_service.domain.import_rows import COLUMNS
 from mailer.adapters.broker import consent_events, dead_letter_queue, declare_topology
-from schemas.messages.connection import broker_connection
+from plumbing.broker.connection import broker_connection
 from tests.campaign_stack import campaign_stack, create_campaign, start_run, wait_for_run
 from tests.fake_sendgrid import FakeSendGrid
 from tests.leftovers import files_holding, tables_holding

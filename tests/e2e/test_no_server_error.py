@@ -31,7 +31,7 @@ from consent_service.api.exports import MAILER_PART
 from consent_service.services import api_keys
 from consent_service.services.transfers import register_recipient
 from consent_service.web import csrf
-from schemas.tokens import LinkSigner
+from plumbing.tokens import LinkSigner
 from tests.campaigns.factories import campaign_body
 from tests.factories import consent_body, form_definition
 from tests.hostile_input import (

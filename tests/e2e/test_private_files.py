@@ -19,8 +19,8 @@ import pytest
 from kombu import Exchange, Queue
 
 from mailer.adapters.email.file import FileBackend
+from plumbing.broker.connection import broker_connection
 from plumbing.db import make_engine
-from schemas.messages.connection import broker_connection
 from tests.email.factories import SENDER, one_group
 from tests.processes import free_port, wait_for_http
 from tests.stack import wait_until

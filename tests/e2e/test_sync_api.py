@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from schemas.messages.sync import BUCKETS, SubjectState, bucket_digests, bucket_of
+from plumbing.catch_up import BUCKETS, SubjectState, bucket_digests, bucket_of
 from tests.factories import consent_body
 
 

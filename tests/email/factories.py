@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from mailer.domain.outgoing import Outgoing, Person
 from mailer.services.compose import CampaignComposer
 from plumbing.shop import Shop
-from schemas.template_renderer import TemplateRenderer
-from schemas.tokens import LinkSigner
+from plumbing.templates.renderer import TemplateRenderer
+from plumbing.tokens import LinkSigner
 
 SECRET = "email-test-secret"
 BASE_URL = "https://consent.example.kg"

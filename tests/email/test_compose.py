@@ -8,8 +8,8 @@ import pytest
 
 from mailer.domain.outgoing import Content, Envelope, Outgoing
 from mailer.services.compose import CompositionError, personalize
-from schemas.template_renderer import Part, TemplateRenderer
-from schemas.tokens import Intent, InvalidToken, LinkSigner
+from plumbing.templates.renderer import Part, TemplateRenderer
+from plumbing.tokens import Intent, InvalidToken, LinkSigner
 from tests.email.factories import BASE_URL, PLAIN, SECRET, composer, person
 
 

@@ -9,7 +9,7 @@ from consent_service.translations import translate
 from mailer.domain.purpose_titles import TITLES as MAILER_TITLES
 from mailer.services.compose import confirmation_email
 from mailer.translations import translate as mailer_translate
-from schemas.vocabulary import EMAIL_PURPOSES, LOCALES
+from plumbing.vocabulary import EMAIL_PURPOSES, LOCALES
 from tests.email.factories import SHOP
 
 CONFIRM_URL = "https://consent.example.kg/confirm/abc.def"

@@ -23,8 +23,8 @@ from plumbing.shop import (
     Shop,
     shop_from_env,
 )
-from schemas.tokens import LinkSigner
-from schemas.vocabulary import LOCALES
+from plumbing.tokens import LinkSigner
+from plumbing.vocabulary import LOCALES
 from tests.email.factories import SHOP, composer, person
 
 NO_LINKS = {"subject": "Жаңылыктар", "html": "<p>Салам!</p>", "text": "Салам!"}

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from mailer.domain.outgoing import Person
 from mailer.services.compose import CompositionError
-from schemas.email_templates import SAMPLE_VALUES, content_errors, template_error
-from schemas.template_renderer import Part, RenderFailed, TemplateRenderer
+from plumbing.templates.campaigns import SAMPLE_VALUES, content_errors, template_error
+from plumbing.templates.renderer import Part, RenderFailed, TemplateRenderer
 from tests.email.factories import PLAIN, composer
 
 
@@ -202,7 +202,7 @@ def renderer_environments() -> list[bytes]:
     found = []
     for pid in children:
         with contextlib.suppress(FileNotFoundError):
-            if b"schemas.template_worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if b"plumbing.templates.worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 found.append(Path(f"/proc/{pid}/environ").read_bytes())
     return found
 

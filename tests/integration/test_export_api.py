@@ -18,7 +18,7 @@ from consent_service.adapters import orm, transfer_store
 from consent_service.adapters.transfer_store import RecipientRow
 from consent_service.api.exports import MAILER_PART
 from consent_service.services.export import MailerPartUnavailable
-from schemas.tokens import LinkSigner
+from plumbing.tokens import LinkSigner
 from tests.factories import consent_body
 from tests.web.conftest import hidden_fields
 

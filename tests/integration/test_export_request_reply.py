@@ -30,9 +30,9 @@ from mailer.adapters.broker import connect
 from mailer.adapters.export_responder import ExportResponder
 from mailer.adapters.repository import transaction
 from mailer.services.catchup import Transaction
+from plumbing.broker.connection import broker_connection
 from plumbing.db import make_engine, session_factory
 from schemas.messages import topology
-from schemas.messages.connection import broker_connection
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

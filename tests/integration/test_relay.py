@@ -10,6 +10,7 @@ from sqlalchemy import select
 from consent_service.adapters import orm
 from consent_service.adapters.broker import Publisher, PublishError
 from consent_service.services.relay import relay_batch
+from plumbing.broker.connection import embedded_broker
 from schemas.messages import load_message, topology
 from tests.factories import consent_body
 
@@ -97,7 +98,7 @@ def test_the_embedded_broker_receives_every_message_as_a_file(
 ) -> None:
     write_consents(client, writer, 3)
     publisher = Publisher(None, settings.instance_dir)
-    _, options = topology.embedded_broker(str(settings.instance_dir))
+    _, options = embedded_broker(str(settings.instance_dir))
     assert relay_batch(app.extensions["consent.sessions"], publisher, batch_size=100) == 6
     files = list(Path(options["data_folder_in"]).glob(f"*{topology.MAILER_QUEUE}.msg"))
     assert len(files) == 6

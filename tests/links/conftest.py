@@ -27,7 +27,7 @@ from werkzeug.test import TestResponse
 
 from consent_service.adapters import orm
 from consent_service.web import csrf
-from schemas.tokens import LinkSigner
+from plumbing.tokens import LinkSigner
 from tests.factories import consent_body
 
 SECRET = "test-secret"

@@ -11,7 +11,7 @@ from consent_service.domain.purpose_texts import TITLES
 from consent_service.services.link_emails import PER_DAY, PERIOD
 from consent_service.translations import translate
 from consent_service.web import links as link_pages
-from schemas.tokens import CONFIRM_MAX_AGE
+from plumbing.tokens import CONFIRM_MAX_AGE
 from tests.links.conftest import form_with, forms_of
 
 

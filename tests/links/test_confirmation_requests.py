@@ -9,8 +9,8 @@ import pytest
 from consent_service.adapters.repository import Registry
 from consent_service.domain.consent import ConsentStatus
 from consent_service.services.consents import change_context, set_consent
+from plumbing.tokens import Intent
 from schemas.messages import load_message
-from schemas.tokens import Intent
 from tests.factories import consent_body
 
 

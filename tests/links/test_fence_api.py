@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from schemas.messages.sync import bucket_of
+from plumbing.catch_up import bucket_of
 
 
 def test_versions_lists_the_held_subjects_at_their_current_version(

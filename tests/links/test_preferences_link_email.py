@@ -28,8 +28,8 @@ from mailer.adapters import schema as mailer_schema
 from mailer.adapters.repository import transaction
 from mailer.services.sending import Sender
 from plumbing.db import make_engine, session_factory
+from plumbing.tokens import Intent, InvalidToken
 from schemas.messages import load_message
-from schemas.tokens import Intent, InvalidToken
 from tests.links.conftest import ONE_CLICK, form_with
 from tests.mailer.runs import MirrorRegistry, apply, drive, file_backend
 from tests.mailer.runs import settings as mailer_settings

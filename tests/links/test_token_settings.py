@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from consent_service.adapters import orm
-from schemas.tokens import LinkSigner
+from plumbing.tokens import LinkSigner
 from tests.links.conftest import ONE_CLICK
 
 RETIRED = ("retired-secret", "older-secret")

@@ -1,4 +1,4 @@
-"""The link token contract (schemas/tokens.py): who, which purpose, what for, signed, expiring."""
+"""The link token contract (plumbing/tokens.py): who, which purpose, what for, signed, expiring."""
 
 import re
 import uuid
@@ -8,7 +8,7 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from consent_service.services.changes import ConfirmLinks
-from schemas.tokens import (
+from plumbing.tokens import (
     ALL_EMAIL,
     CONFIRM_MAX_AGE,
     PREFERENCES_MAX_AGE,

@@ -7,7 +7,7 @@ import pytest
 
 from consent_service.domain.purpose_texts import TITLES
 from consent_service.translations import translate
-from schemas.tokens import UNSUBSCRIBE_MAX_AGE
+from plumbing.tokens import UNSUBSCRIBE_MAX_AGE
 from tests.factories import consent_body
 from tests.links.conftest import ONE_CLICK, forms_of
 

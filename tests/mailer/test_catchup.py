@@ -5,8 +5,8 @@ import uuid
 from mailer.domain.events import Contact, PurposeState, Snapshot
 from mailer.services.apply import apply_message
 from mailer.services.catchup import catch_up
+from plumbing.catch_up import SubjectState, bucket_digests, bucket_of
 from schemas.messages import load_message
-from schemas.messages.sync import SubjectState, bucket_digests, bucket_of
 from tests.mailer import factories
 
 CONTACT = Contact("aigul@example.kg", "ky", "Aigul")

@@ -2,7 +2,7 @@
 
 kombu's own filesystem transport creates a message file, then writes it; a consumer listing
 the folder in between took the empty file and the message was lost. The shared transport in
-`schemas/messages/connection.py` writes under a hidden name and renames it into place. This
+`plumbing/broker/connection.py` writes under a hidden name and renames it into place. This
 test makes a consumer poll at the worst moment: the file written, not yet renamed.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from kombu import Exchange, Queue
 
-import schemas.messages.connection as connection_module
-from schemas.messages.connection import broker_connection
+import plumbing.broker.connection as connection_module
+from plumbing.broker.connection import broker_connection
 
 
 def test_a_consumer_polling_during_a_publish_never_takes_a_half_written_message(

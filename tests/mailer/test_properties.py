@@ -18,8 +18,8 @@ from mailer.adapters.repository import transaction
 from mailer.domain.recipients import SubjectView, apply
 from mailer.services.apply import apply_message, fact_from
 from plumbing.db import make_engine, session_factory
+from plumbing.vocabulary import CONSENT_PURPOSES, LOCALES, STATUSES
 from schemas.messages import load_message
-from schemas.vocabulary import CONSENT_PURPOSES, LOCALES, STATUSES
 from tests.mailer import factories
 from tests.mailer.conftest import empty
 

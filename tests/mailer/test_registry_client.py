@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from mailer.adapters.registry_client import RegistryClient, RegistryError
-from schemas.messages.sync import BUCKETS
+from plumbing.catch_up import BUCKETS
 
 GOOD_DIGESTS = {"buckets": dict.fromkeys(BUCKETS, "0" * 64)}
 SUBJECT = {

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from gunicorn.config import Config
 
 from consent_service.gunicorn_hooks import MaskingLogger
-from schemas.tokens import LinkSigner
+from plumbing.tokens import LinkSigner
 
 
 def test_no_access_atom_carries_a_token_or_an_address() -> None:

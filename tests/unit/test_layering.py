@@ -1,11 +1,21 @@
-"""The domain stays plain Python: no web, database, broker or email library may creep in."""
+"""The layers, as executable rules.
+
+- A domain is plain Python: no web, database, broker or email library, and nothing of the
+  layers above it (adapters, api, web, services), not even through a plumbing module.
+- Registry services are called by the faces (api, web, the CLI) and never call them back.
+- `schemas/` holds schemas: marshmallow its only library, neither part imported.
+- The registry and the mailer never import each other; `plumbing` imports neither, nor
+  `schemas`, so both may import it.
+"""
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+PARTS = ("consent_service", "mailer")
 FORBIDDEN = {
     "flask",
     "werkzeug",
@@ -17,51 +27,118 @@ FORBIDDEN = {
     "marshmallow",
     "psycopg",
 }
-DOMAIN_MODULES = sorted((ROOT / "consent_service" / "domain").glob("*.py"))
+"""Libraries no domain module may import."""
+
+ABOVE_THE_DOMAIN = ("adapters", "api", "web", "services")
+"""The layers of a part that a domain module may not import."""
+
+
+def modules(*folders: str) -> list[Path]:
+    return sorted(path for folder in folders for path in (ROOT / folder).rglob("*.py"))
+
+
+def name_of(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def imported(path: Path) -> set[str]:
+    """Every module name an import in `path` may load: `from a.b import c` gives a.b and a.b.c."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
 
 
 def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            roots.add(node.module.split(".")[0])
-    return roots
+    return {name.split(".")[0] for name in imported(path)}
 
 
-@pytest.mark.parametrize("module", DOMAIN_MODULES, ids=lambda p: p.name)
+def within(name: str, package: str) -> bool:
+    return name == package or name.startswith(f"{package}.")
+
+
+def source_of(name: str) -> Path | None:
+    """The file of a project module, or None for a library or a name that is not a module."""
+    base = ROOT.joinpath(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def plumbing_reached(path: Path) -> set[Path]:
+    """The plumbing modules `path` imports, and theirs in turn."""
+    reached: set[Path] = set()
+    pending = [path]
+    while pending:
+        for name in imported(pending.pop()):
+            found = source_of(name) if within(name, "plumbing") else None
+            if found is not None and found not in reached:
+                reached.add(found)
+                pending.append(found)
+    return reached
+
+
+DOMAIN_MODULES = modules(*(f"{part}/domain" for part in PARTS))
+
+
+@pytest.mark.parametrize("module", DOMAIN_MODULES, ids=name_of)
 def test_domain_module_imports_no_framework(module: Path) -> None:
-    assert imported_roots(module) & FORBIDDEN == set()
+    for checked in (module, *plumbing_reached(module)):
+        assert imported_roots(checked) & FORBIDDEN == set(), name_of(checked)
 
 
-@pytest.mark.parametrize("package", ["consent_service", "schemas"])
-def test_registry_and_schemas_never_import_the_mailer(package: str) -> None:
-    for module in (ROOT / package).rglob("*.py"):
-        assert "mailer" not in imported_roots(module), module
+@pytest.mark.parametrize("module", DOMAIN_MODULES, ids=name_of)
+def test_domain_module_imports_no_layer_above_it(module: Path) -> None:
+    above = [f"{part}.{layer}" for part in PARTS for layer in ABOVE_THE_DOMAIN]
+    assert [n for n in imported(module) if any(within(n, a) for a in above)] == []
 
 
-def test_mailer_and_message_schemas_never_import_the_registry() -> None:
-    modules = [*(ROOT / "mailer").rglob("*.py"), *(ROOT / "schemas" / "messages").rglob("*.py")]
-    modules.append(ROOT / "schemas" / "vocabulary.py")
-    for module in modules:
-        assert "consent_service" not in imported_roots(module), module
+@pytest.mark.parametrize("module", modules("consent_service/services"), ids=name_of)
+def test_registry_service_imports_no_face(module: Path) -> None:
+    faces = ("consent_service.api", "consent_service.web")
+    assert [n for n in imported(module) if any(within(n, face) for face in faces)] == []
+
+
+@pytest.mark.parametrize("module", modules("schemas"), ids=name_of)
+def test_schema_module_imports_neither_part(module: Path) -> None:
+    assert imported_roots(module) & set(PARTS) == set()
+
+
+@pytest.mark.parametrize("module", modules("schemas"), ids=name_of)
+def test_schema_module_uses_no_library_but_marshmallow(module: Path) -> None:
+    """Code that needs another library (a broker, Jinja, a signer) is not a schema."""
+    libraries = imported_roots(module) - set(sys.stdlib_module_names) - {"schemas", "plumbing"}
+    assert libraries <= {"marshmallow"}
+
+
+@pytest.mark.parametrize(
+    ("part", "other"), [("consent_service", "mailer"), ("mailer", "consent_service")]
+)
+def test_the_registry_and_the_mailer_never_import_each_other(part: str, other: str) -> None:
+    assert [name_of(m) for m in modules(part) if other in imported_roots(m)] == []
+
+
+def test_plumbing_knows_neither_part() -> None:
+    for module in modules("plumbing"):
+        assert imported_roots(module) & {*PARTS, "schemas"} == set(), module
 
 
 def test_shared_vocabulary_matches_the_registry_domain() -> None:
     from consent_service.domain.consent import ConsentStatus, Source
-    from consent_service.domain.purposes import CONSENT_PURPOSES, EMAIL_PURPOSES
-    from schemas import vocabulary
+    from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, EMAIL_PURPOSES
+    from plumbing import vocabulary
 
     assert vocabulary.CONSENT_PURPOSES == CONSENT_PURPOSES
     assert vocabulary.EMAIL_PURPOSES == EMAIL_PURPOSES
     assert set(vocabulary.STATUSES) == {s.value for s in ConsentStatus}
     assert list(vocabulary.SOURCES) == [s.value for s in Source]
-
-
-def test_plumbing_knows_neither_part() -> None:
-    for module in (ROOT / "plumbing").rglob("*.py"):
-        assert imported_roots(module) & {"consent_service", "mailer", "schemas"} == set(), module
+    assert {p.id: p.legal_basis.value for p in CATALOGUE.values()} == vocabulary.LEGAL_BASES
+    assert set(vocabulary.FORM_SOURCES) <= set(vocabulary.SOURCES)
 
 
 def test_the_image_copies_every_package() -> None:

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plumbing.logs import EMAIL_LIKE, JsonFormatter, mask, mask_emails, mask_key
-from schemas.tokens import LinkSigner
-from schemas.vocabulary import CONSENT_PURPOSES
+from plumbing.tokens import LinkSigner
+from plumbing.vocabulary import CONSENT_PURPOSES
 
 ROUTES = {"u": "unsubscribe", "preferences": "preferences", "confirm": "confirm"}
 TAILS = ["", "/undo", "/resend", "/delete", "/export", "/"]

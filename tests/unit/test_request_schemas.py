@@ -8,9 +8,14 @@ import importlib
 import pkgutil
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from marshmallow import Schema, fields
 
 import schemas.api
+from consent_service.domain.errors import DomainError
+from consent_service.domain.purposes import CATALOGUE, consent_purpose
+from schemas.api.consents import consent_refusal
 from schemas.api.fields import RequestSchema, Text
 
 
@@ -54,3 +59,15 @@ def test_every_string_of_a_request_is_text(schema: type[Schema]) -> None:
         if not isinstance(inner, Text)
     ]
     assert plain == []
+
+
+@given(st.sampled_from(sorted(CATALOGUE)) | st.text(max_size=40))
+def test_a_refused_purpose_is_refused_in_the_domains_words(purpose: str) -> None:
+    """The schema refuses before the domain runs, so both must give the same reason."""
+    refusal = consent_refusal(purpose)
+    if refusal is None:
+        assert consent_purpose(purpose).is_consent_based
+    else:
+        with pytest.raises(DomainError) as error:
+            consent_purpose(purpose)
+        assert error.value.message == refusal

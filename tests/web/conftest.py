@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from schemas.tokens import LinkSigner
+from plumbing.tokens import LinkSigner
 from tests.factories import consent_body, form_definition
 
 

@@ -17,7 +17,7 @@ from consent_service.app import create_app
 from consent_service.config import Settings
 from consent_service.domain.purpose_texts import TITLES
 from consent_service.translations import translate
-from schemas.tokens import PREFERENCES_MAX_AGE, LinkSigner
+from plumbing.tokens import PREFERENCES_MAX_AGE, LinkSigner
 from tests.factories import consent_body
 from tests.web.conftest import html_lang
 

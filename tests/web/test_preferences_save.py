@@ -14,7 +14,7 @@ from consent_service.adapters import orm
 from consent_service.adapters.repository import Registry
 from consent_service.services import audit
 from consent_service.services.subject_changes import Rectification, rectify
-from schemas.tokens import LinkSigner
+from plumbing.tokens import LinkSigner
 from tests.web.conftest import hidden_fields, submit_preferences
 
 SECRET = "test-secret"

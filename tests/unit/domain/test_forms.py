@@ -3,7 +3,7 @@
 import pytest
 
 from consent_service.domain.consent import ConsentStatus, SubjectConsents
-from consent_service.domain.forms import normalize_origin, origin_of
+from plumbing.origins import normalize_origin, origin_of
 
 
 @pytest.mark.parametrize(

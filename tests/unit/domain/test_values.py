@@ -2,13 +2,13 @@
 
 import pytest
 
-from consent_service.domain.card_numbers import looks_like_card_number
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import InvalidEmail, NotWithdrawable, UnknownPurpose
 from consent_service.domain.evidence import clean_evidence, truncate_ip
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, consent_purpose
 from consent_service.translations import in_every_locale
+from plumbing.card_numbers import looks_like_card_number
 
 
 def test_email_is_trimmed_and_its_domain_lower_cased() -> None:

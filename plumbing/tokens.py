@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from itsdangerous import BadData, SignatureExpired, TimestampSigner
 
-from schemas.vocabulary import CONSENT_PURPOSES
+from plumbing.vocabulary import CONSENT_PURPOSES
 
 ALL_EMAIL = "all"
 """The purpose of a token that is not about one purpose (a confirmation, a footer link)."""

@@ -3,9 +3,9 @@
 The registry validates a campaign's content when it is created and the mailer renders it
 when it sends; both must agree on the environment, the variables and the budgets, so all
 live here. Templates run in Jinja2's sandbox (marketing writes them, not developers), with
-nothing evaluated while compiling (schemas/template_sandbox.py); undefined names are errors
+nothing evaluated while compiling (plumbing/templates/sandbox.py); undefined names are errors
 rather than empty strings, and the HTML part is autoescaped. Rendering happens in a child
-process within a time, memory and size budget (schemas/template_renderer.py, decision 0018);
+process within a time, memory and size budget (plumbing/templates/renderer.py, decision 0018);
 validation renders each version once there with sample values, so that a template that
 cannot be rendered within the budget is refused at creation rather than at the first run.
 """
@@ -14,9 +14,9 @@ from collections.abc import Mapping
 
 from jinja2 import StrictUndefined, TemplateSyntaxError
 
-from schemas.template_renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
-from schemas.template_sandbox import TemplateSandbox, undeclared_variables
-from schemas.vocabulary import LOCALES
+from plumbing.templates.renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
+from plumbing.templates.sandbox import TemplateSandbox, undeclared_variables
+from plumbing.vocabulary import LOCALES
 
 PARTS = ("subject", "html", "text")
 

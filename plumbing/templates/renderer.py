@@ -14,7 +14,7 @@ compiled (by a digest of the source). A request carries many messages (a batch's
 renders), so a batch costs one round trip. Before each part the child writes `@<part>`, which
 is how the caller knows whom to blame, and when a message began, if it has to kill it.
 
-This module is the caller's side; `schemas/template_worker.py` is the child's.
+This module is the caller's side; `plumbing/templates/worker.py` is the child's.
 """
 
 import atexit
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from schemas.template_worker import CACHE_SIZE, too_slow
+from plumbing.templates.worker import CACHE_SIZE, too_slow
 
 RENDER_SECONDS = 2.0
 """The time one message's parts may take to render, together."""
@@ -210,7 +210,7 @@ class _Child:
 
     def __init__(self, memory: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "schemas.template_worker", str(memory)],
+            [sys.executable, "-m", "plumbing.templates.worker", str(memory)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

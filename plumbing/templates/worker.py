@@ -1,7 +1,7 @@
-"""The renderer's child process: `python -m schemas.template_worker <memory bytes>`.
+"""The renderer's child process: `python -m plumbing.templates.worker <memory bytes>`.
 
 It caps its own address space, then answers render requests from its caller
-(`schemas/template_renderer.py`, which describes the protocol and the budgets) on stdin,
+(`plumbing/templates/renderer.py`, which describes the protocol and the budgets) on stdin,
 one JSON line each, until stdin closes. It keeps the templates it compiled by their key,
 renders with `generate()` so that it can count the output and watch the clock between
 chunks, and writes `@<part>` before each part so that its caller can tell where it was if it
@@ -45,7 +45,7 @@ class _Worker:
     """The child's side: compiled templates by key, and the streaming render."""
 
     def __init__(self, out: IO[bytes], memory: int) -> None:
-        from schemas.email_templates import environment  # after the memory cap, like all else
+        from plumbing.templates.campaigns import environment  # after the memory cap, like all else
 
         self.environments = {html: environment(html=html) for html in (False, True)}
         self.compiled: OrderedDict[str, Any] = OrderedDict()

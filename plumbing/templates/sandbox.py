@@ -5,7 +5,7 @@ then, to save the work at render time), and filters with constant arguments are 
 too. The registry compiles every template it validates, so a thirty-character template made
 it compute for seconds and hold gigabytes. Here only literal text is folded: compiling costs
 time in the size of the source alone, and every expression runs at render time, where the
-renderer's budgets hold (schemas/template_renderer.py, decision 0018).
+renderer's budgets hold (plumbing/templates/renderer.py, decision 0018).
 
 The operators that make large values out of small ones (`*`, `**`, `+`) are checked before
 they run, so that the usual ways of blowing a template up fail at once with a reason that

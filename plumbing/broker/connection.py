@@ -28,7 +28,29 @@ from kombu import Connection
 from kombu.transport import filesystem, virtual
 
 from plumbing.files import PRIVATE_FILE, private_directory, write_private
-from schemas.messages.topology import embedded_broker
+
+
+def embedded_broker(instance_dir: str) -> tuple[str, dict[str, Any]]:
+    """kombu URL and options of the embedded broker: files under `<instance>/broker/`.
+
+    kombu's filesystem transport works across processes on one host and keeps exchange
+    bindings in control files, which the in-memory and SQLAlchemy transports do not. It
+    deletes a message when it is fetched, before the ack, so a consumer killed mid-message
+    loses it: the mailer's catch-up repairs that, and the registry's outbox keeps everything
+    until it was published. Processed messages are not kept (they may hold addresses).
+    The URL names this host: the folders are local, and kombu warns on every connection
+    whose URL has no host name.
+    """
+    root = f"{instance_dir.rstrip('/')}/broker"
+    options = {
+        "data_folder_in": f"{root}/messages",
+        "data_folder_out": f"{root}/messages",
+        "control_folder": f"{root}/control",
+        "processed_folder": f"{root}/processed",
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }
+    return "filesystem://localhost", options
 
 
 class EmbeddedChannel(filesystem.Channel):

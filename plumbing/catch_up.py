@@ -4,7 +4,7 @@ Subjects fall into 256 buckets by the first two hex digits of their id. Each sid
 per bucket, one line per subject naming its version and every purpose's status and version.
 The mailer asks the registry for these digests, compares them with its own, and fetches the
 subjects of the buckets that differ (see docs/decisions/0006-catch-up.md). Both sides must
-compute the lines identically, so the code lives here, in the one package both import.
+compute the lines identically, so the code lives here, in plumbing, which both import.
 """
 
 import hashlib
