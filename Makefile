@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # apt needs root: through sudo unless we are root already (CI containers often are).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint bench clean browser
+.PHONY: install run test lint bench clean browser node
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,16 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
+# The single sign-on tests run a real OpenID provider on Node.js; tests/oidc_provider.py installs
+# its pinned packages with `npm ci`. Node.js and npm come from Debian when they are missing.
+node:
+	command -v npm >/dev/null || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm; }
+
 run: $(STAMP)
 	$(BIN)/consent up
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) node
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
