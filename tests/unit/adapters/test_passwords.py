@@ -7,7 +7,7 @@ from argon2 import profiles
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plumbing.passwords import MAX_LENGTH, Passwords, PasswordTooLong
+from consent_service.adapters.passwords import MAX_LENGTH, Passwords, PasswordTooLong
 
 CHEAP = Passwords(profiles.CHEAPEST)
 """Argon2id at its cheapest, so hypothesis can try many passwords; the rules are the same."""

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from plumbing import totp
+from consent_service.adapters import totp
 
 STEP = timedelta(seconds=30)
 moments = st.datetimes(
