@@ -23,6 +23,7 @@ from consent_service.config import Settings
 from consent_service.services import api_keys
 from plumbing.db import make_engine
 from tests.databases import fresh_postgres, service_unavailable
+from tests.documented_answers import recorded_answers, undocumented
 from tests.processes import stop_started
 
 # Hypothesis's per-example deadline is a timed assertion: on a loaded 2-core machine a fast
@@ -187,3 +188,12 @@ def rabbitmq_control() -> Iterator[Callable[[str], None]]:
 
     yield control
     control("start_app")
+
+
+@pytest.fixture(autouse=True)
+def answers_are_documented() -> Iterator[None]:
+    """Every answer the registry gives in a test is one /openapi.json describes (0027)."""
+    with recorded_answers() as answers:
+        yield
+    missing = undocumented(answers)
+    assert not missing, "answers the OpenAPI document does not describe:\n" + "\n".join(missing)

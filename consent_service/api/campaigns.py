@@ -16,9 +16,16 @@ from consent_service.domain.campaigns import (
     CampaignStatus,
     InvalidCampaign,
 )
+from consent_service.openapi.operations import documented, problem, query_parameter, returns
 from consent_service.services import campaigns
 from consent_service.services.campaigns import CampaignView, NewCampaign
-from schemas.api.campaigns import CampaignCreatedSchema, CampaignCreateSchema, CampaignSchema
+from schemas.api.campaigns import (
+    CampaignCreatedSchema,
+    CampaignCreateSchema,
+    CampaignSchema,
+    CampaignsSchema,
+    RunStartedSchema,
+)
 
 blueprint = Blueprint("campaigns", __name__)
 _create = CampaignCreateSchema()
@@ -77,9 +84,34 @@ def _store(registry: Registry) -> CampaignStore:
     return CampaignStore(registry.session)
 
 
+NOT_FOUND = problem(404, "No such campaign.")
+
+
 @blueprint.post("/v1/campaigns")
 @require("campaigns:write")
+@documented(
+    returns(
+        201,
+        CampaignCreatedSchema,
+        "The campaign, with `warnings` for locales its recipients use and it lacks",
+        headers={"Location": "The campaign's address"},
+    ),
+    problem(
+        422,
+        "The purpose, content or schedule is refused (`errors.content.<locale>.<part>` for a "
+        "template).",
+    ),
+    body=CampaignCreateSchema,
+)
 def create() -> tuple[Response, int]:
+    """Create a campaign: its purpose, content per locale and schedule.
+
+    Every template is rendered once with sample values: one that fails, takes longer than
+    2 s, needs more than 512 MB or comes out over 1,000,000 bytes is refused (422, under
+    `errors.content.<locale>.<part>`). The answer's `warnings` name each locale that
+    recipients of the purpose use and the content has no version in: those recipients will
+    get the `DEFAULT_LOCALE` version.
+    """
     body = json_body(_create)
     new = NewCampaign(**{f: body[f] for f in ("name", "purpose", "content", "schedule")})
     default_locale = current_app.extensions["consent.settings"].default_locale
@@ -98,8 +130,19 @@ def create() -> tuple[Response, int]:
 
 @blueprint.get("/v1/campaigns")
 @require("campaigns:read")
+@documented(
+    returns(200, CampaignsSchema, "The campaigns, newest first"),
+    problem(400, "`status` is not a campaign status."),
+    parameters=(
+        query_parameter(
+            "status",
+            "Only the campaigns in this status",
+            enum=[status.value for status in CampaignStatus],
+        ),
+    ),
+)
 def list_all() -> Response:
-    """Newest first; `?status=` keeps the campaigns in that status."""
+    """Every campaign, newest first; `?status=` keeps the campaigns in that status."""
     raw = request.args.get("status")
     status = None
     if raw is not None:
@@ -117,7 +160,9 @@ def list_all() -> Response:
 
 @blueprint.get("/v1/campaigns/<campaign_id>")
 @require("campaigns:read")
+@documented(returns(200, CampaignSchema, "The campaign"), NOT_FOUND)
 def get_one(campaign_id: str) -> Response:
+    """A campaign with its runs and their counts."""
     wanted = _campaign_id(campaign_id)
     with read_only() as registry:
         return jsonify(campaign_body(campaigns.get_campaign(_store(registry), wanted)))
@@ -125,6 +170,11 @@ def get_one(campaign_id: str) -> Response:
 
 @blueprint.post("/v1/campaigns/<campaign_id>/<any(pause, resume, cancel):action>")
 @require("campaigns:write")
+@documented(
+    returns(200, CampaignSchema, "The campaign in its new status"),
+    NOT_FOUND,
+    problem(409, "The campaign's status does not allow this move."),
+)
 def change(campaign_id: str, action: str) -> Response:
     """Pause, resume or cancel; a move the campaign's status does not allow is 409."""
     wanted = _campaign_id(campaign_id)
@@ -138,6 +188,16 @@ def change(campaign_id: str, action: str) -> Response:
 
 @blueprint.post("/v1/campaigns/<campaign_id>/runs")
 @require("campaigns:write")
+@documented(
+    returns(
+        202,
+        RunStartedSchema,
+        "The run is planned; the mailer sends it",
+        headers={"Location": "The campaign, whose `runs` show the run's progress"},
+    ),
+    NOT_FOUND,
+    problem(409, "The campaign is not scheduled."),
+)
 def start_run(campaign_id: str) -> tuple[Response, int]:
     """Start a run now (202: the mailer sends it); 409 unless the campaign is scheduled."""
     wanted = _campaign_id(campaign_id)

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from consent_service.adapters.repository import Registry
 from consent_service.api.http import in_transaction, json_body, now, read_only, require
 from consent_service.domain.purposes import CATALOGUE
+from consent_service.openapi.operations import documented, problem, returns
 from consent_service.services.policies import current_policy, list_policies, publish_policy
 from consent_service.translations import in_every_locale
 from schemas.api.catalogue import PoliciesSchema, PolicyCreateSchema, PolicySchema, PurposesSchema
@@ -17,6 +18,7 @@ _policy_create = PolicyCreateSchema()
 
 @blueprint.get("/v1/purposes")
 @require(None)
+@documented(returns(200, PurposesSchema, "The catalogue"))
 def purposes() -> Response:
     """Every purpose of the policy, consent-based or not, with its legal basis."""
     double_opt_in = current_app.extensions["consent.settings"].double_opt_in
@@ -40,20 +42,34 @@ def purposes() -> Response:
 
 
 @blueprint.get("/v1/policies")
+@documented(returns(200, PoliciesSchema, "Every version, each with its documents"))
 def policies() -> Response:
+    """Every policy version, with its effective date and its documents per locale."""
     with read_only() as registry:
         return jsonify(_policies.dump({"policies": list_policies(registry)}))
 
 
 @blueprint.get("/v1/policies/current")
+@documented(
+    returns(200, PolicySchema, "The version in effect"),
+    problem(422, "No version is in effect yet."),
+)
 def policy_current() -> Response:
+    """The policy version in effect now."""
     with read_only() as registry:
         return jsonify(_policy.dump(current_policy(registry, now())))
 
 
 @blueprint.post("/v1/policies")
 @require("admin")
+@documented(
+    returns(201, PolicySchema, "The published version"),
+    problem(409, "The version exists already: versions are never edited."),
+    problem(422, "The default locale's document is missing."),
+    body=PolicyCreateSchema,
+)
 def policy_publish() -> Response:
+    """Publish a policy version with its documents and the date it takes effect."""
     body = json_body(_policy_create)
     default_locale = current_app.extensions["consent.settings"].default_locale
 

@@ -18,6 +18,7 @@ from consent_service.api.http import (
 from consent_service.api.problems import Problem
 from consent_service.api.serialize import subject_body
 from consent_service.domain.consent import ConsentStatus
+from consent_service.openapi.operations import documented, header, problem, returns
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.consents import (
     Decisions,
@@ -27,6 +28,7 @@ from consent_service.services.consents import (
 )
 from consent_service.services.idempotency import MAX_KEY_LENGTH, replay_or_run
 from schemas.api.consents import ConsentRequestSchema, ConsentSetSchema
+from schemas.api.subjects import SubjectSchema
 
 blueprint = Blueprint("consents", __name__)
 _consent_request = ConsentRequestSchema()
@@ -55,10 +57,32 @@ def _request_hash() -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+REPLAYED = {"Idempotent-Replayed": "`true` when this is the stored answer to an earlier request"}
+
+
 @blueprint.post("/v1/consents")
 @require("consents:write")
+@documented(
+    returns(201, SubjectSchema, "The subject was new", headers=REPLAYED),
+    returns(200, SubjectSchema, "The subject was known", headers=REPLAYED),
+    problem(400, "The Idempotency-Key is not 1 to 255 printable characters."),
+    problem(409, "The address was erased, and the source is `import`: nothing is created."),
+    problem(422, "The Idempotency-Key was used before with another body."),
+    body=ConsentRequestSchema,
+    parameters=(
+        header(
+            "Idempotency-Key",
+            "A retry with the same key and body gets the first answer; nothing is written twice.",
+            type="string",
+            maxLength=MAX_KEY_LENGTH,
+        ),
+    ),
+)
 def post_consents() -> Response:
-    """Record a form's decisions; 201 when the subject is new, 200 otherwise."""
+    """Record a form's decisions; 201 when the subject is new, 200 otherwise.
+
+    Creates the subject if the address is new (case-insensitively on the whole address).
+    """
     body = json_body(_consent_request)
     settings = current_app.extensions["consent.settings"]
     subject = body["subject"]
@@ -110,6 +134,12 @@ def post_consents() -> Response:
 
 @blueprint.put("/v1/subjects/<subject_id>/consents/<purpose>")
 @require("consents:write")
+@documented(
+    returns(200, SubjectSchema, "The subject with its consents"),
+    problem(404, "No such subject."),
+    problem(422, "The purpose is unknown, or not one that rests on consent."),
+    body=ConsentSetSchema,
+)
 def put_consent(subject_id: str, purpose: str) -> Response:
     """Grant or withdraw one purpose of one subject."""
     body = json_body(_consent_set)

@@ -23,9 +23,15 @@ from consent_service.api.http import (
     subject_id_from,
 )
 from consent_service.api.problems import Problem
+from consent_service.openapi.operations import documented, problem, returns
 from consent_service.services.export import Exporter, MailerPartUnavailable, csv_zip
 from consent_service.services.transfers import request_transfer, transfer_of
-from schemas.api.exports import ExportQuerySchema, TransferRequestSchema, TransferSchema
+from schemas.api.exports import (
+    ExportQuerySchema,
+    TransferQueuedSchema,
+    TransferRequestSchema,
+    TransferSchema,
+)
 
 blueprint = Blueprint("exports", __name__)
 _query = ExportQuerySchema()
@@ -59,8 +65,32 @@ def mailer_part_unavailable() -> Problem:
     )
 
 
+EXPORT = {
+    "type": "object",
+    "description": "The export; its JSON Schema is docs/export.schema.json "
+    "(`tag:consent-service,2026:export/1`).",
+}
+NO_SUBJECT = problem(404, "No such subject, or it was erased.")
+
+
 @blueprint.get("/v1/subjects/<subject_id>/export")
 @require("subjects:read")
+@documented(
+    returns(200, EXPORT, "`format=json` (the default)"),
+    returns(
+        200,
+        {"type": "string", "format": "binary"},
+        "`format=csv`: a zip of CSV tables",
+        media_type="application/zip",
+    ),
+    NO_SUBJECT,
+    problem(
+        503,
+        "The mailer's part did not come in time; nothing was exported.",
+        headers={"Retry-After": "Seconds to wait before trying again"},
+    ),
+    query=ExportQuerySchema,
+)
 def get_export(subject_id: str) -> Response:
     """Everything held about the person: JSON (default) or `format=csv`, a zip of CSV tables."""
     wanted = subject_id_from(subject_id)
@@ -80,6 +110,17 @@ def get_export(subject_id: str) -> Response:
 
 @blueprint.post("/v1/subjects/<subject_id>/transfers")
 @require("subjects:write")
+@documented(
+    returns(
+        202,
+        TransferQueuedSchema,
+        "Queued; the relay delivers it",
+        headers={"Location": "Where the transfer stands"},
+    ),
+    NO_SUBJECT,
+    problem(422, "No recipient is registered under this name."),
+    body=TransferRequestSchema,
+)
 def post_transfer(subject_id: str) -> tuple[Response, int, dict[str, str]]:
     """Queue a direct transfer of the export to a registered recipient (202)."""
     wanted = subject_id_from(subject_id)
@@ -94,6 +135,7 @@ def post_transfer(subject_id: str) -> tuple[Response, int, dict[str, str]]:
 
 @blueprint.get("/v1/subjects/<subject_id>/transfers/<transfer_id>")
 @require("subjects:read")
+@documented(returns(200, TransferSchema, "The transfer"), problem(404, "No such transfer."))
 def get_transfer(subject_id: str, transfer_id: str) -> Response:
     """Where a transfer stands: pending (with its attempts so far), delivered or failed."""
     wanted = subject_id_from(subject_id)

@@ -8,9 +8,10 @@ from consent_service.api.http import client, in_transaction, json_body, now, rea
 from consent_service.api.problems import Problem
 from consent_service.config import Settings
 from consent_service.domain.forms import FormNotFound, SignupForm
+from consent_service.openapi.operations import documented, problem, returns
 from consent_service.services import forms
 from plumbing.origins import normalize_origin
-from schemas.api.forms import FormCreateSchema, FormSchema
+from schemas.api.forms import FormCreateSchema, FormSchema, FormsSchema
 
 blueprint = Blueprint("forms_api", __name__)
 _create = FormCreateSchema()
@@ -45,6 +46,11 @@ def form_body(form: SignupForm) -> dict[str, Any]:
 
 @blueprint.post("/v1/forms")
 @require("admin")
+@documented(
+    returns(201, FormSchema, "The form", headers={"Location": "The form's address"}),
+    problem(409, "A form with this id exists already."),
+    body=FormCreateSchema,
+)
 def create_form() -> Response:
     """Define a form; 201 with it, 409 when the id is taken."""
     body = json_body(_create)
@@ -67,7 +73,9 @@ def create_form() -> Response:
 
 @blueprint.get("/v1/forms")
 @require("admin")
+@documented(returns(200, FormsSchema, "The forms"))
 def list_forms() -> Response:
+    """Every sign-up form."""
     with read_only() as registry:
         found = forms.all_forms(registry)
     return jsonify({"forms": [form_body(form) for form in found]})
@@ -75,7 +83,9 @@ def list_forms() -> Response:
 
 @blueprint.get("/v1/forms/<form_id>")
 @require("admin")
+@documented(returns(200, FormSchema, "The form"), problem(404, "No such form."))
 def get_form(form_id: str) -> Response:
+    """One sign-up form, with the addresses of its hosted page and its snippet."""
     with read_only() as registry:
         found = forms.form_named(registry, form_id)
     return jsonify(form_body(found))

@@ -6,7 +6,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from consent_service.adapters.broker import BROKER_OK, broker_state
 from consent_service.api.http import now, read_only
+from consent_service.openapi.operations import documented, returns
 from consent_service.services.status import OutboxLag, prometheus_text
+from schemas.api.health import HealthSchema, ReadinessSchema
 
 blueprint = Blueprint("health", __name__)
 
@@ -18,16 +20,23 @@ def _broker() -> str:
 
 
 @blueprint.get("/healthz")
+@documented(returns(200, HealthSchema, "Alive"))
 def healthz() -> Response:
     """The process answers; says nothing of its dependencies."""
     return jsonify({"status": "ok"})
 
 
 @blueprint.get("/readyz")
+@documented(
+    returns(200, ReadinessSchema, "Ready (`ready` or `degraded`)"),
+    returns(503, ReadinessSchema, "The database does not answer (`unavailable`)"),
+)
 def readyz() -> Response:
-    """503 when the database does not answer. A broker that is unreachable or refuses to
-    take messages is reported (`degraded`) but still ready: writes keep succeeding into the
-    outbox, so taking the API out of rotation would turn a delivery delay into lost sign-ups."""
+    """Whether the process can serve requests: 503 when the database does not answer.
+
+    A broker that is unreachable or refuses to take messages is reported (`degraded`) but
+    still ready: writes keep succeeding into the outbox, so taking the API out of rotation
+    would turn a delivery delay into lost sign-ups."""
     checks: dict[str, str] = {}
     try:
         with read_only() as registry:
@@ -53,7 +62,16 @@ def readyz() -> Response:
 
 
 @blueprint.get("/metrics")
+@documented(
+    returns(
+        200,
+        {"type": "string"},
+        "Prometheus text format 0.0.4",
+        media_type="text/plain",
+    )
+)
 def metrics() -> Response:
+    """Prometheus metrics: outbox lag and whether the broker takes messages."""
     with read_only() as registry:
         lag = OutboxLag.measure(registry, now())
     return Response(

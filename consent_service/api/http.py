@@ -184,6 +184,7 @@ def require(scope: str | None) -> Callable[[F], F]:
             _confirm_key_alone()
             return answer
 
+        wrapped.required_scope = scope  # type: ignore[attr-defined]  # for the OpenAPI document
         return wrapped  # type: ignore[return-value]
 
     return decorate

@@ -19,27 +19,44 @@ from consent_service.api.problems import Problem
 from consent_service.api.serialize import history_body, subject_body
 from consent_service.domain.consent import Source
 from consent_service.domain.emails import email_key
+from consent_service.openapi.operations import documented, empty, problem, returns
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.erasure import Erasure, erase
 from consent_service.services.subject_changes import Rectification, rectify
 from consent_service.services.views import find_subject_by_email, get_subject, history
 from plumbing.db import scrub_sqlite
-from schemas.api.subjects import SubjectLookupSchema, SubjectPatchSchema
+from schemas.api.subjects import (
+    HistorySchema,
+    SubjectLookupSchema,
+    SubjectPatchSchema,
+    SubjectSchema,
+)
 
 blueprint = Blueprint("subjects", __name__)
 _patch = SubjectPatchSchema()
 _lookup = SubjectLookupSchema()
 
 
+NOT_FOUND = problem(404, "No such subject, or it was erased.")
+
+
 @blueprint.get("/v1/subjects/<subject_id>")
 @require("subjects:read")
+@documented(returns(200, SubjectSchema, "The subject with its consents"), NOT_FOUND)
 def get_one(subject_id: str) -> Response:
+    """A subject and its current consents."""
     with read_only() as registry:
         return jsonify(subject_body(get_subject(registry, subject_id_from(subject_id))))
 
 
 @blueprint.get("/v1/subjects")
 @require("subjects:read")
+@documented(
+    returns(200, SubjectSchema, "The subject with its consents"),
+    problem(400, "No `email` given."),
+    problem(404, "No subject has this address."),
+    query=SubjectLookupSchema,
+)
 def find_by_email() -> Response:
     """Lookup by address, case-insensitively on the whole address."""
     email = query_args(_lookup)["email"].strip()
@@ -53,6 +70,7 @@ def find_by_email() -> Response:
 
 @blueprint.get("/v1/subjects/<subject_id>/history")
 @require("subjects:read")
+@documented(returns(200, HistorySchema, "The ledger entries"), NOT_FOUND)
 def get_history(subject_id: str) -> Response:
     """The subject's ledger entries, oldest first, each with its chain hash."""
     wanted = subject_id_from(subject_id)
@@ -62,6 +80,16 @@ def get_history(subject_id: str) -> Response:
 
 @blueprint.patch("/v1/subjects/<subject_id>")
 @require("subjects:write")
+@documented(
+    returns(200, SubjectSchema, "The subject as GET shows it"),
+    NOT_FOUND,
+    problem(
+        409,
+        "The address is another subject's (case-insensitively), or suppressed as bouncing or "
+        "invalid; nothing is changed.",
+    ),
+    body=SubjectPatchSchema,
+)
 def patch_one(subject_id: str) -> Response:
     """Rectify email, locale, name or external id; 200 with the subject as GET shows it."""
     body = json_body(_patch)
@@ -85,6 +113,9 @@ def patch_one(subject_id: str) -> Response:
 
 @blueprint.delete("/v1/subjects/<subject_id>")
 @require("subjects:write")
+@documented(
+    empty(204, "Erased: contact data removed, ledger pseudonymised, mailer told"), NOT_FOUND
+)
 def delete_one(subject_id: str) -> Response:
     """Erase the subject (204); from then on it is 404 everywhere."""
     wanted = subject_id_from(subject_id)

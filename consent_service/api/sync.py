@@ -11,10 +11,18 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from consent_service.api.http import json_body, read_only, require
 from consent_service.api.problems import Problem
+from consent_service.openapi.operations import documented, problem, returns
 from consent_service.services import sync
 from consent_service.services.sync import SubjectSnapshot
 from plumbing.catch_up import BUCKETS
-from schemas.api.sync import SubjectIdsSchema, VersionsRequestSchema
+from schemas.api.sync import (
+    BucketSchema,
+    DigestsSchema,
+    ListedSubjectsSchema,
+    SubjectIdsSchema,
+    VersionsRequestSchema,
+    VersionsSchema,
+)
 
 blueprint = Blueprint("sync", __name__)
 _subject_ids = SubjectIdsSchema()
@@ -47,6 +55,7 @@ def _secret_keys() -> tuple[str, ...]:
 
 @blueprint.get("/v1/sync/digest")
 @require("sync:read")
+@documented(returns(200, DigestsSchema, "The digests"))
 def digest() -> Response:
     """One digest per bucket of subject ids; the mailer compares them with its own."""
     with read_only() as registry:
@@ -55,6 +64,10 @@ def digest() -> Response:
 
 @blueprint.get("/v1/sync/buckets/<name>")
 @require("sync:read")
+@documented(
+    returns(200, BucketSchema, "The bucket's subjects"),
+    problem(404, "Not a bucket: buckets are two lower-case hex digits."),
+)
 def bucket(name: str) -> Response:
     """Every subject of one bucket with what the mailer needs to know of it."""
     if name not in BUCKETS:
@@ -68,6 +81,7 @@ def bucket(name: str) -> Response:
 
 @blueprint.post("/v1/sync/versions")
 @require("sync:read")
+@documented(returns(200, VersionsSchema, "The versions"), body=VersionsRequestSchema)
 def versions() -> Response:
     """The current version of each named subject the registry holds (the send-time fence).
 
@@ -89,6 +103,7 @@ def versions() -> Response:
 
 @blueprint.post("/v1/sync/subjects")
 @require("sync:read")
+@documented(returns(200, ListedSubjectsSchema, "The subjects"), body=SubjectIdsSchema)
 def subjects() -> Response:
     """The named subjects the registry holds, each exactly as a bucket listing shows it."""
     ids = json_body(_subject_ids)["subject_ids"]

@@ -19,7 +19,9 @@ from consent_service.adapters import signatures
 from consent_service.api.http import in_transaction, now, parse_json
 from consent_service.api.problems import Problem
 from consent_service.domain import esp_events
+from consent_service.openapi.operations import JSON, documented, header, problem, returns
 from consent_service.services.esp_events import EventSettings, apply_event
+from schemas.api.webhooks import SendGridEventSchema, WebhookReceiptSchema
 
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
@@ -75,8 +77,30 @@ def _apply(event: esp_events.EspEvent, context: EventSettings) -> str:
 
 
 @blueprint.post("/v1/webhooks/sendgrid")
+@documented(
+    returns(200, WebhookReceiptSchema, "What became of each event, also of unusable ones"),
+    problem(400, "The body is not JSON, or not a JSON array."),
+    problem(
+        403,
+        "No `SENDGRID_WEBHOOK_PUBLIC_KEY` is set, a signature header is missing, the timestamp "
+        "is over 5 minutes off, or the signature does not match.",
+    ),
+    problem(413, "The delivery is over 2 MiB."),
+    problem(422, "An object names a key twice."),
+    request_body={JSON: SendGridEventSchema(many=True)},
+    parameters=tuple(
+        header(name, "SendGrid's signature (ECDSA P-256, SHA-256)", required=True, type="string")
+        for name in (SIGNATURE_HEADER, TIMESTAMP_HEADER)
+    ),
+)
 def sendgrid() -> Response:
-    """Apply a delivery's events, each in its own transaction; answer what became of them."""
+    """SendGrid's event webhook: apply a delivery's events, answer what became of them.
+
+    Signed by SendGrid (ECDSA P-256, SHA-256) over the timestamp header followed by the raw
+    body; no API key. Hard bounces and invalid addresses are suppressed, spam reports
+    withdraw every email purpose, unsubscribes the campaign's purpose; each event is applied
+    in its own transaction.
+    """
     events = _events(_verified_body())
     settings = current_app.extensions["consent.settings"]
     context = EventSettings(

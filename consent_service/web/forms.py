@@ -24,6 +24,15 @@ from consent_service.domain.errors import DomainError
 from consent_service.domain.forms import HONEYPOT, SignupForm
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CATALOGUE
+from consent_service.openapi.operations import (
+    JSON,
+    documented,
+    empty,
+    error_page,
+    page,
+    problem,
+    returns,
+)
 from consent_service.services import forms
 from consent_service.services.forms import Submission
 from consent_service.web import csrf
@@ -31,11 +40,18 @@ from consent_service.web.i18n import fall_back_to, speak_as_subject
 from consent_service.web.link_pages import confirm_links, evidence
 from consent_service.web.pages import allow_form_action, render, settings
 from plumbing.origins import normalize_origin, origin_of
-from schemas.api.forms import FormSubmissionSchema
+from schemas.api.forms import FormSubmissionSchema, SubmissionAcceptedSchema
 
 blueprint = Blueprint("forms", __name__)
 _submission = FormSubmissionSchema()
 PREFLIGHT_MAX_AGE = "600"
+NO_FORM = error_page(404, "No such form.")
+POSTED_FORM = {
+    "type": "object",
+    "description": "`email`, `locale`, one field per offered purpose (present: ticked), the "
+    "CSRF field from the hosted page, and the honeypot `website` a person leaves empty",
+    "additionalProperties": {"type": "string"},
+}
 
 
 def _signup_form() -> SignupForm | None:
@@ -130,6 +146,7 @@ def _page(
 
 
 @blueprint.get("/f/<form_id>", provide_automatic_options=False)
+@documented(page(200, "The sign-up page"), NO_FORM)
 def signup_page(form_id: str) -> Response:
     """The hosted sign-up page: the address, one unticked box per purpose. Changes nothing."""
     return _page(_known_form())
@@ -203,6 +220,21 @@ def _submit_json(form: SignupForm) -> Response:
 
 
 @blueprint.post("/f/<form_id>", provide_automatic_options=False)
+@documented(
+    page(200, "Urlencoded: the thank-you page (the same for every address)"),
+    returns(202, SubmissionAcceptedSchema, "JSON: accepted (the same for every address)"),
+    empty(303, "Urlencoded, to a form with a success URL: there", {"Location": "success_url"}),
+    problem(400, "JSON: the body is not JSON, or nests too deep."),
+    problem(403, "JSON from an origin the form does not allow."),
+    NO_FORM,
+    page(422, "Urlencoded: the page again, saying what to fix (the address, or no box ticked)."),
+    problem(422, "JSON: the body is not valid, or names a purpose the form does not offer."),
+    request_body={
+        "application/x-www-form-urlencoded": POSTED_FORM,
+        "multipart/form-data": POSTED_FORM,
+        JSON: FormSubmissionSchema,
+    },
+)
 def submit(form_id: str) -> Response | WerkzeugResponse:
     """A submission: urlencoded from an HTML form, or JSON from JavaScript on an allowed
     origin. The same answer for a new address, a known one, and a honeypot catch."""
@@ -220,6 +252,14 @@ def _foreign_origin() -> Problem:
 
 
 @blueprint.route("/f/<form_id>", methods=["OPTIONS"])
+@documented(
+    empty(
+        204,
+        "The origin may post JSON",
+        {"Access-Control-Allow-Origin": "The origin", "Access-Control-Allow-Methods": "POST"},
+    ),
+    problem(403, "No such form, or an origin it does not allow."),
+)
 def preflight(form_id: str) -> Response:
     """CORS preflight (Fetch standard, section 3.2.2): yes only for the form's origins."""
     form = _signup_form()
@@ -240,6 +280,7 @@ def preflight(form_id: str) -> Response:
 
 
 @blueprint.get("/f/<form_id>/embed")
+@documented(page(200, "The snippet, in a `<pre>` to copy"), NO_FORM)
 def embed_page(form_id: str) -> Response:
     """The HTML a shop pastes into its page, shown in a `<pre>` to copy; changes nothing.
 

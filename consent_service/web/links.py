@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
 from consent_service.api.http import now
 from consent_service.domain.consent import Source
+from consent_service.openapi.operations import documented, page
 from consent_service.services import links
 from consent_service.services.link_emails import PER_DAY
 from consent_service.services.links import (
@@ -30,7 +31,7 @@ from consent_service.services.links import (
 )
 from consent_service.web import csrf
 from consent_service.web.i18n import language_choice
-from consent_service.web.limits import is_one_click
+from consent_service.web.limits import ONE_CLICK_FIELD, ONE_CLICK_VALUE, is_one_click
 from consent_service.web.link_pages import (
     claim_of,
     confirm_links,
@@ -51,6 +52,18 @@ blueprint = Blueprint("links", __name__)
 csrf.protect(blueprint, exempt_when=is_one_click)
 
 UNDO_MINUTES = UNDO_WINDOW // timedelta(minutes=1)
+INVALID_LINK = page(400, "The link is damaged, or not one of ours.")
+NOBODY = page(404, "The registry no longer holds the person the link was sent to.")
+STALE = page(410, "The link was used or has expired; the page offers a new one if needed.")
+ONE_CLICK_FORM = {
+    "type": "object",
+    "description": f"RFC 8058 one-click: `{ONE_CLICK_FIELD}={ONE_CLICK_VALUE}`, no cookie; the "
+    f"page's button: the CSRF field `{csrf.FIELD}`",
+    "properties": {
+        ONE_CLICK_FIELD: {"type": "string", "enum": [ONE_CLICK_VALUE]},
+        csrf.FIELD: {"type": "string"},
+    },
+}
 
 
 def _link_emails_capped() -> str:
@@ -103,6 +116,7 @@ def _confirm_claim(token: str) -> LinkClaim | Response:
 
 
 @blueprint.get("/confirm/<token>")
+@documented(page(200, "The page with the button"), INVALID_LINK, NOBODY, STALE)
 def confirm_page(token: str) -> Response:
     """The double opt-in page: the pending purposes and one button. Changes nothing."""
     claim = _confirm_claim(token)
@@ -153,6 +167,7 @@ def _used_confirmation(claim: LinkClaim, token: str, target: ConfirmationLink) -
 
 
 @blueprint.post("/confirm/<token>")
+@documented(page(200, "Confirmed"), INVALID_LINK, NOBODY, STALE)
 def confirm(token: str) -> Response:
     """Use the link: grant every pending purpose (source `double_opt_in`), once."""
     claim = _confirm_claim(token)
@@ -218,6 +233,7 @@ def resend_confirmation(token: str) -> Response:
 
 
 @blueprint.get("/u/<token>")
+@documented(page(200, "The page with the button"), INVALID_LINK, NOBODY)
 def unsubscribe_page(token: str) -> Response:
     """The unsubscribe page: what the button would stop. Changes nothing."""
     claim = claim_of(Intent.UNSUBSCRIBE, token)
@@ -257,6 +273,15 @@ def _unsubscribed(token: str, target: LinkTarget) -> Response:
 
 
 @blueprint.post("/u/<token>")
+@documented(
+    page(200, "Unsubscribed (one-click: also when nobody is left to unsubscribe)"),
+    INVALID_LINK,
+    NOBODY,
+    request_body={
+        "application/x-www-form-urlencoded": ONE_CLICK_FORM,
+        "multipart/form-data": ONE_CLICK_FORM,
+    },
+)
 def unsubscribe(token: str) -> Response:
     """Withdraw the link's purpose: RFC 8058 one-click, or the page's button.
 

@@ -58,8 +58,13 @@ class PolicyCreateSchema(RequestSchema):
 class ProblemSchema(Schema):
     """RFC 9457 problem details."""
 
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict()
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        metadata={
+            "description": "422 only: each field of the body or query string with its "
+            "messages; nested fields and list items (by index) as nested objects"
+        }
+    )

@@ -34,3 +34,10 @@ class TransferSchema(Schema):
     requested_at = fields.AwareDateTime()
     finished_at = fields.AwareDateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
+
+
+class TransferQueuedSchema(Schema):
+    """The answer to `POST /v1/subjects/{id}/transfers` (202): the relay delivers it."""
+
+    transfer_id = fields.UUID(required=True)
+    status = fields.String(required=True, metadata={"enum": ["pending"]})

@@ -80,3 +80,9 @@ class FormSubmissionSchema(RequestSchema):
     locale = Text(validate=validate.OneOf(LOCALES))
     website = Text(load_default="", validate=validate.Length(max=500))
     """The honeypot (`domain.forms.HONEYPOT`): a person leaves it empty."""
+
+
+class SubmissionAcceptedSchema(Schema):
+    """The answer to every JSON submission that could be read, whoever the address is."""
+
+    status = fields.String(required=True, metadata={"enum": ["accepted"]})

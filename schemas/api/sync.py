@@ -37,7 +37,7 @@ class VersionsSchema(Schema):
     """`{"versions": {subject_id: version}}`: only subjects the registry holds, erased ones
     (tombstones) included, so the mailer can tell an erased subject from an unknown one."""
 
-    versions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    versions = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
     purposes = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(),
@@ -45,8 +45,57 @@ class VersionsSchema(Schema):
     )
     suppressed = fields.List(
         fields.String(),
+        required=True,
         metadata={
             "description": "the asked subjects whose current address is on the suppression "
             "list (hard bounce, invalid address): no campaign email may go to them"
         },
     )
+
+
+class DigestsSchema(Schema):
+    """`GET /v1/sync/digest`: one digest per bucket of subject ids (plumbing/catch_up.py)."""
+
+    buckets = fields.Dict(
+        keys=fields.String(metadata={"description": "two lower-case hex digits"}),
+        values=fields.String(),
+        required=True,
+    )
+
+
+class ListedConsentSchema(Schema):
+    status = fields.String(required=True)
+    version = fields.Integer(
+        required=True, metadata={"description": "the subject's version at this purpose's change"}
+    )
+
+
+class ListedSubjectSchema(Schema):
+    """A subject as the mailer needs to know it; an erased one carries no contact data."""
+
+    subject_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    erased = fields.Boolean(required=True)
+    email = fields.String(required=True, allow_none=True)
+    locale = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True, allow_none=True)
+    suppressed = fields.Boolean(
+        required=True,
+        metadata={"description": "no campaign email may go to the address it holds now"},
+    )
+    consents = fields.Dict(
+        keys=fields.String(), values=fields.Nested(ListedConsentSchema), required=True
+    )
+
+
+class BucketSchema(Schema):
+    """`GET /v1/sync/buckets/{bucket}`: every subject of one bucket."""
+
+    bucket = fields.String(required=True)
+    subjects = fields.List(fields.Nested(ListedSubjectSchema), required=True)
+
+
+class ListedSubjectsSchema(Schema):
+    """`POST /v1/sync/subjects`: the named subjects the registry holds, as a bucket lists them."""
+
+    subjects = fields.List(fields.Nested(ListedSubjectSchema), required=True)
