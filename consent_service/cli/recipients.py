@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from consent_service.adapters import transfer_store
 from consent_service.adapters.repository import Registry
 from consent_service.adapters.transfer_client import SystemResolver
-from consent_service.commands.support import sessions, settings
+from consent_service.cli.support import sessions, settings
 from consent_service.domain.errors import DomainError
 from consent_service.services.transfers import register_recipient
 

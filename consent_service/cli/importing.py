@@ -10,7 +10,7 @@ from typing import IO
 
 import click
 
-from consent_service.commands.support import progress, sessions, settings
+from consent_service.cli.support import progress, sessions, settings
 from consent_service.domain.import_rows import header_problems
 from consent_service.services.importing import Importer, RawRow
 

@@ -4,9 +4,7 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -16,23 +14,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from consent_service.adapters import rabbitmq_admin, schema
 from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, Publisher, broker_state
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
-from consent_service.adapters.report_consumer import ReportConsumer
 from consent_service.adapters.repository import Registry
-from consent_service.commands.exporting import export_command
-from consent_service.commands.importing import import_command
-from consent_service.commands.keys import keys_group
-from consent_service.commands.purge import purge_command, retention_rules
-from consent_service.commands.recipients import recipients_group
-from consent_service.commands.transfer_worker import start_transfer_worker
+from consent_service.cli.export import export_command
+from consent_service.cli.importing import import_command
+from consent_service.cli.keys import keys_group
+from consent_service.cli.purge import purge_command, retention_rules
+from consent_service.cli.recipients import recipients_group
 from consent_service.config import ConfigError, Settings
+from consent_service.relay.outbox_publishing import run_relay
+from consent_service.relay.report_intake import start_report_intake
+from consent_service.relay.transfer_delivery import start_transfer_delivery
 from consent_service.services import audit
 from consent_service.services.housekeeping import Housekeeping
-from consent_service.services.relay import run_relay
 from consent_service.services.retention import Retention
 from consent_service.services.scheduling import schedule_due
 from consent_service.services.status import OutboxLag
 from consent_service.supervisor import Part, Supervisor, python_command
-from plumbing.broker.connection import broker_connection, is_amqp
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging
 
@@ -96,8 +93,8 @@ def relay() -> None:
     sessions = _sessions(settings)
     publisher = Publisher(settings.broker_url, settings.instance_dir)
     stop = stop_flag()
-    reports = _start_report_consumer(settings, sessions, stop)
-    transfers = start_transfer_worker(settings, sessions, stop)
+    reports = start_report_intake(settings, sessions, stop)
+    transfers = start_transfer_delivery(settings, sessions, stop)
     click.echo(f"relay publishing to {_broker_name(settings)}", err=True)
     stats = run_relay(
         sessions,
@@ -111,19 +108,6 @@ def relay() -> None:
     reports.join(timeout=30)
     transfers.join(timeout=30)
     click.echo(f"relay stopped after publishing {stats.published} messages", err=True)
-
-
-def _start_report_consumer(
-    settings: Settings, sessions: sessionmaker[Session], stop: Callable[[], bool]
-) -> threading.Thread:
-    options = {"heartbeat": 30} if is_amqp(settings.broker_url) else {}
-    connection = broker_connection(settings.broker_url, settings.instance_dir, **options)
-    consumer = ReportConsumer(connection, sessions, stop)
-    thread = threading.Thread(
-        target=consumer.run, kwargs={"safety_interval": 0.25}, name="reports", daemon=True
-    )
-    thread.start()
-    return thread
 
 
 @main.command()

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import click
 
-from consent_service.commands.support import progress, sessions, settings
+from consent_service.cli.support import progress, sessions, settings
 from consent_service.config import Settings
 from consent_service.domain.retention import DESCRIPTIONS, RetentionRules
 from consent_service.services.retention import Retention

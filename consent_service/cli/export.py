@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from consent_service.adapters.export_requests import exporter_for
-from consent_service.commands.support import sessions, settings
+from consent_service.cli.support import sessions, settings
 from consent_service.domain.errors import SubjectNotFound
 from consent_service.services.export import MailerPartUnavailable, csv_zip
 

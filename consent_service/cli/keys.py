@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import click
 
 from consent_service.adapters.repository import Registry
-from consent_service.commands.support import sessions, settings
+from consent_service.cli.support import sessions, settings
 from consent_service.services import api_keys
 
 
