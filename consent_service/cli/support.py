@@ -1,4 +1,6 @@
-"""What the long-running commands share: settings, sessions and progress on stderr."""
+"""What the `consent` commands share: settings, the registry's database, progress on stderr,
+and addresses fit to print. What they share with the `mailer` command is in
+plumbing/commands.py."""
 
 import sys
 import time
@@ -6,36 +8,51 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import schema
 from consent_service.config import ConfigError, Settings
-from plumbing.db import make_engine, session_factory
-from plumbing.logs import configure_logging
+from consent_service.domain.retention import RetentionRules
+from plumbing.commands import database, settings_from_env
+from plumbing.db import session_factory
 
 PROGRESS_LINE_SECONDS = 5.0
 
 
 def settings() -> Settings:
-    try:
-        current = Settings.from_env()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
-    configure_logging(current.secret_key)
-    return current
+    return settings_from_env(Settings.from_env, ConfigError, lambda current: current.secret_key)
+
+
+def upgrade_embedded(current: Settings) -> None:
+    """Create or upgrade an embedded SQLite database, which nobody else would migrate; a
+    server's database is migrated by `consent db upgrade`, as a step of the deployment."""
+    if current.is_embedded_sqlite:
+        schema.upgrade(current.database_url)
 
 
 @contextmanager
-def sessions(current: Settings) -> Iterator[sessionmaker[Session]]:
+def registry_sessions(current: Settings) -> Iterator[sessionmaker[Session]]:
     """Sessions on the registry's database (an embedded one is created or upgraded first),
     its connections closed when the block ends."""
-    if current.is_embedded_sqlite:
-        schema.upgrade(current.database_url)
-    engine = make_engine(current.database_url)
-    try:
+    upgrade_embedded(current)
+    with database(current.database_url) as engine:
         yield session_factory(engine)
-    finally:
-        engine.dispose()
+
+
+def retention_rules(current: Settings) -> RetentionRules:
+    return RetentionRules(pending=current.retention_pending, inactive=current.retention_inactive)
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for a terminal or a log: the password replaced by stars."""
+    return make_url(url).render_as_string(hide_password=True) if "://" in url else url
+
+
+def broker_name(current: Settings) -> str:
+    if current.broker_url:
+        return safe_url(current.broker_url)
+    return f"embedded, under {current.instance_dir / 'broker'}"
 
 
 @contextmanager
