@@ -33,7 +33,7 @@ from consent_service.adapters import schema
 from consent_service.adapters.broker import Publisher
 from consent_service.adapters.repository import Registry
 from consent_service.config import database_url
-from consent_service.services.relay import relay_batch
+from consent_service.relay.outbox_publishing import relay_batch
 from plumbing.db import make_engine, session_factory
 
 from support.databases import Resources, scalar

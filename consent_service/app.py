@@ -12,7 +12,6 @@ from consent_service.api import (
     headers,
     health,
     openapi,
-    problems,
     subjects,
     sync,
     webhooks,
@@ -21,6 +20,7 @@ from consent_service.api import exports as export_api
 from consent_service.api import forms as forms_api
 from consent_service.api import keys as keys_api
 from consent_service.config import Settings
+from consent_service.faces import problems
 from consent_service.web import register as register_public_pages
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging

@@ -20,7 +20,7 @@ from typing import Any
 from gunicorn import glogging, util
 
 from consent_service.api.headers import API_HEADERS
-from consent_service.api.problems import Problem
+from consent_service.faces.problems import Problem
 from plumbing.logs import mask
 
 

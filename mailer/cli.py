@@ -2,11 +2,9 @@
 
 import logging
 import os
-import signal
 import threading
 from collections.abc import Callable
 from functools import partial
-from types import FrameType
 
 import click
 
@@ -23,8 +21,8 @@ from mailer.services.catchup import Transaction, catch_up
 from mailer.services.retention import SendLedgerRetention, start_daily_purge
 from mailer.services.sending import Sender
 from plumbing.broker.consuming import Stopping
-from plumbing.db import make_engine, scrub_sqlite, session_factory
-from plumbing.logs import configure_logging
+from plumbing.commands import database, on_stop_signals, settings_from_env
+from plumbing.db import scrub_sqlite, session_factory
 
 log = logging.getLogger("mailer.work")
 
@@ -46,21 +44,15 @@ def work() -> None:
     a sender thread beside the consumer plans runs, sends their batches and reports them,
     and another sends the confirmation emails, so that no campaign can hold them up.
     """
-    try:
-        settings = MailerSettings.from_env()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
-    configure_logging(settings.sending.secret_key)
-    schema.upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
+    settings = settings_from_env(
+        MailerSettings.from_env, ConfigError, lambda current: current.sending.secret_key
+    )
+    with database(settings.database_url, upgrade=schema.upgrade) as engine:
         _work(
             settings,
             partial(transaction, session_factory(engine)),
             on_erasure=partial(scrub_sqlite, engine),
         )
-    finally:
-        engine.dispose()
     log.info("mailer stopped", extra={"event": "stopped"})
 
 
@@ -104,12 +96,11 @@ def _work(
     reports = ReportPublisher(settings.broker_url, settings.instance_dir)
     sender = make_sender(settings, unit_of_work, reports)
 
-    def _stop(signum: int, _frame: FrameType | None) -> None:
+    def _stop() -> None:
         consumer.stop()
         sender.stop()
 
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    on_stop_signals(_stop)
     try:
         consumer.declare()
     except Stopping:

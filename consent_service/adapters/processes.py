@@ -1,34 +1,20 @@
-"""Process-level plumbing for the long-running commands: signals, locks, internal keys."""
+"""Process-level plumbing for the long-running commands: the relay's lock, internal keys."""
 
 import fcntl
 import os
-import signal
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters.repository import Registry
 from consent_service.config import Settings
 from consent_service.services import api_keys
-from plumbing.db import make_engine, session_factory
+from plumbing.commands import database
+from plumbing.db import session_factory
 from plumbing.files import private_directory
 
 _held_locks: list[int] = []
-
-
-def stop_flag() -> Callable[[], bool]:
-    """A flag raised by SIGINT or SIGTERM, so loops finish their batch and exit cleanly."""
-    stopped = [False]
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stopped[0] = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    return lambda: stopped[0]
 
 
 def single_relay_lock(instance_dir: Path) -> None:
@@ -50,11 +36,8 @@ def internal_key(settings: Settings, name: str, scopes: list[str]) -> str:
     and replaced, so an upgraded instance needs no manual step.
     """
     key_file = private_directory(settings.instance_dir) / f"{name.replace(' ', '_')}.key"
-    engine = make_engine(settings.database_url)
-    try:
+    with database(settings.database_url) as engine:
         key = _kept_or_new_key(session_factory(engine), key_file, name, scopes)
-    finally:
-        engine.dispose()
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)

@@ -8,14 +8,17 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from consent_service.adapters.campaign_store import CampaignStore
 from consent_service.adapters.repository import Registry
-from consent_service.api.http import in_transaction, json_body, now, read_only, require
-from consent_service.api.problems import Problem, invalid_body
+from consent_service.api.http import require
 from consent_service.domain.campaigns import (
     Action,
     CampaignNotFound,
     CampaignStatus,
     InvalidCampaign,
 )
+from consent_service.faces.bodies import json_body
+from consent_service.faces.clock import now
+from consent_service.faces.problems import Problem, invalid_body
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import documented, problem, query_parameter, returns
 from consent_service.services import campaigns
 from consent_service.services.campaigns import CampaignView, NewCampaign

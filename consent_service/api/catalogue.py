@@ -3,8 +3,11 @@
 from flask import Blueprint, Response, current_app, jsonify
 
 from consent_service.adapters.repository import Registry
-from consent_service.api.http import in_transaction, json_body, now, read_only, require
+from consent_service.api.http import require
 from consent_service.domain.purposes import CATALOGUE
+from consent_service.faces.bodies import json_body
+from consent_service.faces.clock import now
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import documented, problem, returns
 from consent_service.services.policies import current_policy, list_policies, publish_policy
 from consent_service.translations import in_every_locale

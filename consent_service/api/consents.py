@@ -7,17 +7,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from consent_service.adapters.repository import Registry
-from consent_service.api.http import (
-    client,
-    in_transaction,
-    json_body,
-    now,
-    require,
-    subject_id_from,
-)
-from consent_service.api.problems import Problem
+from consent_service.api.http import client, require, subject_id_from
 from consent_service.api.serialize import subject_body
 from consent_service.domain.consent import ConsentStatus
+from consent_service.faces.bodies import json_body
+from consent_service.faces.clock import now
+from consent_service.faces.problems import Problem
+from consent_service.faces.transactions import in_transaction
 from consent_service.openapi.operations import documented, header, problem, returns
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.consents import (

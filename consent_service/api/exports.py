@@ -9,22 +9,16 @@ delivered by the relay (`services/transfers.py`); its outcome is in the ledger a
 import json
 import uuid
 
-from flask import Blueprint, Response, current_app, jsonify, url_for
+from flask import Blueprint, Response, jsonify, url_for
 
-from consent_service.adapters.export_requests import MailerPartClient, exporter_for
-from consent_service.api.http import (
-    client,
-    in_transaction,
-    json_body,
-    now,
-    query_args,
-    read_only,
-    require,
-    subject_id_from,
-)
-from consent_service.api.problems import Problem
+from consent_service.api.http import client, require, subject_id_from
+from consent_service.faces.bodies import json_body, query_args
+from consent_service.faces.clock import now
+from consent_service.faces.exports import exporter
+from consent_service.faces.problems import Problem
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import documented, problem, returns
-from consent_service.services.export import Exporter, MailerPartUnavailable, csv_zip
+from consent_service.services.export import MailerPartUnavailable, csv_zip
 from consent_service.services.transfers import request_transfer, transfer_of
 from schemas.api.exports import (
     ExportQuerySchema,
@@ -38,21 +32,7 @@ _query = ExportQuerySchema()
 _transfer_request = TransferRequestSchema()
 _transfer = TransferSchema()
 
-MAILER_PART = "consent.mailer_part"
-"""Where the app keeps its MailerPartClient; a test may put a stand-in there."""
-
 RETRY_AFTER_SECONDS = 10
-
-
-def exporter() -> Exporter:
-    """The app's exporter: the configured shop and the mailer over the configured broker."""
-    extensions = current_app.extensions
-    settings = extensions["consent.settings"]
-    if MAILER_PART not in extensions:
-        extensions[MAILER_PART] = MailerPartClient(
-            settings.broker_url, settings.instance_dir, settings.export_timeout
-        )
-    return exporter_for(settings, extensions["consent.sessions"], extensions[MAILER_PART])
 
 
 def mailer_part_unavailable() -> Problem:

@@ -4,10 +4,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from consent_service.api.http import client, in_transaction, json_body, now, read_only, require
-from consent_service.api.problems import Problem
+from consent_service.api.http import client, require
 from consent_service.config import Settings
 from consent_service.domain.forms import FormNotFound, SignupForm
+from consent_service.faces.bodies import json_body
+from consent_service.faces.clock import now
+from consent_service.faces.problems import Problem
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import documented, problem, returns
 from consent_service.services import forms
 from plumbing.origins import normalize_origin

@@ -5,7 +5,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from consent_service.adapters.broker import BROKER_OK, broker_state
-from consent_service.api.http import now, read_only
+from consent_service.faces.clock import now
+from consent_service.faces.transactions import read_only
 from consent_service.openapi.operations import documented, returns
 from consent_service.services.status import OutboxLag, prometheus_text
 from schemas.api.health import HealthSchema, ReadinessSchema

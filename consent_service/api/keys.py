@@ -4,8 +4,10 @@ from dataclasses import asdict
 
 from flask import Blueprint, Response, jsonify
 
-from consent_service.api.http import in_transaction, now, read_only, require
-from consent_service.api.problems import Problem
+from consent_service.api.http import require
+from consent_service.faces.clock import now
+from consent_service.faces.problems import Problem
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import documented, empty, problem, returns
 from consent_service.services import api_keys
 from schemas.api.keys import KeysSchema

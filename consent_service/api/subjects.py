@@ -5,20 +5,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from consent_service.adapters.repository import Registry
-from consent_service.api.http import (
-    client,
-    in_transaction,
-    json_body,
-    now,
-    query_args,
-    read_only,
-    require,
-    subject_id_from,
-)
-from consent_service.api.problems import Problem
+from consent_service.api.http import client, require, subject_id_from
 from consent_service.api.serialize import history_body, subject_body
 from consent_service.domain.consent import Source
 from consent_service.domain.emails import email_key
+from consent_service.faces.bodies import json_body, query_args
+from consent_service.faces.clock import now
+from consent_service.faces.problems import Problem
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import documented, empty, problem, returns
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.erasure import Erasure, erase

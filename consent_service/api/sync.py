@@ -9,8 +9,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from consent_service.api.http import json_body, read_only, require
-from consent_service.api.problems import Problem
+from consent_service.api.http import require
+from consent_service.faces.bodies import json_body
+from consent_service.faces.problems import Problem
+from consent_service.faces.transactions import read_only
 from consent_service.openapi.operations import documented, problem, returns
 from consent_service.services import sync
 from consent_service.services.sync import SubjectSnapshot

@@ -16,9 +16,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from consent_service.adapters import signatures
-from consent_service.api.http import in_transaction, now, parse_json
-from consent_service.api.problems import Problem
 from consent_service.domain import esp_events
+from consent_service.faces.bodies import parse_json
+from consent_service.faces.clock import now
+from consent_service.faces.problems import Problem
+from consent_service.faces.transactions import in_transaction
 from consent_service.openapi.operations import JSON, documented, header, problem, returns
 from consent_service.services.esp_events import EventSettings, apply_event
 from schemas.api.webhooks import SendGridEventSchema, WebhookReceiptSchema

@@ -1,57 +1,27 @@
-"""Direct transfers to a third party (GDPR Art. 20(2)): registering, requesting, delivering.
+"""Direct transfers to a third party (GDPR Art. 20(2)): registering recipients, requesting.
 
 An admin registers a recipient with a generated secret; `POST /v1/subjects/{id}/transfers`
-queues a transfer; the relay's transfer thread (`TransferWorker`) builds the person's full
-export (the same one `GET .../export` answers, mailer part included), signs it and POSTs it to
-the registered URL, retrying with backoff (domain/transfers.py). The final outcome, delivered
-or failed, is proved by a ledger entry of kind `transfer` (source `admin`, actor the name of
-the API key that asked; evidence names the recipient, the outcome and the last answer, never
-the body). Like every ledger entry it raises the subject's version, announced as a
-`subject.updated/1` with nothing changed so the mailer's view keeps the same version
-(decision 0006: every version has its message).
+queues a transfer; the relay delivers it (relay/transfer_delivery.py) and proves the outcome
+in the ledger.
 """
 
-import json
-import logging
 import secrets
-import time
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import transfer_store
 from consent_service.adapters.repository import Registry
-from consent_service.adapters.transfer_client import PostResult, url_host_and_port
+from consent_service.adapters.transfer_client import url_host_and_port
 from consent_service.adapters.transfer_store import RecipientRow, TransferRow
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
-from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash
 from consent_service.domain.transfers import (
     InvalidRecipient,
     TransferStatus,
-    Verdict,
     check_name,
     check_url,
     resolved_refusal,
-    retry_delay,
-    signature,
-    url_refusal,
-    verdict,
 )
-from consent_service.services.export import Exporter, MailerPartUnavailable
-from consent_service.services.subject_changes import subject_updated_message
-
-log = logging.getLogger(__name__)
-
-SOURCE = "admin"
-KIND = "transfer"
-LEASE = timedelta(minutes=2)
-"""An attempt takes at most the export's and the POST's timeouts (about 20 s); a transfer
-whose relay died mid-attempt is taken again when this runs out."""
-ACTOR_LENGTH = 64
 
 
 class UnknownRecipient(DomainError):
@@ -64,18 +34,7 @@ class Resolver(Protocol):
         ...
 
 
-class Poster(Resolver, Protocol):
-    def post(
-        self,
-        url: str,
-        body: bytes,
-        headers: dict[str, str],
-        *,
-        connect_to: Sequence[str] | None = None,
-    ) -> PostResult: ...
-
-
-def _vetted_addresses(resolver: Resolver, url: str) -> list[str]:
+def vetted_addresses(resolver: Resolver, url: str) -> list[str]:
     """The URL's host resolved now, every address public: what production may connect to.
 
     InvalidRecipient when any address is internal; OSError when the name does not resolve.
@@ -106,7 +65,7 @@ def register_recipient(
     check_url(url, production=production)
     if production:
         try:
-            _vetted_addresses(resolver, url)
+            vetted_addresses(resolver, url)
         except OSError as error:
             refusal = f"Refused URL: its host does not resolve ({error})."
             raise InvalidRecipient(refusal, field="url") from None
@@ -150,158 +109,3 @@ def transfer_of(
         raise SubjectNotFound(f"No subject {subject_id}.")
     found = transfer_store.transfer(registry, transfer_id)
     return found if found is not None and found.subject_id == subject_id else None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    verdict: Verdict
-    detail: str
-
-
-class TransferWorker:
-    """Delivers due transfers one at a time: claim (short transaction), attempt, record."""
-
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        exporter: Exporter,
-        poster: Poster,
-        *,
-        production: bool,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.sessions = sessions
-        self.exporter = exporter
-        self.poster = poster
-        self.production = production
-        self.clock = clock
-
-    def run(self, should_stop: Callable[[], bool], idle: float = 0.5) -> None:
-        """Deliver until stopped; a failing database is logged and tried again."""
-        while not should_stop():
-            try:
-                worked = self.step()
-            except Exception:  # the database may be away for a while
-                log.exception("transfer step failed", extra={"event": "transfer_step_failed"})
-                worked = False
-            if not worked:
-                time.sleep(idle)
-
-    def step(self) -> bool:
-        """One attempt of the oldest due transfer; False when none is due."""
-        now = self.clock()
-        with self.sessions() as session, session.begin():
-            registry = Registry(session)
-            claim = transfer_store.claim_due(registry, now, now + LEASE)
-            recipient = transfer_store.recipient(registry, claim.recipient) if claim else None
-        if claim is None:
-            return False
-        attempt = self._attempt(claim, recipient)
-        outcome = self._record(claim, attempt)
-        log.log(
-            logging.INFO if outcome == TransferStatus.DELIVERED else logging.WARNING,
-            "transfer attempt",
-            extra={
-                "event": f"transfer_{outcome}",
-                "transfer_id": str(claim.id),
-                "recipient": claim.recipient,
-                "attempt": claim.attempts,
-                "detail": attempt.detail,
-            },
-        )
-        return True
-
-    def _attempt(self, claim: TransferRow, recipient: RecipientRow | None) -> Attempt:
-        if recipient is None:
-            return Attempt(Verdict.FAILED, "the recipient is no longer registered")
-        refusal = url_refusal(recipient.url, production=self.production)
-        if refusal is not None:
-            return Attempt(Verdict.FAILED, f"the recipient's URL is refused: {refusal}")
-        connect_to = None
-        if self.production:
-            try:
-                connect_to = _vetted_addresses(self.poster, recipient.url)
-            except InvalidRecipient as refused:
-                return Attempt(Verdict.FAILED, refused.message)
-            except OSError as error:
-                return Attempt(Verdict.RETRY, f"the recipient's host does not resolve: {error}")
-        try:
-            export = self.exporter.export(claim.subject_id)
-        except SubjectNotFound:
-            return Attempt(Verdict.FAILED, "the subject is no longer held")
-        except MailerPartUnavailable:
-            return Attempt(Verdict.RETRY, "the mailer's part of the export is unavailable")
-        body = json.dumps(export, ensure_ascii=False, separators=(",", ":")).encode()
-        timestamp = int(self.clock().timestamp())
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "X-Consent-Timestamp": str(timestamp),
-            "X-Consent-Signature": signature(recipient.secret, timestamp, body),
-            "X-Consent-Transfer-Id": str(claim.id),
-        }
-        result = self.poster.post(recipient.url, body, headers, connect_to=connect_to)
-        return Attempt(verdict(result.status), result.detail)
-
-    def _record(self, claim: TransferRow, attempt: Attempt) -> str:
-        """Store what the attempt came to; the final outcome also goes into the ledger."""
-        now = self.clock()
-        with self.sessions() as session, session.begin():
-            registry = Registry(session)
-            if attempt.verdict is Verdict.RETRY:
-                delay = retry_delay(claim.attempts)
-                if delay is not None:
-                    transfer_store.retry_later(registry, claim, now + delay, attempt.detail)
-                    return "retry"
-            status = (
-                TransferStatus.DELIVERED
-                if attempt.verdict is Verdict.DELIVERED
-                else TransferStatus.FAILED
-            )
-            error = None if status is TransferStatus.DELIVERED else attempt.detail
-            if transfer_store.finish(registry, claim, status.value, now, error):
-                _prove(registry, claim, status, attempt.detail, now)
-            return status.value
-
-
-def _prove(
-    registry: Registry, claim: TransferRow, status: TransferStatus, detail: str, now: datetime
-) -> None:
-    """The ledger entry of a finished transfer, with the subject's new version and message.
-
-    An erased subject gets none: its ledger is pseudonymised and closed.
-    """
-    subject = registry.subject_by_id(claim.subject_id, for_update=True)
-    if subject is None:
-        return
-    evidence = {
-        "transfer_id": str(claim.id),
-        "recipient": claim.recipient,
-        "outcome": status.value,
-        "attempts": str(claim.attempts),
-        "answer": detail[:200],
-    }
-    nonce = secrets.token_hex(16)
-    seq = subject.version + 1
-    prev_hash = (
-        genesis_hash(str(subject.id)) if seq == 1 else registry.ledger_hash(subject.id, seq - 1)
-    )
-    if prev_hash is None:
-        raise RuntimeError(f"ledger of subject {subject.id} has no entry {seq - 1}")
-    record = LedgerRecord(
-        subject_id=str(subject.id),
-        seq=seq,
-        kind=KIND,
-        purpose=None,
-        previous_status=None,
-        status=None,
-        source=SOURCE,
-        actor=claim.requested_by[:ACTOR_LENGTH],
-        policy_version=None,
-        recorded_at=now,
-        evidence_digest=evidence_digest(evidence, nonce),
-        prev_hash=prev_hash,
-    )
-    subject.version, subject.updated_at = seq, now
-    registry.set_subject_version(subject.id, seq, now)
-    registry.append_ledger([(record, record.hash(), evidence, nonce)])
-    registry.add_outbox([subject_updated_message(subject, [], now)])

@@ -18,12 +18,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consent_service.adapters.repository import Registry
-from consent_service.api.http import in_transaction, json_body, now, read_only
-from consent_service.api.problems import Problem, invalid_body
 from consent_service.domain.errors import DomainError
 from consent_service.domain.forms import HONEYPOT, SignupForm
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CATALOGUE
+from consent_service.faces.bodies import json_body
+from consent_service.faces.clock import now
+from consent_service.faces.problems import Problem, invalid_body
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import (
     JSON,
     documented,

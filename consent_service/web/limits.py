@@ -1,17 +1,14 @@
 """Per-client rate limiting of the public pages (`PUBLIC_RATE_LIMIT`, SPEC section 2).
 
-One shared budget per client address across every public page and form, counted in memory
-per process unless `PUBLIC_RATE_LIMIT_STORAGE` names a shared store (`redis://...`), which
-a deployment with several processes should use. The RFC 8058 one-click POST is not counted:
-it comes from a mail provider's few servers on behalf of many people, and throttling it
-would keep people subscribed who asked to leave.
+One shared budget per client address across every public page and form (faces/limits.py).
+The RFC 8058 one-click POST is not counted: it comes from a mail provider's few servers on
+behalf of many people, and throttling it would keep people subscribed who asked to leave.
 """
 
 from flask import Blueprint, Flask, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 from consent_service.config import Settings
+from consent_service.faces.limits import share_limit
 
 ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
 
@@ -28,15 +25,11 @@ def is_one_click() -> bool:
 def limit_public_pages(app: Flask, settings: Settings, blueprints: list[Blueprint]) -> None:
     if settings.public_rate_limit is None:
         return
-    limiter = Limiter(
-        get_remote_address,
-        app=app,
-        storage_uri=settings.rate_limit_storage,
-        strategy="fixed-window",
-        headers_enabled=True,
+    share_limit(
+        app,
+        settings,
+        blueprints,
+        limit=settings.public_rate_limit,
+        scope="public-pages",
+        exempt_when=is_one_click,
     )
-    shared = limiter.shared_limit(
-        settings.public_rate_limit, scope="public-pages", exempt_when=is_one_click
-    )
-    for blueprint in blueprints:
-        shared(blueprint)

@@ -14,9 +14,9 @@ from flask import Response, request
 from flask_babel import gettext as _
 
 from consent_service.adapters.repository import Registry
-from consent_service.api.http import in_transaction, read_only
 from consent_service.domain.errors import SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.link_emails import PreferenceLinks
 from consent_service.web.i18n import speak_as_subject

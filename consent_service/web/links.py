@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
-from consent_service.api.http import now
 from consent_service.domain.consent import Source
+from consent_service.faces.clock import now
 from consent_service.openapi.operations import documented, page
 from consent_service.services import links
 from consent_service.services.link_emails import PER_DAY

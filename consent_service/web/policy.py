@@ -7,9 +7,10 @@ default-language document, marked with its own `lang` so screen readers pronounc
 
 from flask import Blueprint, Response, abort
 
-from consent_service.api.http import now, read_only
 from consent_service.domain.errors import UnknownPolicyVersion
 from consent_service.domain.policy_text import sections
+from consent_service.faces.clock import now
+from consent_service.faces.transactions import read_only
 from consent_service.services.policies import PolicyVersion, current_policy, list_policies
 from consent_service.web.i18n import current_locale
 from consent_service.web.pages import render, settings

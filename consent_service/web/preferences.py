@@ -14,10 +14,11 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 
 from consent_service.adapters.repository import Registry
-from consent_service.api.exports import exporter
-from consent_service.api.http import in_transaction, now, read_only
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, LegalBasis
+from consent_service.faces.clock import now
+from consent_service.faces.exports import exporter
+from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services import preferences
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.export import MailerPartUnavailable

@@ -22,7 +22,7 @@ import pytest
 from kombu import Connection, Exchange
 
 from consent_service.adapters import rabbitmq_admin
-from consent_service.adapters.report_consumer import ReportConsumer, reports_queue
+from consent_service.relay.report_intake import ReportConsumer, reports_queue
 from consent_service.services.campaigns import ReportOutcome, apply_report
 from plumbing.broker.connection import broker_connection, embedded_broker
 from schemas.messages import load_message, topology

@@ -105,6 +105,35 @@ def test_db_upgrade_migrates_the_configured_database(tmp_path) -> None:
     assert (tmp_path / "other.db").exists()
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["audit", "verify"],
+        ["audit", "checkpoint"],
+        ["keys", "list"],
+        ["recipients", "list"],
+        ["purge", "--dry-run"],
+    ],
+    ids=" ".join,
+)
+def test_a_command_run_first_on_an_embedded_instance_creates_its_database(
+    tmp_path, command: list[str]
+) -> None:
+    """No one else migrates an embedded SQLite database: every command that opens it creates
+    or upgrades it first (cli/support.py), so none fails on a table that is not there."""
+    instance = tmp_path / "instance"
+    environ = {
+        "CONSENT_INSTANCE_DIR": str(instance),
+        "CONSENT_DATABASE_URL": "",
+        "CONSENT_SECRET_KEY": "",
+    }
+    result = consent_cli(environ, *command)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert (instance / "consent.db").is_file()
+
+
 def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:
     environ = {
         "CONSENT_INSTANCE_DIR": str(tmp_path),

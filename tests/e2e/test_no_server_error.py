@@ -27,7 +27,7 @@ from werkzeug.routing import Rule
 
 from consent_service.adapters.repository import Registry
 from consent_service.adapters.transfer_client import SystemResolver
-from consent_service.api.exports import MAILER_PART
+from consent_service.faces.exports import MAILER_PART
 from consent_service.services import api_keys
 from consent_service.services.transfers import register_recipient
 from consent_service.web import csrf

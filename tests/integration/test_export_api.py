@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from consent_service.adapters import orm, transfer_store
 from consent_service.adapters.transfer_store import RecipientRow
-from consent_service.api.exports import MAILER_PART
+from consent_service.faces.exports import MAILER_PART
 from consent_service.services.export import MailerPartUnavailable
 from plumbing.tokens import LinkSigner
 from tests.factories import consent_body

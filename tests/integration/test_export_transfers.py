@@ -17,8 +17,9 @@ from consent_service.adapters.export_requests import exporter_for
 from consent_service.adapters.repository import Registry
 from consent_service.adapters.transfer_client import HttpPoster, SystemResolver
 from consent_service.domain.transfers import MAX_ATTEMPTS
+from consent_service.relay.transfer_delivery import LEASE, TransferWorker
 from consent_service.services import audit
-from consent_service.services.transfers import LEASE, TransferWorker, register_recipient
+from consent_service.services.transfers import register_recipient
 from tests.factories import consent_body
 from tests.integration.test_export_api import StandInMailer
 from tests.transfer_recipient import Recipient, serving, verify

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from consent_service.adapters import orm
 from consent_service.adapters.broker import Publisher, PublishError
-from consent_service.services.relay import relay_batch
+from consent_service.relay.outbox_publishing import relay_batch
 from plumbing.broker.connection import embedded_broker
 from schemas.messages import load_message, topology
 from tests.factories import consent_body

@@ -1,8 +1,11 @@
 """The layers, as executable rules.
 
 - A domain is plain Python: no web, database, broker or email library, and nothing of the
-  layers above it (adapters, api, web, services), not even through a plumbing module.
-- Registry services are called by the faces (api, web, the CLI) and never call them back.
+  layers above it (adapters, services, the faces), not even through a plumbing module.
+- Registry services are called by the faces (api, web, the console, the CLI, the relay,
+  and the helpers the HTTP faces share in `faces/`) and never call them back.
+- The HTTP faces (api, web, the console) share what they need through `faces/`, which
+  imports none of them, and never import one another.
 - `schemas/` holds schemas: marshmallow its only library, neither part imported.
 - The registry and the mailer never import each other; `plumbing` imports neither, nor
   `schemas`, so both may import it.
@@ -29,8 +32,10 @@ FORBIDDEN = {
 }
 """Libraries no domain module may import."""
 
-ABOVE_THE_DOMAIN = ("adapters", "api", "web", "services")
+ABOVE_THE_DOMAIN = ("adapters", "api", "web", "services", "faces", "relay", "cli")
 """The layers of a part that a domain module may not import."""
+
+HTTP_FACES = ("api", "web", "console")
 
 
 def modules(*folders: str) -> list[Path]:
@@ -100,8 +105,31 @@ def test_domain_module_imports_no_layer_above_it(module: Path) -> None:
 
 @pytest.mark.parametrize("module", modules("consent_service/services"), ids=name_of)
 def test_registry_service_imports_no_face(module: Path) -> None:
-    faces = ("consent_service.api", "consent_service.web")
+    faces = [f"consent_service.{face}" for face in (*HTTP_FACES, "faces", "cli", "relay")]
     assert [n for n in imported(module) if any(within(n, face) for face in faces)] == []
+
+
+def importers(folder: str, package: str) -> list[str]:
+    """The modules under `folder` that import anything of `package`."""
+    return [
+        name_of(module)
+        for module in modules(folder)
+        if any(within(name, package) for name in imported(module))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("face", "other"),
+    [(face, other) for face in HTTP_FACES for other in HTTP_FACES if face != other],
+)
+def test_a_face_imports_no_other_face(face: str, other: str) -> None:
+    """What two faces share lives in `faces/`, so that each face can change alone."""
+    assert importers(f"consent_service/{face}", f"consent_service.{other}") == []
+
+
+@pytest.mark.parametrize("face", HTTP_FACES)
+def test_the_shared_face_helpers_import_no_face(face: str) -> None:
+    assert importers("consent_service/faces", f"consent_service.{face}") == []
 
 
 @pytest.mark.parametrize("module", modules("schemas"), ids=name_of)

@@ -1,4 +1,8 @@
-"""Errors as RFC 9457 problem documents, for every failure the API can produce."""
+"""Errors as RFC 9457 problem documents: how every face answers a program.
+
+The JSON API answers every failure so; the public pages answer so a sign-up form's JavaScript
+(web/forms.py); which errors a person sees as a page instead is in error_pages.py.
+"""
 
 import logging
 from typing import Any

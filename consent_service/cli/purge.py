@@ -4,14 +4,9 @@ from datetime import UTC, datetime
 
 import click
 
-from consent_service.commands.support import progress, sessions, settings
-from consent_service.config import Settings
-from consent_service.domain.retention import DESCRIPTIONS, RetentionRules
+from consent_service.cli.support import progress, registry_sessions, retention_rules, settings
+from consent_service.domain.retention import DESCRIPTIONS
 from consent_service.services.retention import Retention
-
-
-def retention_rules(current: Settings) -> RetentionRules:
-    return RetentionRules(pending=current.retention_pending, inactive=current.retention_inactive)
 
 
 @click.command("purge")
@@ -25,8 +20,8 @@ def purge_command(dry_run: bool) -> None:
     current = settings()
     rules = retention_rules(current)
     now = datetime.now(UTC)
-    with sessions(current) as registry_sessions:
-        retention = Retention(registry_sessions, rules, current.secret_key)
+    with registry_sessions(current) as sessions:
+        retention = Retention(sessions, rules, current.secret_key)
         counts = retention.plan(now) if dry_run else retention.purge(now, progress)
     for rule, count in counts.items():
         click.echo(f"{rule.value:<18} {count:>8}  {DESCRIPTIONS[rule]}")

@@ -1,4 +1,4 @@
-"""The relay's way back: the mailer's run reports, from `registry.mailer-reports` into the runs.
+"""The relay's second job: the mailer's run reports, from `registry.mailer-reports` into the runs.
 
 One report, one transaction, then the ack: a relay that dies between the two gets the report
 again, and applying it again changes nothing because only a newer `sequence` is applied
@@ -13,6 +13,7 @@ differs; on the embedded broker the same code consumes the same queue from files
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters.broker import mailer_reports_exchange
 from consent_service.adapters.campaign_store import CampaignStore
+from consent_service.config import Settings
 from consent_service.services.campaigns import ReportOutcome, apply_report
+from plumbing.broker.connection import broker_connection, is_amqp
 from plumbing.broker.consuming import StoppableConsumer
 from schemas.messages import InvalidMessage, load_message, topology
 
@@ -114,3 +117,17 @@ def _report(body: bytes | str) -> dict[str, Any]:
     if loaded["schema"] != RUN_REPORT:
         raise InvalidMessage(f"{loaded['schema']} is not a run report")
     return loaded
+
+
+def start_report_intake(
+    settings: Settings, sessions: sessionmaker[Session], stop: Callable[[], bool]
+) -> threading.Thread:
+    """Take run reports in a thread of the relay until `stop()` says so."""
+    options = {"heartbeat": 30} if is_amqp(settings.broker_url) else {}
+    connection = broker_connection(settings.broker_url, settings.instance_dir, **options)
+    consumer = ReportConsumer(connection, sessions, stop)
+    thread = threading.Thread(
+        target=consumer.run, kwargs={"safety_interval": 0.25}, name="reports", daemon=True
+    )
+    thread.start()
+    return thread

@@ -1,4 +1,4 @@
-"""The relay: moves committed outbox messages to the broker, oldest first.
+"""The relay's first job: committed outbox messages to the broker, oldest first.
 
 A batch is claimed inside a transaction, published with confirms, and marked sent in the same
 transaction, so a relay that dies mid-batch leaves its rows unsent for the next one to take

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from consent_service.adapters.export_requests import exporter_for
-from consent_service.commands.support import sessions, settings
+from consent_service.cli.support import registry_sessions, settings
 from consent_service.domain.errors import SubjectNotFound
 from consent_service.services.export import MailerPartUnavailable, csv_zip
 
@@ -48,10 +48,10 @@ def export_command(subject_id: str, fmt: str, output: Path | None) -> None:
     if fmt == "csv" and output is None and sys.stdout.isatty():
         raise click.UsageError("A CSV export is a zip file: give --output FILE or redirect it.")
     current = settings()
-    with sessions(current) as made:
+    with registry_sessions(current) as sessions:
         click.echo(f"Exporting subject {wanted}: the registry's part...", err=True)
         try:
-            data = exporter_for(current, made).export(wanted)
+            data = exporter_for(current, sessions).export(wanted)
         except SubjectNotFound:
             raise click.ClickException(f"No subject {wanted} (unknown or erased).") from None
         except MailerPartUnavailable:

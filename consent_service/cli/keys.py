@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import click
 
 from consent_service.adapters.repository import Registry
-from consent_service.commands.support import sessions, settings
+from consent_service.cli.support import registry_sessions, settings
 from consent_service.services import api_keys
 
 
@@ -26,7 +26,7 @@ def keys_group() -> None:
 )
 def create(name: str, scopes: tuple[str, ...]) -> None:
     """Create a key; it is printed once, alone on the last line, and only its hash is kept."""
-    with sessions(settings()) as made, made() as session, session.begin():
+    with registry_sessions(settings()) as sessions, sessions() as session, session.begin():
         key = api_keys.create_key(Registry(session), name, list(scopes), datetime.now(UTC))
     click.echo(f"Created key '{name}' with scopes: {', '.join(sorted(set(scopes)))}", err=True)
     click.echo("Store it now; it cannot be shown again.", err=True)
@@ -36,7 +36,7 @@ def create(name: str, scopes: tuple[str, ...]) -> None:
 @keys_group.command("list")
 def list_keys() -> None:
     """One line per key: id, name, prefix, scopes, and `active` or when it was revoked."""
-    with sessions(settings()) as made, made() as session, session.begin():
+    with registry_sessions(settings()) as sessions, sessions() as session, session.begin():
         found = api_keys.list_keys(Registry(session))
     for key in found:
         state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
@@ -49,9 +49,9 @@ def list_keys() -> None:
 @click.argument("key_id", metavar="ID")
 def revoke(key_id: str) -> None:
     """Revoke the key with this ID; every process refuses it from its next request on."""
-    with sessions(settings()) as made:
+    with registry_sessions(settings()) as sessions:
         try:
-            with made() as session, session.begin():
+            with sessions() as session, session.begin():
                 key = api_keys.revoke_key(Registry(session), key_id, datetime.now(UTC))
         except api_keys.KeyNotFound as error:
             raise click.ClickException(error.message) from None

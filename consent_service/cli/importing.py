@@ -10,7 +10,7 @@ from typing import IO
 
 import click
 
-from consent_service.commands.support import progress, sessions, settings
+from consent_service.cli.support import progress, registry_sessions, settings
 from consent_service.domain.import_rows import header_problems
 from consent_service.services.importing import Importer, RawRow
 
@@ -98,9 +98,9 @@ def import_command(file: Path, report: Path | None, batch_size: int) -> None:
     header, total = _check(file)
     report = report or file.with_name(f"{file.stem}.rejected.csv")
     handle, writer = _report_writer(report, header)
-    with sessions(current) as registry_sessions, handle:
+    with registry_sessions(current) as sessions, handle:
         importer = Importer(
-            registry_sessions,
+            sessions,
             actor=_actor(),
             default_locale=current.default_locale,
             secret_keys=(current.secret_key, *current.previous_secret_keys),

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from consent_service.adapters import transfer_store
 from consent_service.adapters.repository import Registry
 from consent_service.adapters.transfer_client import SystemResolver
-from consent_service.commands.support import sessions, settings
+from consent_service.cli.support import registry_sessions, settings
 from consent_service.domain.errors import DomainError
 from consent_service.services.transfers import register_recipient
 
@@ -28,9 +28,9 @@ def add(name: str, url: str) -> None:
     production its host must resolve, and only to public addresses.
     """
     current = settings()
-    with sessions(current) as made:
+    with registry_sessions(current) as sessions:
         try:
-            with made() as session, session.begin():
+            with sessions() as session, session.begin():
                 secret = register_recipient(
                     Registry(session),
                     name,
@@ -58,7 +58,7 @@ def add(name: str, url: str) -> None:
 def list_recipients() -> None:
     """Every registered recipient: name, URL and when it was added (never the secret)."""
     current = settings()
-    with sessions(current) as made, made() as session, session.begin():
+    with registry_sessions(current) as sessions, sessions() as session, session.begin():
         rows = transfer_store.recipients(Registry(session))
     for row in rows:
         click.echo(f"{row.name}\t{row.url}\t{row.created_at.isoformat()}")
