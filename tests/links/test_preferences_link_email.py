@@ -26,7 +26,7 @@ from consent_service.services.link_emails import PER_DAY, PERIOD
 from consent_service.web import links as link_pages
 from mailer.adapters import schema as mailer_schema
 from mailer.adapters.repository import transaction
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from plumbing.db import make_engine, session_factory
 from plumbing.tokens import Intent, InvalidToken
 from schemas.messages import load_message

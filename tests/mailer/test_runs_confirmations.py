@@ -11,10 +11,11 @@ from sqlalchemy import select
 from mailer.adapters import orm
 from mailer.services import export_part
 from mailer.services.confirmations import CLAIM_TIMEOUT
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.runs import (
+    HandClock,
     Killed,
     KilledAfter,
     MirrorRegistry,
@@ -130,7 +131,7 @@ def test_a_confirmation_claimed_by_a_killed_worker_is_unknown_and_not_sent_again
         None,
         None,
         settings(),
-        now=lambda: datetime.now(UTC) + CLAIM_TIMEOUT + timedelta(seconds=1),
+        clock=HandClock(ahead=CLAIM_TIMEOUT + timedelta(seconds=1)),
     )
     drive(later)
 
@@ -162,13 +163,14 @@ def test_a_confirmation_never_waits_behind_a_campaign_batch_but_is_counted_again
         None,
         None,
         settings(send_rate=1.0),
-        monotonic=lambda: 0.0,
+        clock=HandClock(seconds=0.0),
     )
-    batch_wait = worker.throttle.reserve(1000, 0.0)  # a batch of 1000 at one email a second
-    tokens = worker.throttle.tokens
+    campaigns = worker.throttle.campaigns
+    batch_wait = campaigns.reserve(1000, 0.0)  # a batch of 1000 at one email a second
+    tokens = campaigns.tokens
 
     assert worker.send_confirmations() == 1
 
     assert batch_wait == 999
     assert [w.category for w in outbox(tmp_path)] == ["confirmation"]
-    assert worker.throttle.tokens == tokens - 1
+    assert campaigns.tokens == tokens - 1

@@ -13,7 +13,7 @@ from kombu import Connection
 from mailer.adapters import orm
 from mailer.adapters.broker import ReportPublisher, connect, registry_reports_queue
 from mailer.services.reports import REPORT_INTERVAL, ReportNotPublished, pump_reports
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.brokers import wait_until
@@ -81,14 +81,14 @@ def test_an_unfinished_run_is_reported_at_most_once_a_second_and_a_finished_one_
     Sender(unit_of_work, None, None, None, settings()).plan_next_run()
     start = datetime.now(UTC)
     with unit_of_work() as store:
-        store.runs.reported(run_id, 1, start)
+        store.reports.reported(run_id, 1, start)
         store.session.get(orm.Run, run_id).report_sequence = 2
     with unit_of_work() as store:
-        assert store.runs.reports_due(start + REPORT_INTERVAL / 2, REPORT_INTERVAL) == []
-        assert len(store.runs.reports_due(start + REPORT_INTERVAL, REPORT_INTERVAL)) == 1
-        store.runs.fail_run(run_id, "broken", start)
+        assert store.reports.due(start + REPORT_INTERVAL / 2, REPORT_INTERVAL) == []
+        assert len(store.reports.due(start + REPORT_INTERVAL, REPORT_INTERVAL)) == 1
+        store.batches.fail_run(run_id, "broken", start)
     with unit_of_work() as store:
-        [due] = store.runs.reports_due(start, REPORT_INTERVAL)
+        [due] = store.reports.due(start, REPORT_INTERVAL)
     assert (due.status, due.sequence) == ("failed", 3)
 
 

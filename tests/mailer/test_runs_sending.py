@@ -11,7 +11,7 @@ import pytest
 
 from mailer.adapters.email import make_backend
 from mailer.domain.outgoing import Outcome
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from tests.fake_sendgrid import DEFAULT_KEY, FakeSendGrid
 from tests.mailer import factories
 from tests.mailer.runs import (

@@ -15,7 +15,7 @@ from mailer.domain import recipients
 from mailer.domain.events import Contact, ContactUpdated, Fact, PurposeState, Snapshot
 from mailer.domain.recipients import Recipient, SubjectView
 from mailer.services.apply import fact_from
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.runs import (

@@ -3,6 +3,9 @@
 - A domain is plain Python: no web, database, broker or email library, and nothing of the
   layers above it (adapters, api, web, services), not even through a plumbing module.
 - Registry services are called by the faces (api, web, the CLI) and never call them back.
+- Mailer services depend on the ports they declare (`typing.Protocol`s), never on an adapter:
+  the SQL stores, the broker, the backends and the registry client are plugged in by the
+  entrypoints (`mailer/cli.py`), or by the in-memory fakes of `tests/fakes/mailer.py`.
 - `schemas/` holds schemas: marshmallow its only library, neither part imported.
 - The registry and the mailer never import each other; `plumbing` imports neither, nor
   `schemas`, so both may import it.
@@ -102,6 +105,11 @@ def test_domain_module_imports_no_layer_above_it(module: Path) -> None:
 def test_registry_service_imports_no_face(module: Path) -> None:
     faces = ("consent_service.api", "consent_service.web")
     assert [n for n in imported(module) if any(within(n, face) for face in faces)] == []
+
+
+@pytest.mark.parametrize("module", modules("mailer/services"), ids=name_of)
+def test_mailer_service_imports_no_adapter(module: Path) -> None:
+    assert [n for n in imported(module) if within(n, "mailer.adapters")] == []
 
 
 @pytest.mark.parametrize("module", modules("schemas"), ids=name_of)
