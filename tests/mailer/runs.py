@@ -252,8 +252,9 @@ class RecordingBackend:
 # The registry's fence.
 
 
-class MirrorRegistry:
-    """A registry that agrees with the view, except for the records a test gives it.
+class MirrorRegistryClient:
+    """The registry's client, for a registry that agrees with the view except for the
+    records a test gives it.
 
     `versions` answers the view's own versions (so the fence finds nothing to fetch) with
     `records` on top; `forgotten` ids are ones the registry no longer holds at all;

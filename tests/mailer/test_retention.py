@@ -13,7 +13,7 @@ from mailer.services.sending.sender import Sender
 from tests.mailer import factories
 from tests.mailer.brokers import wait_until
 from tests.mailer.runs import (
-    MirrorRegistry,
+    MirrorRegistryClient,
     apply,
     counts,
     drive,
@@ -35,7 +35,11 @@ def finished_run(unit_of_work, instance: Path, recipients: int = 12) -> orm.Run:
     run_id = request_run(unit_of_work)
     sending = settings()
     sender = Sender(
-        unit_of_work, file_backend(instance, sending), MirrorRegistry(unit_of_work), None, sending
+        unit_of_work,
+        file_backend(instance, sending),
+        MirrorRegistryClient(unit_of_work),
+        None,
+        sending,
     )
     drive(sender)
     run = run_row(unit_of_work, run_id)

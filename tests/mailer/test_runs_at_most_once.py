@@ -16,7 +16,7 @@ from tests.mailer.runs import (
     HandClock,
     Killed,
     KilledAfter,
-    MirrorRegistry,
+    MirrorRegistryClient,
     batch_states,
     counts,
     drive,
@@ -42,7 +42,7 @@ def test_a_batch_taken_over_from_a_killed_worker_never_sends_its_claimed_rows_ag
     dying = Sender(
         unit_of_work,
         KilledAfter(file_backend(instance), calls=1, max_envelopes=5),
-        MirrorRegistry(unit_of_work),
+        MirrorRegistryClient(unit_of_work),
         None,
         settings(),
     )
@@ -54,7 +54,7 @@ def test_a_batch_taken_over_from_a_killed_worker_never_sends_its_claimed_rows_ag
     successor = Sender(
         unit_of_work,
         file_backend(instance),
-        MirrorRegistry(unit_of_work),
+        MirrorRegistryClient(unit_of_work),
         None,
         settings(),
         clock=HandClock(ahead=LEASE + timedelta(seconds=1)),
@@ -118,7 +118,7 @@ def test_two_workers_on_one_run_email_every_recipient_exactly_once(
         Sender(
             partial(transaction, session_factory(engine)),
             file_backend(instance),
-            MirrorRegistry(unit_of_work),
+            MirrorRegistryClient(unit_of_work),
             None,
             settings(batch_size=7),
         )
@@ -149,7 +149,7 @@ def test_a_worker_told_to_stop_before_the_check_returns_its_batch_unsent(
     seed(unit_of_work, 10)
     run_id = request_run(unit_of_work)
     worker = Sender(
-        unit_of_work, file_backend(tmp_path), MirrorRegistry(unit_of_work), None, settings()
+        unit_of_work, file_backend(tmp_path), MirrorRegistryClient(unit_of_work), None, settings()
     )
     worker.plan_next_run()
     worker.stop()
@@ -170,5 +170,5 @@ def test_claims_are_committed_before_the_backend_is_called(unit_of_work, tmp_pat
             seen.append(ledger(unit_of_work, run_id))
             return file_backend(tmp_path).send(outgoing)
 
-    drive(Sender(unit_of_work, Inspecting(), MirrorRegistry(unit_of_work), None, settings()))
+    drive(Sender(unit_of_work, Inspecting(), MirrorRegistryClient(unit_of_work), None, settings()))
     assert seen == [dict.fromkeys(ids, "claimed")]

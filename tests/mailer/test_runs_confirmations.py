@@ -18,7 +18,7 @@ from tests.mailer.runs import (
     HandClock,
     Killed,
     KilledAfter,
-    MirrorRegistry,
+    MirrorRegistryClient,
     apply,
     drive,
     file_backend,
@@ -39,7 +39,9 @@ def rows(unit_of_work) -> list[orm.Confirmation]:
 
 
 def sender(unit_of_work, backend, **changes) -> Sender:
-    return Sender(unit_of_work, backend, MirrorRegistry(unit_of_work), None, settings(**changes))
+    return Sender(
+        unit_of_work, backend, MirrorRegistryClient(unit_of_work), None, settings(**changes)
+    )
 
 
 def test_a_confirmation_email_is_sent_once_and_its_address_forgotten(

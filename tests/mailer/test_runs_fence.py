@@ -16,7 +16,7 @@ from mailer.services.sending.sender import Sender
 from tests.mailer import factories
 from tests.mailer.runs import (
     HandClock,
-    MirrorRegistry,
+    MirrorRegistryClient,
     apply,
     batch_states,
     drive,
@@ -176,11 +176,11 @@ def test_each_batch_records_when_its_check_began_before_the_registry_is_asked(
     it must be in the registry's answer, so it must precede the question."""
     seed(unit_of_work, 25)
     run_id = request_run(unit_of_work)
-    registry = MirrorRegistry(unit_of_work)
+    registry_client = MirrorRegistryClient(unit_of_work)
     asked_at: list[datetime] = []
-    registry.on_versions = lambda: asked_at.append(datetime.now(UTC))
+    registry_client.on_versions = lambda: asked_at.append(datetime.now(UTC))
 
-    drive(Sender(unit_of_work, file_backend(tmp_path), registry, None, settings()))
+    drive(Sender(unit_of_work, file_backend(tmp_path), registry_client, None, settings()))
 
     with unit_of_work() as store:
         checked = list(

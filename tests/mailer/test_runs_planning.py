@@ -11,7 +11,7 @@ from mailer.adapters import orm
 from mailer.services.sending.sender import Sender
 from tests.mailer import factories
 from tests.mailer.runs import (
-    MirrorRegistry,
+    MirrorRegistryClient,
     RecordingBackend,
     apply,
     batch_states,
@@ -27,7 +27,7 @@ def sender(unit_of_work, batch_size: int = 10) -> Sender:
     return Sender(
         unit_of_work,
         RecordingBackend(),
-        MirrorRegistry(unit_of_work),
+        MirrorRegistryClient(unit_of_work),
         None,
         settings(batch_size=batch_size),
     )

@@ -18,7 +18,7 @@ from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.brokers import wait_until
 from tests.mailer.runs import (
-    MirrorRegistry,
+    MirrorRegistryClient,
     apply,
     drive,
     file_backend,
@@ -50,7 +50,13 @@ def test_reports_carry_a_growing_sequence_and_end_with_the_final_counts(
     sink = Sink()
 
     drive(
-        Sender(unit_of_work, file_backend(tmp_path), MirrorRegistry(unit_of_work), sink, settings())
+        Sender(
+            unit_of_work,
+            file_backend(tmp_path),
+            MirrorRegistryClient(unit_of_work),
+            sink,
+            settings(),
+        )
     )
 
     sequences = [report["sequence"] for report in sink.reports]
@@ -159,7 +165,7 @@ def test_the_final_report_reaches_the_registrys_queue_on_each_broker(
         Sender(
             unit_of_work,
             file_backend(tmp_path),
-            MirrorRegistry(unit_of_work),
+            MirrorRegistryClient(unit_of_work),
             publisher,
             settings(),
         )
