@@ -106,6 +106,7 @@ def _send(
     now: Callable[[], datetime],
     shop: Shop,
 ) -> None:
+    reason: str | None
     try:
         outgoing = _compose(row, default_locale, shop)
     # Nothing was handed to the backend, so `failed` is the truth whatever went wrong.

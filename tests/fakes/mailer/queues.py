@@ -131,10 +131,10 @@ class FakeRetention:
 
     def delete_run_detail(self, run_id: uuid.UUID) -> int:
         deliveries = [key for key in self.tables.deliveries if key[0] == run_id]
-        for key in deliveries:
-            del self.tables.deliveries[key]
-        for key in [key for key in self.tables.batches if key[0] == run_id]:
-            del self.tables.batches[key]
+        for delivery in deliveries:
+            del self.tables.deliveries[delivery]
+        for batch in [batch for batch in self.tables.batches if batch[0] == run_id]:
+            del self.tables.batches[batch]
         return len(deliveries)
 
     def count_confirmations(self, finished_before: datetime) -> int:

@@ -11,6 +11,7 @@ from tests.unit.mailer.services.given import (
     drive,
     ledger_states,
     make_sender,
+    registry_agreeing,
     request_run,
     run_row,
     seed,
@@ -42,11 +43,10 @@ def test_a_batch_claimed_before_the_pause_goes_back_at_its_check(database, clock
     ids = seed(database, 10)
     campaign_id = uuid.uuid4()
     run_id = request_run(database, clock, campaign_id=campaign_id)
-    sender = make_sender(database, clock, backend=backend)
+    registry_client = registry_agreeing(database)
+    registry_client.on_answer = lambda: control(database, clock, campaign_id, "paused", 1)
+    sender = make_sender(database, clock, backend=backend, registry_client=registry_client)
     sender.plan_next_run()
-    sender.fence.registry_client.on_answer = lambda: control(
-        database, clock, campaign_id, "paused", 1
-    )
 
     assert sender.send_next_batch()
 
