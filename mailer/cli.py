@@ -14,12 +14,13 @@ from mailer.adapters.consumer import EventConsumer
 from mailer.adapters.email import make_backend
 from mailer.adapters.email.outbox import WrittenEmail, written_emails
 from mailer.adapters.export_responder import start_export_responder
-from mailer.adapters.registry_client import RegistryClient, RegistryError
-from mailer.adapters.repository import transaction
+from mailer.adapters.registry_client import RegistryClient
+from mailer.adapters.repository import MailerTransaction, transaction
 from mailer.config import ConfigError, MailerSettings, instance_dir
-from mailer.services.catchup import Transaction, catch_up
+from mailer.services.catchup import catch_up
+from mailer.services.fence import RegistryClientError
 from mailer.services.retention import SendLedgerRetention, start_daily_purge
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from plumbing.broker.consuming import Stopping
 from plumbing.commands import database, on_stop_signals, settings_from_env
 from plumbing.db import scrub_sqlite, session_factory
@@ -88,7 +89,7 @@ def _summary(written: WrittenEmail) -> str:
 
 def _work(
     settings: MailerSettings,
-    unit_of_work: Transaction,
+    unit_of_work: MailerTransaction,
     on_erasure: Callable[[], object] | None = None,
 ) -> None:
     connection = connect(settings.broker_url, settings.instance_dir)
@@ -140,13 +141,13 @@ def _work(
 
 
 def make_sender(
-    settings: MailerSettings, unit_of_work: Transaction, reports: ReportPublisher | None
+    settings: MailerSettings, unit_of_work: MailerTransaction, reports: ReportPublisher | None
 ) -> Sender:
     """The sender of `mailer work`: the configured backend, the registry for the send-time
     fence (none without MAILER_REGISTRY_KEY: campaign batches then wait, and say so)."""
-    registry = None
+    registry_client = None
     if settings.registry_key is not None:
-        registry = RegistryClient(settings.registry_url, settings.registry_key)
+        registry_client = RegistryClient(settings.registry_url, settings.registry_key)
     else:
         log.warning(
             "MAILER_REGISTRY_KEY is not set: campaign batches are not sent, since the "
@@ -157,7 +158,7 @@ def make_sender(
     return Sender(
         unit_of_work,
         backend,
-        registry,
+        registry_client,
         reports,
         settings.sending,
         lease=settings.sending.batch_lease,
@@ -165,7 +166,7 @@ def make_sender(
 
 
 def _start_catch_up(
-    settings: MailerSettings, unit_of_work: Transaction, consumer: EventConsumer
+    settings: MailerSettings, unit_of_work: MailerTransaction, consumer: EventConsumer
 ) -> threading.Thread | None:
     """Catch up once now, then every interval in a thread, until the consumer stops."""
     if settings.registry_key is None:
@@ -175,12 +176,12 @@ def _start_catch_up(
             extra={"event": "catchup_disabled"},
         )
         return None
-    registry = RegistryClient(settings.registry_url, settings.registry_key)
+    registry_client = RegistryClient(settings.registry_url, settings.registry_key)
 
     def once() -> None:
         try:
-            report = catch_up(unit_of_work, registry)
-        except RegistryError as error:
+            report = catch_up(unit_of_work, registry_client)
+        except RegistryClientError as error:
             log.warning(
                 "catch-up skipped: %s",
                 error,

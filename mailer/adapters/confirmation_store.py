@@ -1,47 +1,32 @@
 """Reads and writes of the transactional emails waiting to be sent: double opt-in emails and
 the preference-centre links people ask for (`kind`).
 
-Like `run_store`: Core statements in the caller's transaction, each state change naming the
-state it leaves, so a confirmation email is claimed once however many workers try, and the
-address is forgotten as soon as the email's outcome is recorded.
+Like the run stores: Core statements in the caller's transaction, each state change naming
+the state it leaves, so a confirmation email is claimed once however many workers try, and the
+address is forgotten as soon as the email's outcome is recorded (`mailer.domain.confirmations`).
 """
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from mailer.adapters import orm
-from mailer.adapters.run_store import TAKEN_OVER, among
+from mailer.adapters.sql import among, dialect_insert
+from mailer.domain import confirmations, send_ledger
+from mailer.domain.confirmations import CONFIRMATION, QueuedEmail
 
 _Confirmation = orm.Confirmation
 
 
-CONFIRMATION, PREFERENCES = "confirmation", "preferences"
-"""The kinds of email in the queue."""
+class SqlConfirmations:
+    """The queue of confirmation and preference-link emails, over one session."""
 
-
-@dataclass(frozen=True)
-class ConfirmationRow:
-    message_id: uuid.UUID
-    subject_id: uuid.UUID
-    kind: str
-    address: str
-    locale: str
-    confirm_url: str
-    purposes: list[str]
-
-
-class ConfirmationStore:
-    """Repository of confirmation emails over one session; the caller owns the transaction."""
-
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, dialect: str) -> None:
         self.session = session
-        self.dialect = session.get_bind().dialect.name
+        self.dialect = dialect
 
     def queue(
         self,
@@ -54,8 +39,7 @@ class ConfirmationStore:
         now: datetime,
         kind: str = CONFIRMATION,
     ) -> None:
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = insert(_Confirmation).values(
+        statement = dialect_insert(self.dialect, _Confirmation).values(
             message_id=message_id,
             subject_id=subject_id,
             kind=kind,
@@ -63,7 +47,7 @@ class ConfirmationStore:
             locale=locale,
             confirm_url=confirm_url,
             purposes=list(purposes),
-            state="queued",
+            state=confirmations.QUEUED,
             created_at=now,
         )
         self.session.execute(statement.on_conflict_do_nothing())
@@ -72,11 +56,11 @@ class ConfirmationStore:
         """Erasure: the subject's confirmation emails go, sent or not (they name the person)."""
         self.session.execute(delete(_Confirmation).where(_Confirmation.subject_id == subject_id))
 
-    def claim(self, now: datetime, limit: int) -> list[ConfirmationRow]:
+    def claim(self, now: datetime, limit: int) -> list[QueuedEmail]:
         """Take up to `limit` queued confirmation emails for sending, oldest first."""
         queued = (
             select(_Confirmation.message_id)
-            .where(_Confirmation.state == "queued")
+            .where(_Confirmation.state == confirmations.QUEUED)
             .order_by(_Confirmation.created_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -87,9 +71,10 @@ class ConfirmationStore:
         statement = (
             update(_Confirmation)
             .where(
-                among(self.dialect, _Confirmation.message_id, ids), _Confirmation.state == "queued"
+                among(self.dialect, _Confirmation.message_id, ids),
+                _Confirmation.state == confirmations.QUEUED,
             )
-            .values(state="claimed", claimed_at=now)
+            .values(state=confirmations.CLAIMED, claimed_at=now)
             .returning(
                 _Confirmation.message_id,
                 _Confirmation.subject_id,
@@ -100,7 +85,7 @@ class ConfirmationStore:
                 _Confirmation.purposes,
             )
         )
-        return [ConfirmationRow(*row) for row in self.session.execute(statement)]
+        return [QueuedEmail(*row) for row in self.session.execute(statement)]
 
     def finish(
         self, message_id: uuid.UUID, state: str, now: datetime, reason: str | None = None
@@ -108,7 +93,10 @@ class ConfirmationStore:
         """Record what became of a claimed confirmation email and forget its address."""
         self.session.execute(
             update(_Confirmation)
-            .where(_Confirmation.message_id == message_id, _Confirmation.state == "claimed")
+            .where(
+                _Confirmation.message_id == message_id,
+                _Confirmation.state == confirmations.CLAIMED,
+            )
             .values(state=state, finished_at=now, reason=reason, address=None)
         )
 
@@ -118,16 +106,24 @@ class ConfirmationStore:
             update(_Confirmation)
             .where(
                 among(self.dialect, _Confirmation.message_id, message_ids),
-                _Confirmation.state == "claimed",
+                _Confirmation.state == confirmations.CLAIMED,
             )
-            .values(state="queued", claimed_at=None)
+            .values(state=confirmations.QUEUED, claimed_at=None)
         )
 
     def expire_claims(self, claimed_before: datetime, now: datetime) -> int:
         """Confirmations claimed by a worker that stopped before recording the outcome."""
         statement = (
             update(_Confirmation)
-            .where(_Confirmation.state == "claimed", _Confirmation.claimed_at < claimed_before)
-            .values(state="unknown", finished_at=now, reason=TAKEN_OVER, address=None)
+            .where(
+                _Confirmation.state == confirmations.CLAIMED,
+                _Confirmation.claimed_at < claimed_before,
+            )
+            .values(
+                state=send_ledger.UNKNOWN,
+                finished_at=now,
+                reason=send_ledger.TAKEN_OVER,
+                address=None,
+            )
         )
         return self.session.execute(statement).rowcount

@@ -18,9 +18,7 @@ import json
 import logging
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any
 
 from kombu import Connection, Consumer
@@ -29,10 +27,9 @@ from kombu.mixins import ConsumerProducerMixin
 
 from mailer.adapters.broker import dead_letter_exchange, declare_topology, mailer_queue
 from mailer.adapters.dead_letters import drop_erased
-from mailer.adapters.repository import RecipientStore
-from mailer.services.apply import apply_message, check_handled
+from mailer.adapters.repository import MailerTransaction
+from mailer.services.apply import apply_batch, check_handled
 from plumbing.broker.consuming import StoppableConsumer
-from plumbing.catch_up import bucket_of
 from schemas.messages import InvalidMessage, load_message
 from schemas.messages.topology import DEAD_LETTER_REASON_HEADER
 
@@ -57,7 +54,7 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
     def __init__(
         self,
         connection: Connection,
-        transaction: Callable[[], AbstractContextManager[RecipientStore]],
+        transaction: MailerTransaction,
         on_erasure: Callable[[], object] | None = None,
     ) -> None:
         self.connection = connection
@@ -136,16 +133,9 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
         batch, self._batch = self._batch, []
         if not batch:
             return
-        buckets = sorted(
-            {bucket_of(str(loaded["subject_id"])) for _, loaded in batch if "subject_id" in loaded}
-        )
         try:
             with self.transaction() as store:
-                # Take every lock of the batch up front, in one order for all consumers, so
-                # that two consumers' batches can never wait for each other in a cycle.
-                for bucket in buckets:
-                    store.lock_bucket(bucket)
-                results = Counter(apply_message(store, loaded) for _, loaded in batch)
+                results = apply_batch(store, [loaded for _, loaded in batch])
         except Exception:  # noqa: BLE001 - a database outage, or a bug: retry, never die
             self._retry_later([message for message, _ in batch])
             return

@@ -20,8 +20,8 @@ from kombu.message import Message
 from kombu.mixins import ConsumerProducerMixin
 
 from mailer.adapters.broker import connect, consent_events, mailer_reports
+from mailer.adapters.repository import MailerTransaction
 from mailer.config import MailerSettings
-from mailer.services.catchup import Transaction
 from mailer.services.export_part import answer
 from plumbing.broker.consuming import StoppableConsumer
 from schemas.messages import InvalidMessage, load_message, topology
@@ -52,7 +52,7 @@ class ExportResponder(StoppableConsumer, ConsumerProducerMixin):
     unreachable_event = "exports_broker_unreachable"
 
     def __init__(
-        self, connection: Connection, transaction: Transaction, stopping: Callable[[], bool]
+        self, connection: Connection, transaction: MailerTransaction, stopping: Callable[[], bool]
     ) -> None:
         self.connection = connection
         self.transaction = transaction
@@ -128,7 +128,7 @@ def _request(body: bytes | str) -> dict[str, Any]:
 
 
 def start_export_responder(
-    settings: MailerSettings, transaction: Transaction, stopping: Callable[[], bool]
+    settings: MailerSettings, transaction: MailerTransaction, stopping: Callable[[], bool]
 ) -> threading.Thread:
     """Answer export requests in a thread until `stopping()`; join it when stopping."""
     responder = ExportResponder(

@@ -18,12 +18,9 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from mailer.domain.events import Contact, PurposeState, Snapshot
+from mailer.services.fence import RegistryClientError
 from plumbing.catch_up import BUCKETS, bucket_of
 from plumbing.vocabulary import CONSENT_PURPOSES, STATUSES
-
-
-class RegistryError(Exception):
-    """The registry could not be asked, or answered something catch-up cannot use."""
 
 
 class _Lenient(Schema):
@@ -92,7 +89,8 @@ class _Digests(_Lenient):
 
 class RegistryClient:
     """Reads the registry's digests, bucket listings and fence answers with a `sync:read` key.
-    Every failure, whether unreachable, refused or malformed, is a RegistryError."""
+    Every failure, whether unreachable, refused or malformed, is a RegistryClientError.
+    It is the `RegistryFeed` of catch-up and the `RegistryCheck` of the send-time fence."""
 
     CHUNK = 1000
     """Ids per fence request: the most the registry accepts in one body."""
@@ -110,10 +108,12 @@ class RegistryClient:
     def bucket(self, bucket: str) -> list[Snapshot]:
         body = self._call(f"/v1/sync/buckets/{bucket}", _Bucket())
         if body["bucket"] != bucket:
-            raise RegistryError(f"asked for bucket {bucket}, got {body['bucket']}")
+            raise RegistryClientError(f"asked for bucket {bucket}, got {body['bucket']}")
         for subject in body["subjects"]:
             if bucket_of(str(subject["subject_id"])) != bucket:
-                raise RegistryError(f"subject {subject['subject_id']} listed in bucket {bucket}")
+                raise RegistryClientError(
+                    f"subject {subject['subject_id']} listed in bucket {bucket}"
+                )
         return [_snapshot(subject) for subject in body["subjects"]]
 
     def versions(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -169,9 +169,9 @@ class RegistryClient:
         except urllib.error.HTTPError as error:
             hint = " (MAILER_REGISTRY_KEY needs the sync:read scope)" if error.code == 403 else ""
             answered = f"registry answered {error.code} to {method} {path}{hint}"
-            raise RegistryError(answered) from None
+            raise RegistryClientError(answered) from None
         except (OSError, ValueError, ValidationError) as error:
-            raise RegistryError(f"{method} {path} failed: {error}") from None
+            raise RegistryClientError(f"{method} {path} failed: {error}") from None
 
 
 def _chunks(ids: Sequence[uuid.UUID], size: int) -> list[list[uuid.UUID]]:
@@ -187,7 +187,9 @@ def _only_asked(answered: Any, asked: list[uuid.UUID]) -> None:
     """An answer about a subject nobody asked for means the registry misread the request."""
     stray = set(answered) - set(asked)
     if stray:
-        raise RegistryError(f"registry answered about subjects not asked for: {sorted(stray)}")
+        raise RegistryClientError(
+            f"registry answered about subjects not asked for: {sorted(stray)}"
+        )
 
 
 def _snapshot(subject: dict[str, Any]) -> Snapshot:

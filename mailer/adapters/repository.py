@@ -1,28 +1,37 @@
-"""Reads and writes of the mailer's view: the only place that knows its tables.
+"""The mailer's database in one transaction: the view's reads and writes, and a store per
+concern of the runs and queues beside it.
 
-Statements are SQLAlchemy Core on the ORM's tables, in the caller's transaction. A write is
-the difference between the view before and after a fact, so applying an event touches only
-the rows it changes.
+The view's statements are SQLAlchemy Core on the ORM's tables, in the caller's transaction.
+A write is the difference between the view before and after a fact, so applying an event
+touches only the rows it changes. `MailerStore` is what every port of `mailer.services`
+asks a transaction for (the services' Protocols); `tests/fakes/mailer.py` is the same in
+memory.
 """
 
 import heapq
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailer.adapters import orm
-from mailer.adapters.confirmation_store import ConfirmationStore
-from mailer.adapters.run_store import RunStore, among
+from mailer.adapters.confirmation_store import SqlConfirmations
+from mailer.adapters.retention_store import SqlRetention
+from mailer.adapters.runs.leases import SqlLeases
+from mailer.adapters.runs.ledger import SqlLedger
+from mailer.adapters.runs.planning import SqlPlanning
+from mailer.adapters.runs.reports import SqlReports
+from mailer.adapters.runs.requests import SqlCampaigns
+from mailer.adapters.send_history import SqlSendHistory
+from mailer.adapters.sql import among, chunks, dialect_insert
 from mailer.domain.events import Contact, PurposeState
-from mailer.domain.recipients import Recipient, SubjectView
+from mailer.domain.recipients import Recipient, SubjectView, id_range
 from plumbing.catch_up import bucket_of
 
 # PostgreSQL's two-key advisory locks have a key space apart from the one-key form; this
@@ -32,25 +41,20 @@ _R, _C, _E = orm.Recipient, orm.RecipientConsent, orm.ErasedSubject
 STREAM_BATCH = 1000
 
 
-def id_range(prefix: str) -> tuple[uuid.UUID, uuid.UUID]:
-    """The first and last subject id starting with these hex digits (a catch-up bucket).
-
-    Both databases order uuids as their hex digits (PostgreSQL bytewise, SQLite as 32-char
-    lower-case text), as Python does, so a bucket is one range of the primary key.
-    """
-    return uuid.UUID(prefix.ljust(32, "0")), uuid.UUID(prefix.ljust(32, "f"))
-
-
-class RecipientStore:
-    """Repository over one session; the caller owns the transaction."""
+class MailerStore:
+    """The mailer's tables over one session; the caller owns the transaction."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.dialect = session.get_bind().dialect.name
-        self.runs = RunStore(session)
-        """Campaign runs and the send ledger, in the same transaction."""
-        self.confirmations = ConfirmationStore(session)
-        """Double opt-in emails waiting to be sent, in the same transaction."""
+        self.dialect = dialect = session.get_bind().dialect.name
+        self.campaigns = SqlCampaigns(session, dialect)
+        self.planning = SqlPlanning(session)
+        self.ledger = SqlLedger(session, dialect)
+        self.batches = SqlLeases(session, self.ledger)
+        self.reports = SqlReports(session)
+        self.confirmations = SqlConfirmations(session, dialect)
+        self.retention = SqlRetention(session)
+        self.history = SqlSendHistory(session)
 
     def record_message(self, message_id: uuid.UUID, now: datetime) -> bool:
         """Remember a message id; False if it was there already (a duplicate delivery).
@@ -58,8 +62,7 @@ class RecipientStore:
         ON CONFLICT DO NOTHING makes a concurrent duplicate wait for the first transaction
         and then insert nothing, instead of failing.
         """
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        statement = dialect_insert(orm.ProcessedMessage).values(
+        statement = dialect_insert(self.dialect, orm.ProcessedMessage).values(
             message_id=message_id, processed_at=now
         )
         inserted = statement.on_conflict_do_nothing().returning(orm.ProcessedMessage.message_id)
@@ -89,8 +92,7 @@ class RecipientStore:
         Absent ids are subjects the view knows nothing about (version 0 for the caller).
         """
         found: dict[uuid.UUID, int] = {}
-        for start in range(0, len(ids), STREAM_BATCH):
-            chunk = ids[start : start + STREAM_BATCH]
+        for chunk in chunks(ids):
             for table in (_E, _R):
                 query = select(table.subject_id, table.version).where(
                     among(self.dialect, table.subject_id, chunk)
@@ -101,8 +103,7 @@ class RecipientStore:
     def erased_among(self, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """The subjects among `ids` the view holds a tombstone for."""
         found: set[uuid.UUID] = set()
-        for start in range(0, len(ids), STREAM_BATCH):
-            chunk = ids[start : start + STREAM_BATCH]
+        for chunk in chunks(ids):
             query = select(_E.subject_id).where(among(self.dialect, _E.subject_id, chunk))
             found.update(self.session.execute(query).scalars())
         return found
@@ -110,8 +111,7 @@ class RecipientStore:
     def suppressed_among(self, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """The recipients among `ids` whose address is suppressed."""
         found: set[uuid.UUID] = set()
-        for start in range(0, len(ids), STREAM_BATCH):
-            chunk = ids[start : start + STREAM_BATCH]
+        for chunk in chunks(ids):
             query = select(_R.subject_id).where(
                 among(self.dialect, _R.subject_id, chunk), _R.suppressed.is_(True)
             )
@@ -121,8 +121,7 @@ class RecipientStore:
     def purpose_versions(self, ids: Sequence[uuid.UUID], purpose: str) -> dict[uuid.UUID, int]:
         """The version of the `purpose` status the view holds for each id that has one."""
         found: dict[uuid.UUID, int] = {}
-        for start in range(0, len(ids), STREAM_BATCH):
-            chunk = ids[start : start + STREAM_BATCH]
+        for chunk in chunks(ids):
             query = select(_C.subject_id, _C.version).where(
                 among(self.dialect, _C.subject_id, chunk), _C.purpose == purpose
             )
@@ -262,8 +261,12 @@ def _view(subject_id: uuid.UUID, rows: list[tuple[str, Any]]) -> SubjectView:
     return SubjectView(subject_id, recipient, erased_version)
 
 
+MailerTransaction = Callable[[], AbstractContextManager[MailerStore]]
+"""What `partial(transaction, sessions)` is: how the entrypoints open the mailer's database."""
+
+
 @contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[RecipientStore]:
+def transaction(sessions: sessionmaker[Session]) -> Iterator[MailerStore]:
     """A store in a new transaction, committed when the block ends without an error."""
     with sessions() as session, session.begin():
-        yield RecipientStore(session)
+        yield MailerStore(session)

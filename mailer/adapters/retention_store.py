@@ -13,68 +13,71 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from mailer.adapters import orm
+from mailer.domain.confirmations import UNFINISHED
 from mailer.domain.runs import RUN_UNFINISHED
 
 _Run, _Batch, _Delivery = orm.Run, orm.Batch, orm.Delivery
 _Confirmation, _Processed = orm.Confirmation, orm.ProcessedMessage
-CONFIRMATION_UNFINISHED = ("queued", "claimed")
 
 
-def finished_runs_with_detail(session: Session, finished_before: datetime) -> list[uuid.UUID]:
-    """Runs finished before the cutoff that still have delivery or batch rows."""
-    has_detail = or_(
-        exists().where(_Delivery.run_id == _Run.run_id),
-        exists().where(_Batch.run_id == _Run.run_id),
-    )
-    query = (
-        select(_Run.run_id)
-        .where(
-            _Run.status.not_in(RUN_UNFINISHED),
-            _Run.finished_at.is_not(None),
-            _Run.finished_at < finished_before,
-            has_detail,
+class SqlRetention:
+    """Counts and deletes of old detail, over one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def finished_runs_with_detail(self, finished_before: datetime) -> list[uuid.UUID]:
+        """Runs finished before the cutoff that still have delivery or batch rows."""
+        has_detail = or_(
+            exists().where(_Delivery.run_id == _Run.run_id),
+            exists().where(_Batch.run_id == _Run.run_id),
         )
-        .order_by(_Run.finished_at)
-    )
-    return list(session.scalars(query))
+        query = (
+            select(_Run.run_id)
+            .where(
+                _Run.status.not_in(RUN_UNFINISHED),
+                _Run.finished_at.is_not(None),
+                _Run.finished_at < finished_before,
+                has_detail,
+            )
+            .order_by(_Run.finished_at)
+        )
+        return list(self.session.scalars(query))
 
+    def count_deliveries(self, run_ids: list[uuid.UUID]) -> int:
+        if not run_ids:
+            return 0
+        query = select(func.count()).select_from(_Delivery).where(_Delivery.run_id.in_(run_ids))
+        return self.session.execute(query).scalar_one()
 
-def count_deliveries(session: Session, run_ids: list[uuid.UUID]) -> int:
-    if not run_ids:
-        return 0
-    query = select(func.count()).select_from(_Delivery).where(_Delivery.run_id.in_(run_ids))
-    return session.execute(query).scalar_one()
+    def delete_run_detail(self, run_id: uuid.UUID) -> int:
+        """Delete a finished run's delivery rows and batches; how many deliveries there were."""
+        statement = delete(_Delivery).where(_Delivery.run_id == run_id)
+        deleted = self.session.execute(statement).rowcount
+        self.session.execute(delete(_Batch).where(_Batch.run_id == run_id))
+        return deleted or 0
 
+    def count_confirmations(self, finished_before: datetime) -> int:
+        query = select(func.count()).select_from(_Confirmation)
+        finished = _finished_confirmations(finished_before)
+        return self.session.execute(query.where(*finished)).scalar_one()
 
-def delete_run_detail(session: Session, run_id: uuid.UUID) -> int:
-    """Delete a finished run's delivery rows and batches; how many deliveries there were."""
-    deleted = session.execute(delete(_Delivery).where(_Delivery.run_id == run_id)).rowcount
-    session.execute(delete(_Batch).where(_Batch.run_id == run_id))
-    return deleted or 0
+    def delete_confirmations(self, finished_before: datetime) -> int:
+        statement = delete(_Confirmation).where(*_finished_confirmations(finished_before))
+        return self.session.execute(statement).rowcount or 0
+
+    def count_processed(self, processed_before: datetime) -> int:
+        query = select(func.count()).select_from(_Processed)
+        old = _Processed.processed_at < processed_before
+        return self.session.execute(query.where(old)).scalar_one()
+
+    def delete_processed(self, processed_before: datetime) -> int:
+        statement = delete(_Processed).where(_Processed.processed_at < processed_before)
+        return self.session.execute(statement).rowcount or 0
 
 
 def _finished_confirmations(finished_before: datetime) -> tuple[ColumnElement[bool], ...]:
     return (
-        _Confirmation.state.not_in(CONFIRMATION_UNFINISHED),
+        _Confirmation.state.not_in(UNFINISHED),
         _Confirmation.finished_at < finished_before,
     )
-
-
-def count_confirmations(session: Session, finished_before: datetime) -> int:
-    query = select(func.count()).select_from(_Confirmation)
-    return session.execute(query.where(*_finished_confirmations(finished_before))).scalar_one()
-
-
-def delete_confirmations(session: Session, finished_before: datetime) -> int:
-    statement = delete(_Confirmation).where(*_finished_confirmations(finished_before))
-    return session.execute(statement).rowcount or 0
-
-
-def count_processed(session: Session, processed_before: datetime) -> int:
-    query = select(func.count()).select_from(_Processed)
-    return session.execute(query.where(_Processed.processed_at < processed_before)).scalar_one()
-
-
-def delete_processed(session: Session, processed_before: datetime) -> int:
-    statement = delete(_Processed).where(_Processed.processed_at < processed_before)
-    return session.execute(statement).rowcount or 0

@@ -150,3 +150,12 @@ def _suppressed(
 def _address_key(email: str | None) -> str | None:
     """Addresses compare case-insensitively, as the registry's lookup does."""
     return email.lower() if email else None
+
+
+def id_range(prefix: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The first and last subject id starting with these hex digits (a catch-up bucket).
+
+    Uuids compare as their hex digits, in Python as in both databases (PostgreSQL bytewise,
+    SQLite as 32-char lower-case text), so a bucket is one range of ids.
+    """
+    return uuid.UUID(prefix.ljust(32, "0")), uuid.UUID(prefix.ljust(32, "f"))

@@ -7,15 +7,18 @@ campaign's lifecycle state likewise only moves to a higher version. Nothing here
 sends: a run is only recorded, and the sender picks it up in transactions of its own.
 """
 
-from collections.abc import Mapping
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from mailer.adapters.confirmation_store import PREFERENCES
-from mailer.adapters.repository import RecipientStore
-from mailer.adapters.run_store import RunRecord
-from mailer.domain import recipients
+from mailer.domain import recipients, runs
+from mailer.domain.confirmations import CONFIRMATION, PREFERENCES
 from mailer.domain.events import ConsentChanged, Contact, ContactUpdated, Erased, Fact
+from mailer.domain.runs import RunRecord
+from mailer.services.view import RecipientView
+from plumbing.catch_up import bucket_of
 from schemas.messages import InvalidMessage
 
 Result = Literal["applied", "duplicate", "stale"]
@@ -30,6 +33,50 @@ COMMANDS = frozenset(
     }
 )
 HANDLED = SUBJECT_FACTS | COMMANDS
+
+
+class CampaignCommands(Protocol):
+    """Where the registry's campaign commands are recorded; the sender acts on them later."""
+
+    def add_run(self, run: RunRecord, now: datetime) -> bool:
+        """Record a requested run (`runs.status_on_arrival`); False if its id is known."""
+        ...
+
+    def set_state(self, campaign_id: uuid.UUID, state: str, version: int) -> bool:
+        """Keep the state if its version is higher (`runs.supersedes`); False if not."""
+        ...
+
+    def cancel_unfinished_runs(self, campaign_id: uuid.UUID, now: datetime) -> list[uuid.UUID]: ...
+
+
+class ConfirmationRequests(Protocol):
+    """The queue of transactional emails, as requests fill it and erasures empty it."""
+
+    def queue(
+        self,
+        message_id: uuid.UUID,
+        subject_id: uuid.UUID,
+        address: str,
+        locale: str,
+        confirm_url: str,
+        purposes: Iterable[str],
+        now: datetime,
+        kind: str = CONFIRMATION,
+    ) -> None:
+        """Queue an email once per message id."""
+        ...
+
+    def delete_of(self, subject_id: uuid.UUID) -> None: ...
+
+
+class ApplyStore(RecipientView, Protocol):
+    """What applying a message needs of one transaction."""
+
+    @property
+    def campaigns(self) -> CampaignCommands: ...
+
+    @property
+    def confirmations(self) -> ConfirmationRequests: ...
 
 
 class NotHandled(InvalidMessage):
@@ -65,8 +112,21 @@ def _contact(message: Mapping[str, Any]) -> Contact:
     return Contact(message["email"], message["locale"], message["name"])
 
 
+def apply_batch(store: ApplyStore, messages: Sequence[Mapping[str, Any]]) -> Counter[Result]:
+    """Apply loaded messages in one transaction (the consumer's batch); the count of each
+    result.
+
+    Every lock of the batch is taken up front, in one order for all consumers, so that two
+    consumers' batches can never wait for each other in a cycle.
+    """
+    buckets = {bucket_of(str(m["subject_id"])) for m in messages if "subject_id" in m}
+    for bucket in sorted(buckets):
+        store.lock_bucket(bucket)
+    return Counter(apply_message(store, message) for message in messages)
+
+
 def apply_message(
-    store: RecipientStore, message: Mapping[str, Any], now: datetime | None = None
+    store: ApplyStore, message: Mapping[str, Any], now: datetime | None = None
 ) -> Result:
     """Apply a message loaded by `schemas.messages.load_message` in the store's transaction.
 
@@ -97,7 +157,7 @@ def apply_message(
     return outcome
 
 
-def _run_requested(store: RecipientStore, message: Mapping[str, Any], now: datetime) -> Result:
+def _run_requested(store: ApplyStore, message: Mapping[str, Any], now: datetime) -> Result:
     """Record the run as planned; the sender plans it (a run id seen before is a duplicate)."""
     run = RunRecord(
         run_id=message["run_id"],
@@ -106,22 +166,22 @@ def _run_requested(store: RecipientStore, message: Mapping[str, Any], now: datet
         purpose=message["purpose"],
         default_locale=message["default_locale"],
         content=message["content"],
-        status="planned",
+        status=runs.RUN_PLANNED,
     )
-    return "applied" if store.runs.add_run(run, now) else "duplicate"
+    return "applied" if store.campaigns.add_run(run, now) else "duplicate"
 
 
-def _control(store: RecipientStore, message: Mapping[str, Any], now: datetime) -> Result:
+def _control(store: ApplyStore, message: Mapping[str, Any], now: datetime) -> Result:
     """Keep the newest lifecycle state; a cancellation also cancels the unfinished runs."""
     campaign_id, state = message["campaign_id"], message["state"]
-    if not store.runs.set_campaign_state(campaign_id, state, message["version"]):
+    if not store.campaigns.set_state(campaign_id, state, message["version"]):
         return "stale"
-    if state == "cancelled":
-        store.runs.cancel_unfinished_runs(campaign_id, now)
+    if state == runs.CAMPAIGN_CANCELLED:
+        store.campaigns.cancel_unfinished_runs(campaign_id, now)
     return "applied"
 
 
-def _erased_since(store: RecipientStore, message: Mapping[str, Any]) -> bool:
+def _erased_since(store: ApplyStore, message: Mapping[str, Any]) -> bool:
     """Whether the person was erased after the email was asked for (locks the subject)."""
     subject_id = message["subject_id"]
     store.lock(subject_id)
@@ -129,9 +189,7 @@ def _erased_since(store: RecipientStore, message: Mapping[str, Any]) -> bool:
     return erased is not None and message["version"] <= erased
 
 
-def _confirmation_requested(
-    store: RecipientStore, message: Mapping[str, Any], now: datetime
-) -> Result:
+def _confirmation_requested(store: ApplyStore, message: Mapping[str, Any], now: datetime) -> Result:
     """Queue the double opt-in email, unless the person was erased since it was asked for."""
     if _erased_since(store, message):
         return "stale"
@@ -148,7 +206,7 @@ def _confirmation_requested(
 
 
 def _preferences_link_requested(
-    store: RecipientStore, message: Mapping[str, Any], now: datetime
+    store: ApplyStore, message: Mapping[str, Any], now: datetime
 ) -> Result:
     """Queue the email with a preference-centre link, in the same queue as confirmations."""
     if _erased_since(store, message):

@@ -8,24 +8,22 @@ catch-up racing the queue can never move anyone backwards (docs/decisions/0006-c
 """
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
 from typing import Protocol
 
-from mailer.adapters.repository import RecipientStore, id_range
 from mailer.domain import recipients
 from mailer.domain.events import Snapshot
-from mailer.domain.recipients import SubjectView
+from mailer.domain.recipients import SubjectView, id_range
+from mailer.services.view import RecipientView, ViewTransaction
 from plumbing.catch_up import BUCKETS, SubjectState, bucket_digests, bucket_of
-
-Transaction = Callable[[], AbstractContextManager[RecipientStore]]
 
 
 class RegistryFeed(Protocol):
-    """The registry as catch-up sees it (an HTTP client in production)."""
+    """The registry as catch-up sees it (`RegistryClient` in production). Every failure is
+    a `mailer.services.fence.RegistryClientError`."""
 
     def digests(self) -> Mapping[str, str]: ...
 
@@ -53,7 +51,7 @@ def bucket_digest(bucket: str, views: Iterable[SubjectView]) -> str:
     return bucket_digests(subject_state(view) for view in views)[bucket]
 
 
-def local_digests(transaction: Transaction) -> dict[str, str]:
+def local_digests(transaction: ViewTransaction) -> dict[str, str]:
     """The digest of every bucket of the local view, read in 16 short transactions.
 
     Each sixteenth of the id space is streamed in id order, one bucket after the other, so
@@ -69,7 +67,7 @@ def local_digests(transaction: Transaction) -> dict[str, str]:
 
 
 def catch_up(
-    transaction: Transaction, registry: RegistryFeed, now: datetime | None = None
+    transaction: ViewTransaction, registry_client: RegistryFeed, now: datetime | None = None
 ) -> CatchUpReport:
     """Compare every bucket with the registry's and repair those that differ.
 
@@ -78,7 +76,7 @@ def catch_up(
     is one the registry does not have, not one whose first event arrived meanwhile.
     """
     now = now or datetime.now(UTC)
-    remote = registry.digests()
+    remote = registry_client.digests()
     local = local_digests(transaction)
     report = CatchUpReport(buckets_checked=len(BUCKETS))
     for bucket in BUCKETS:
@@ -87,14 +85,14 @@ def catch_up(
         report.buckets_differing += 1
         with transaction() as store:
             held = store.bucket(bucket)
-        listing = registry.bucket(bucket)
+        listing = registry_client.bucket(bucket)
         with transaction() as store:
             report.subjects_repaired += _repair(store, bucket, held, listing, now)
     return report
 
 
 def _repair(
-    store: RecipientStore,
+    store: RecipientView,
     bucket: str,
     held: Mapping[uuid.UUID, SubjectView],
     listing: list[Snapshot],

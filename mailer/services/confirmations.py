@@ -8,14 +8,16 @@ known, and one left claimed by a worker that stopped is recorded as `unknown`, n
 """
 
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from mailer.adapters.confirmation_store import PREFERENCES, ConfirmationRow
+from mailer.domain import send_ledger
+from mailer.domain.confirmations import PREFERENCES, QueuedEmail
 from mailer.domain.outgoing import EmailBackend, Outgoing
-from mailer.domain.runs import ledger_state
-from mailer.services.catchup import Transaction
 from mailer.services.compose import confirmation_email, preferences_link_email
+from mailer.services.unit_of_work import Transaction
 from plumbing.shop import Shop
 
 log = logging.getLogger(__name__)
@@ -26,8 +28,37 @@ CLAIM_TIMEOUT = timedelta(minutes=15)
 left by a worker that stopped."""
 
 
+class ConfirmationQueue(Protocol):
+    """The queue of transactional emails, as the sender empties it."""
+
+    def expire_claims(self, claimed_before: datetime, now: datetime) -> int:
+        """Claims older than `claimed_before` become `unknown`, their address forgotten."""
+        ...
+
+    def claim(self, now: datetime, limit: int) -> list[QueuedEmail]:
+        """Take up to `limit` queued emails, oldest first."""
+        ...
+
+    def release(self, message_ids: Sequence[uuid.UUID]) -> None:
+        """Put claimed emails that were not handed to the backend back in the queue."""
+        ...
+
+    def finish(
+        self, message_id: uuid.UUID, state: str, now: datetime, reason: str | None = None
+    ) -> None:
+        """Record what became of a claimed email and forget its address."""
+        ...
+
+
+class ConfirmationStore(Protocol):
+    """What sending confirmations needs of one transaction."""
+
+    @property
+    def confirmations(self) -> ConfirmationQueue: ...
+
+
 def send_confirmations(
-    transaction: Transaction,
+    transaction: Transaction[ConfirmationStore],
     backend: EmailBackend,
     default_locale: str,
     now: Callable[[], datetime],
@@ -51,7 +82,7 @@ def send_confirmations(
     return len(claimed)
 
 
-def _compose(row: ConfirmationRow, default_locale: str, shop: Shop) -> Outgoing:
+def _compose(row: QueuedEmail, default_locale: str, shop: Shop) -> Outgoing:
     if row.kind == PREFERENCES:
         return preferences_link_email(
             row.subject_id, row.address, row.locale, default_locale, row.confirm_url, shop
@@ -68,24 +99,25 @@ def _compose(row: ConfirmationRow, default_locale: str, shop: Shop) -> Outgoing:
 
 
 def _send(
-    transaction: Transaction,
+    transaction: Transaction[ConfirmationStore],
     backend: EmailBackend,
     default_locale: str,
-    row: ConfirmationRow,
+    row: QueuedEmail,
     now: Callable[[], datetime],
     shop: Shop,
 ) -> None:
+    reason: str | None
     try:
         outgoing = _compose(row, default_locale, shop)
     # Nothing was handed to the backend, so `failed` is the truth whatever went wrong.
     except Exception as error:
         log.exception("confirmation email not composed", extra={"event": "confirmation_failed"})
-        state, reason = "failed", f"composition: {type(error).__name__}: {error}"
+        state, reason = send_ledger.FAILED, f"composition: {type(error).__name__}: {error}"
     else:
         outcomes = backend.send(outgoing)
         outcome = outcomes[0] if outcomes else None
-        state = ledger_state(outcome.kind) if outcome else "unknown"
-        reason = outcome.reason if outcome else "no outcome from the email backend"
+        state = send_ledger.ledger_state(outcome.kind) if outcome else send_ledger.UNKNOWN
+        reason = outcome.reason if outcome else send_ledger.NO_OUTCOME
     with transaction() as store:
         store.confirmations.finish(row.message_id, state, now(), reason)
     log.info(

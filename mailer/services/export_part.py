@@ -9,23 +9,37 @@ and holds no address, only what was sent, when, and how it ended. A request take
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from mailer.adapters import send_history
-from mailer.services.catchup import Transaction
+from mailer.domain.send_ledger import SentEmail
+from mailer.services.unit_of_work import Transaction
 from schemas.messages.exports import ExportMailerPartV1
 
 ANSWER = "export.mailer_part/1"
 
 
+class SendHistory(Protocol):
+    def emails_of(self, subject_id: uuid.UUID) -> list[SentEmail]:
+        """Every email handed (or maybe handed) to the backend for this person, oldest
+        first (`send_ledger.oldest_first`)."""
+        ...
+
+
+class ExportStore(Protocol):
+    """What answering an export needs of one transaction."""
+
+    @property
+    def history(self) -> SendHistory: ...
+
+
 def answer(
-    transaction: Transaction, request: Mapping[str, Any], now: datetime
+    transaction: Transaction[ExportStore], request: Mapping[str, Any], now: datetime
 ) -> dict[str, Any] | None:
     """The answer to a loaded `export.requested/1`; None when it came too late."""
     if request["reply_by"] <= now:
         return None
     with transaction() as store:
-        emails = send_history.emails_of(store.session, request["subject_id"])
+        emails = store.history.emails_of(request["subject_id"])
     body = {
         "schema": ANSWER,
         "message_id": str(uuid.uuid4()),

@@ -17,23 +17,35 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from mailer.adapters.registry_client import RegistryError
-from mailer.adapters.repository import RecipientStore
 from mailer.domain import recipients
 from mailer.domain.events import Snapshot
 from mailer.domain.recipients import SubjectView
-from mailer.services.catchup import Transaction
+from mailer.services.view import RecipientView, ViewTransaction
 from plumbing.catch_up import bucket_of
 
 
+class RegistryClientError(Exception):
+    """The registry could not be asked, or answered something the mailer cannot use.
+
+    Raised by the mailer's HTTP client of the registry (`RegistryClient`), for the fence
+    and for catch-up alike; declared here, where it decides something: no batch goes out.
+    """
+
+
 class RegistryCheck(Protocol):
-    """The registry as the fence sees it (`RegistryClient` in production)."""
+    """The registry as the fence sees it (`RegistryClient` in production). Every failure is
+    a RegistryClientError."""
 
     def fence_versions(
         self, ids: Sequence[uuid.UUID], purpose: str
-    ) -> Mapping[uuid.UUID, tuple[int, int, bool]]: ...
+    ) -> Mapping[uuid.UUID, tuple[int, int, bool]]:
+        """For each id the registry holds: its version, the version of its last change of
+        `purpose` (0 if none), and whether its address is suppressed."""
+        ...
 
-    def subjects(self, ids: Sequence[uuid.UUID]) -> list[Snapshot]: ...
+    def subjects(self, ids: Sequence[uuid.UUID]) -> list[Snapshot]:
+        """The registry's whole record of each of these subjects it holds."""
+        ...
 
 
 class FenceUnavailable(Exception):
@@ -41,8 +53,8 @@ class FenceUnavailable(Exception):
 
 
 def bring_up_to_date(
-    transaction: Transaction,
-    registry: RegistryCheck,
+    transaction: ViewTransaction,
+    registry_client: RegistryCheck,
     ids: Sequence[uuid.UUID],
     purpose: str,
     now: datetime,
@@ -63,7 +75,7 @@ def bring_up_to_date(
         held_purpose = store.purpose_versions(ids, purpose)
         held_suppressed = store.suppressed_among(ids)
     try:
-        current = registry.fence_versions(ids, purpose)
+        current = registry_client.fence_versions(ids, purpose)
         behind = [
             i
             for i in ids
@@ -74,8 +86,9 @@ def bring_up_to_date(
                 or current[i][2] != (i in held_suppressed)
             )
         ]
-        snapshots = {s.subject_id: s for s in registry.subjects(behind)} if behind else {}
-    except RegistryError as error:
+        fetched = registry_client.subjects(behind) if behind else []
+        snapshots = {snapshot.subject_id: snapshot for snapshot in fetched}
+    except RegistryClientError as error:
         raise FenceUnavailable(str(error)) from error
     gone = [i for i in ids if i in held and (i not in current or i in behind)]
     gone = [i for i in gone if i not in snapshots]
@@ -96,7 +109,7 @@ def bring_up_to_date(
     return changed
 
 
-def _save(store: RecipientStore, before: SubjectView, after: SubjectView, now: datetime) -> int:
+def _save(store: RecipientView, before: SubjectView, after: SubjectView, now: datetime) -> int:
     if after == before:
         return 0
     store.save(before, after, now)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from mailer.adapters.run_store import RunReport
-from mailer.services.catchup import Transaction
+from mailer.domain.runs import RunReport
+from mailer.services.unit_of_work import Transaction
 from schemas.messages.campaigns import RunReportV1
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,26 @@ class ReportNotPublished(Exception):
 class ReportSink(Protocol):
     """Where reports go (`mailer.adapters.broker.ReportPublisher` in production)."""
 
-    def publish(self, report: Mapping[str, Any]) -> None: ...
+    def publish(self, report: Mapping[str, Any]) -> None:
+        """Publish a report, or raise ReportNotPublished."""
+        ...
+
+
+class RunReports(Protocol):
+    """Runs with news for the registry, and what was told of them."""
+
+    def due(self, now: datetime, interval: timedelta) -> list[RunReport]:
+        """Runs with news (`runs.report_due`), oldest first."""
+        ...
+
+    def reported(self, run_id: uuid.UUID, sequence: int, now: datetime) -> None: ...
+
+
+class ReportStore(Protocol):
+    """What publishing reports needs of one transaction."""
+
+    @property
+    def reports(self) -> RunReports: ...
 
 
 def report_message(report: RunReport, now: datetime) -> dict[str, Any]:
@@ -59,17 +78,17 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def pump_reports(
-    transaction: Transaction,
+    transaction: Transaction[ReportStore],
     sink: ReportSink,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> int:
     """Publish every report that is due; how many went. ReportNotPublished stops the round."""
     with transaction() as store:
-        due = store.runs.reports_due(now(), REPORT_INTERVAL)
+        due = store.reports.due(now(), REPORT_INTERVAL)
     for report in due:
         sink.publish(report_message(report, now()))
         with transaction() as store:
-            store.runs.reported(report.run_id, report.sequence, now())
+            store.reports.reported(report.run_id, report.sequence, now())
         log.info(
             "run reported",
             extra={

@@ -17,17 +17,48 @@ nothing.
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from mailer.adapters import retention_store
 from mailer.config import MailerSettings
-from mailer.services.catchup import Transaction
+from mailer.services.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL = timedelta(days=1)
+
+
+class LedgerDetail(Protocol):
+    """The detail retention counts and deletes: finished runs' rows, finished transactional
+    emails, the ids of applied messages."""
+
+    def finished_runs_with_detail(self, finished_before: datetime) -> list[uuid.UUID]:
+        """Runs finished before the cutoff that still have delivery or batch rows."""
+        ...
+
+    def count_deliveries(self, run_ids: list[uuid.UUID]) -> int: ...
+
+    def delete_run_detail(self, run_id: uuid.UUID) -> int:
+        """Delete a run's delivery rows and batches; how many deliveries there were."""
+        ...
+
+    def count_confirmations(self, finished_before: datetime) -> int: ...
+
+    def delete_confirmations(self, finished_before: datetime) -> int: ...
+
+    def count_processed(self, processed_before: datetime) -> int: ...
+
+    def delete_processed(self, processed_before: datetime) -> int: ...
+
+
+class RetentionStore(Protocol):
+    """What retention needs of one transaction."""
+
+    @property
+    def retention(self) -> LedgerDetail: ...
 
 
 @dataclass(frozen=True)
@@ -53,37 +84,42 @@ class PurgeCounts:
     processed_messages: int = 0
 
 
-def plan(unit_of_work: Transaction, retention: SendLedgerRetention, now: datetime) -> PurgeCounts:
+def plan(
+    unit_of_work: Transaction[RetentionStore], retention: SendLedgerRetention, now: datetime
+) -> PurgeCounts:
     """What a purge at `now` would delete; changes nothing."""
     cutoff = retention.cutoff(now)
     with unit_of_work() as store:
-        runs = retention_store.finished_runs_with_detail(store.session, cutoff)
+        detail = store.retention
+        runs = detail.finished_runs_with_detail(cutoff)
         return PurgeCounts(
             runs=len(runs),
-            deliveries=retention_store.count_deliveries(store.session, runs),
-            confirmations=retention_store.count_confirmations(store.session, cutoff),
-            processed_messages=retention_store.count_processed(store.session, cutoff),
+            deliveries=detail.count_deliveries(runs),
+            confirmations=detail.count_confirmations(cutoff),
+            processed_messages=detail.count_processed(cutoff),
         )
 
 
-def purge(unit_of_work: Transaction, retention: SendLedgerRetention, now: datetime) -> PurgeCounts:
+def purge(
+    unit_of_work: Transaction[RetentionStore], retention: SendLedgerRetention, now: datetime
+) -> PurgeCounts:
     """Delete the detail older than the limit: one transaction per run, then the rest."""
     cutoff = retention.cutoff(now)
     with unit_of_work() as store:
-        runs = retention_store.finished_runs_with_detail(store.session, cutoff)
+        runs = store.retention.finished_runs_with_detail(cutoff)
     done = PurgeCounts(runs=len(runs))
     for run_id in runs:
         with unit_of_work() as store:
-            done.deliveries += retention_store.delete_run_detail(store.session, run_id)
+            done.deliveries += store.retention.delete_run_detail(run_id)
     with unit_of_work() as store:
-        done.confirmations = retention_store.delete_confirmations(store.session, cutoff)
+        done.confirmations = store.retention.delete_confirmations(cutoff)
     with unit_of_work() as store:
-        done.processed_messages = retention_store.delete_processed(store.session, cutoff)
+        done.processed_messages = store.retention.delete_processed(cutoff)
     return done
 
 
 def start_daily_purge(
-    unit_of_work: Transaction,
+    unit_of_work: Transaction[RetentionStore],
     retention: SendLedgerRetention,
     sleep: Callable[[float], bool],
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),

@@ -10,8 +10,9 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from mailer.adapters.registry_client import RegistryClient, RegistryError
+from mailer.adapters.registry_client import RegistryClient
 from mailer.domain.events import Contact, PurposeState
+from mailer.services.fence import RegistryClientError
 
 
 @pytest.fixture
@@ -59,9 +60,9 @@ def test_no_ids_ask_nothing() -> None:
 
 def test_a_key_without_sync_read_is_a_registry_error(served, make_key) -> None:
     client = RegistryClient(served, make_key("consents:write"))
-    with pytest.raises(RegistryError, match=r"403 .* needs the sync:read scope"):
+    with pytest.raises(RegistryClientError, match=r"403 .* needs the sync:read scope"):
         client.versions([uuid.uuid4()])
-    with pytest.raises(RegistryError, match="403"):
+    with pytest.raises(RegistryClientError, match="403"):
         client.subjects([uuid.uuid4()])
 
 
@@ -141,7 +142,7 @@ def test_an_answer_that_does_not_validate_is_refused(stand_in, path: str, answer
     answers, _, client = stand_in
     answers[path] = answer
     ask = client.versions if path.endswith("versions") else client.subjects
-    with pytest.raises(RegistryError):
+    with pytest.raises(RegistryClientError):
         ask([ASKED])
 
 
@@ -156,7 +157,7 @@ def test_a_valid_stand_in_answer_becomes_snapshots_and_unknown_fields_are_ignore
 
 def test_an_unreachable_registry_is_a_registry_error() -> None:
     client = RegistryClient("http://127.0.0.1:9", "ck_key", timeout=2)
-    with pytest.raises(RegistryError, match="failed"):
+    with pytest.raises(RegistryClientError, match="failed"):
         client.versions([uuid.uuid4()])
-    with pytest.raises(RegistryError, match="failed"):
+    with pytest.raises(RegistryClientError, match="failed"):
         client.subjects([uuid.uuid4()])

@@ -26,12 +26,12 @@ from consent_service.services.link_emails import PER_DAY, PERIOD
 from consent_service.web import links as link_pages
 from mailer.adapters import schema as mailer_schema
 from mailer.adapters.repository import transaction
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from plumbing.db import make_engine, session_factory
 from plumbing.tokens import Intent, InvalidToken
 from schemas.messages import load_message
 from tests.links.conftest import ONE_CLICK, form_with
-from tests.mailer.runs import MirrorRegistry, apply, drive, file_backend
+from tests.mailer.runs import MirrorRegistryClient, apply, drive, file_backend
 from tests.mailer.runs import settings as mailer_settings
 
 TOKEN_LIKE = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_.-]+")
@@ -60,7 +60,9 @@ def mailer(tmp_path: Path, mailer_template: Path):
     engine = make_engine(f"sqlite:///{path}")
     unit_of_work = partial(transaction, session_factory(engine))
     backend = file_backend(tmp_path / "mailer-instance")
-    sender = Sender(unit_of_work, backend, MirrorRegistry(unit_of_work), None, mailer_settings())
+    sender = Sender(
+        unit_of_work, backend, MirrorRegistryClient(unit_of_work), None, mailer_settings()
+    )
 
     def deliver(messages: list[dict]) -> list[EmailMessage]:
         for body in messages:

@@ -14,9 +14,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from mailer.adapters import schema
-from mailer.adapters.repository import transaction
+from mailer.adapters.repository import MailerTransaction, transaction
 from mailer.config import database_url as normalize_url
-from mailer.services.catchup import Transaction
 from plumbing.db import make_engine, session_factory
 from tests.databases import fresh_postgres
 from tests.fake_sendgrid import fake_sendgrid  # noqa: F401 - a fixture of the run tests
@@ -81,13 +80,13 @@ def mailer_engine(mailer_database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def unit_of_work(mailer_engine: Engine) -> Transaction:
+def unit_of_work(mailer_engine: Engine) -> MailerTransaction:
     """Opens a transaction on the mailer's database, committed at the end of the block."""
     return partial(transaction, session_factory(mailer_engine))
 
 
 @pytest.fixture
-def sqlite_unit_of_work(tmp_path: Path, sqlite_template: Path) -> Iterator[Transaction]:
+def sqlite_unit_of_work(tmp_path: Path, sqlite_template: Path) -> Iterator[MailerTransaction]:
     """A mailer database on SQLite only, for tests about something else than the database."""
     path = tmp_path / "mailer.db"
     shutil.copy(sqlite_template, path)
@@ -97,7 +96,7 @@ def sqlite_unit_of_work(tmp_path: Path, sqlite_template: Path) -> Iterator[Trans
 
 
 @pytest.fixture
-def postgres_unit_of_work(mailer_postgres_url: str) -> Iterator[Transaction]:
+def postgres_unit_of_work(mailer_postgres_url: str) -> Iterator[MailerTransaction]:
     """Transactions on the (emptied) PostgreSQL database, for tests of its locking."""
     empty(mailer_postgres_url)
     engine = make_engine(mailer_postgres_url)

@@ -6,6 +6,7 @@ transactions to set up); everything the tests then prove goes through the real s
 
 import json
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,12 +23,12 @@ from werkzeug.wrappers import Request, Response
 
 from mailer.adapters import orm
 from mailer.adapters.email import make_backend
+from mailer.adapters.repository import MailerTransaction
 from mailer.config import FrequencyCap, SendingSettings
 from mailer.domain.events import Contact, PurposeState, Snapshot
 from mailer.domain.outgoing import EmailBackend, Outcome, Outgoing
 from mailer.services.apply import apply_message
-from mailer.services.catchup import Transaction
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from plumbing.shop import Shop
 from schemas.messages import load_message
 from tests.mailer import factories
@@ -58,7 +59,7 @@ def weekly(emails: int) -> FrequencyCap:
 
 
 def seed(
-    unit_of_work: Transaction,
+    unit_of_work: MailerTransaction,
     count: int,
     purpose: str = "newsletters",
     status: str = "granted",
@@ -94,13 +95,13 @@ def seed(
     return ids
 
 
-def apply(unit_of_work: Transaction, body: dict[str, Any]) -> str:
+def apply(unit_of_work: MailerTransaction, body: dict[str, Any]) -> str:
     with unit_of_work() as store:
         return apply_message(store, load_message(body))
 
 
 def request_run(
-    unit_of_work: Transaction,
+    unit_of_work: MailerTransaction,
     purpose: str = "newsletters",
     campaign_id: uuid.UUID | None = None,
     **content: Any,
@@ -111,7 +112,7 @@ def request_run(
     return uuid.UUID(body["run_id"])
 
 
-def run_row(unit_of_work: Transaction, run_id: uuid.UUID) -> orm.Run:
+def run_row(unit_of_work: MailerTransaction, run_id: uuid.UUID) -> orm.Run:
     with unit_of_work() as store:
         return store.session.get(orm.Run, run_id)
 
@@ -130,18 +131,18 @@ def counts(run: orm.Run) -> dict[str, int]:
     }
 
 
-def ledger(unit_of_work: Transaction, run_id: uuid.UUID) -> dict[uuid.UUID, str]:
+def ledger(unit_of_work: MailerTransaction, run_id: uuid.UUID) -> dict[uuid.UUID, str]:
     """Each recipient's state in the run's send ledger."""
     query = select(orm.Delivery.subject_id, orm.Delivery.state).where(orm.Delivery.run_id == run_id)
     with unit_of_work() as store:
         return dict(store.session.execute(query).all())
 
 
-def ledger_states(unit_of_work: Transaction, run_id: uuid.UUID) -> Counter[str]:
+def ledger_states(unit_of_work: MailerTransaction, run_id: uuid.UUID) -> Counter[str]:
     return Counter(ledger(unit_of_work, run_id).values())
 
 
-def batch_states(unit_of_work: Transaction, run_id: uuid.UUID) -> Counter[str]:
+def batch_states(unit_of_work: MailerTransaction, run_id: uuid.UUID) -> Counter[str]:
     query = (
         select(orm.Batch.state, func.count())
         .where(orm.Batch.run_id == run_id)
@@ -149,6 +150,21 @@ def batch_states(unit_of_work: Transaction, run_id: uuid.UUID) -> Counter[str]:
     )
     with unit_of_work() as store:
         return Counter(dict(store.session.execute(query).all()))
+
+
+class HandClock:
+    """The sender's clock for a test: the real time moved `ahead`, and a monotonic time the
+    test sets by hand (`seconds`), or the real one if None."""
+
+    def __init__(self, ahead: timedelta = timedelta(0), seconds: float | None = None) -> None:
+        self.ahead = ahead
+        self.seconds = seconds
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+    def monotonic(self) -> float:
+        return time.monotonic() if self.seconds is None else self.seconds
 
 
 def drive(sender: Sender, limit: int = 10_000) -> int:
@@ -236,8 +252,9 @@ class RecordingBackend:
 # The registry's fence.
 
 
-class MirrorRegistry:
-    """A registry that agrees with the view, except for the records a test gives it.
+class MirrorRegistryClient:
+    """The registry's client, for a registry that agrees with the view except for the
+    records a test gives it.
 
     `versions` answers the view's own versions (so the fence finds nothing to fetch) with
     `records` on top; `forgotten` ids are ones the registry no longer holds at all;
@@ -245,7 +262,7 @@ class MirrorRegistry:
     `on_versions` runs just before an answer (to change something mid-batch).
     """
 
-    def __init__(self, unit_of_work: Transaction) -> None:
+    def __init__(self, unit_of_work: MailerTransaction) -> None:
         self.unit_of_work = unit_of_work
         self.records: dict[uuid.UUID, Snapshot] = {}
         self.forgotten: set[uuid.UUID] = set()
@@ -336,7 +353,7 @@ def registry_stub(records: Callable[[], Mapping[uuid.UUID, Snapshot]]) -> Iterat
         thread.join(timeout=10)
 
 
-def snapshots_of_view(unit_of_work: Transaction, purpose: str = "newsletters") -> dict:
+def snapshots_of_view(unit_of_work: MailerTransaction, purpose: str = "newsletters") -> dict:
     """The view as registry snapshots: what a registry in step with the mailer would hold."""
     with unit_of_work() as store:
         views = list(store.views(uuid.UUID(int=0), uuid.UUID(int=2**128 - 1)))

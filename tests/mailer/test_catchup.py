@@ -12,7 +12,7 @@ from tests.mailer import factories
 CONTACT = Contact("aigul@example.kg", "ky", "Aigul")
 
 
-class FakeRegistry:
+class FakeRegistryClient:
     """Answers digests and listings from snapshots, with the shared hashing helpers."""
 
     def __init__(self, *snapshots: Snapshot, on_listing=None) -> None:
@@ -62,26 +62,26 @@ def view(unit_of_work, subject_id: uuid.UUID):
 
 def test_catch_up_fills_in_missed_subjects_then_finds_nothing_to_do(unit_of_work) -> None:
     ids = [subject_in("00"), subject_in("00"), subject_in("a7")]
-    registry = FakeRegistry(*(snapshot(i) for i in ids))
-    report = catch_up(unit_of_work, registry)
+    registry_client = FakeRegistryClient(*(snapshot(i) for i in ids))
+    report = catch_up(unit_of_work, registry_client)
     assert (report.buckets_checked, report.buckets_differing, report.subjects_repaired) == (
         256,
         2,
         3,
     )
-    assert registry.fetched == ["00", "a7"]
+    assert registry_client.fetched == ["00", "a7"]
     assert view(unit_of_work, ids[2]).recipient.contact == CONTACT
-    again = catch_up(unit_of_work, registry)
+    again = catch_up(unit_of_work, registry_client)
     assert (again.buckets_differing, again.subjects_repaired) == (0, 0)
 
 
 def test_catch_up_completes_a_recipient_that_missed_one_change(unit_of_work) -> None:
     subject_id = subject_in("10")
     apply(unit_of_work, factories.consent_changed(subject_id, 1, "newsletters", "granted"))
-    registry = FakeRegistry(
+    registry_client = FakeRegistryClient(
         snapshot(subject_id, 3, newsletters=("withdrawn", 3), personalization=("granted", 2))
     )
-    assert catch_up(unit_of_work, registry).subjects_repaired == 1
+    assert catch_up(unit_of_work, registry_client).subjects_repaired == 1
     recipient = view(unit_of_work, subject_id).recipient
     assert recipient.consents == {
         "newsletters": PurposeState("withdrawn", 3),
@@ -93,14 +93,14 @@ def test_catch_up_completes_a_recipient_that_missed_one_change(unit_of_work) -> 
 def test_catch_up_removes_a_recipient_the_registry_does_not_have(unit_of_work) -> None:
     stray = subject_in("20")
     apply(unit_of_work, factories.consent_changed(stray, 1))
-    assert catch_up(unit_of_work, FakeRegistry()).subjects_repaired == 1
+    assert catch_up(unit_of_work, FakeRegistryClient()).subjects_repaired == 1
     assert view(unit_of_work, stray).recipient is None
 
 
 def test_catch_up_erases_a_subject_whose_erasure_was_missed(unit_of_work) -> None:
     subject_id = subject_in("30")
     apply(unit_of_work, factories.consent_changed(subject_id, 1))
-    catch_up(unit_of_work, FakeRegistry(Snapshot(subject_id, 4, erased=True)))
+    catch_up(unit_of_work, FakeRegistryClient(Snapshot(subject_id, 4, erased=True)))
     assert view(unit_of_work, subject_id).recipient is None
     assert view(unit_of_work, subject_id).erased_version == 4
     assert apply(unit_of_work, factories.consent_changed(subject_id, 3)) == "stale"
@@ -109,16 +109,16 @@ def test_catch_up_erases_a_subject_whose_erasure_was_missed(unit_of_work) -> Non
 def test_catch_up_never_moves_a_purpose_back_to_an_older_version(unit_of_work) -> None:
     subject_id = subject_in("40")
     apply(unit_of_work, factories.consent_changed(subject_id, 6, "newsletters", "withdrawn"))
-    catch_up(unit_of_work, FakeRegistry(snapshot(subject_id, 5, newsletters=("granted", 5))))
+    catch_up(unit_of_work, FakeRegistryClient(snapshot(subject_id, 5, newsletters=("granted", 5))))
     assert view(unit_of_work, subject_id).recipient.consents["newsletters"].status == "withdrawn"
 
 
 def test_a_recipient_that_arrives_while_catching_up_is_kept(unit_of_work) -> None:
     """The registry answered before this subject existed; the event came meanwhile."""
     newcomer = subject_in("50")
-    registry = FakeRegistry(
+    registry_client = FakeRegistryClient(
         snapshot(subject_in("50")),
         on_listing=lambda: apply(unit_of_work, factories.consent_changed(newcomer, 1)),
     )
-    catch_up(unit_of_work, registry)
+    catch_up(unit_of_work, registry_client)
     assert view(unit_of_work, newcomer).recipient is not None

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from mailer.adapters.registry_client import RegistryClient, RegistryError
+from mailer.adapters.registry_client import RegistryClient
 from mailer.services.apply import apply_message
 from mailer.services.catchup import catch_up, local_digests
+from mailer.services.fence import RegistryClientError
 from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.registry import RunningRegistry, running_registry
@@ -73,5 +74,5 @@ def test_catch_up_refuses_to_run_with_a_key_the_registry_does_not_know(
     registry: RunningRegistry, sqlite_unit_of_work
 ) -> None:
     client = RegistryClient(registry.base_url, "ck_unknown.secret")
-    with pytest.raises(RegistryError, match="401"):
+    with pytest.raises(RegistryClientError, match="401"):
         catch_up(sqlite_unit_of_work, client)

@@ -120,7 +120,7 @@ def test_campaign_commands_are_recorded_not_dead_lettered(broker, sqlite_unit_of
         wait_until(lambda: confirmations(sqlite_unit_of_work) == 1)
     assert run_status(sqlite_unit_of_work, run["run_id"]) == "planned"
     with sqlite_unit_of_work() as store:
-        assert store.runs.campaign_state(campaign_id) == "paused"
+        assert store.campaigns.state(campaign_id) == "paused"
     assert queued(broker) == 0
 
 

@@ -9,7 +9,8 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from mailer.adapters.registry_client import RegistryClient, RegistryError
+from mailer.adapters.registry_client import RegistryClient
+from mailer.services.fence import RegistryClientError
 from plumbing.catch_up import BUCKETS
 
 GOOD_DIGESTS = {"buckets": dict.fromkeys(BUCKETS, "0" * 64)}
@@ -83,10 +84,10 @@ def test_a_valid_listing_becomes_snapshots_and_unknown_fields_are_ignored(answer
 def test_an_answer_that_does_not_validate_is_refused(answering, path: str, answer: dict) -> None:
     answers, client = answering
     answers[path] = answer
-    with pytest.raises(RegistryError):
+    with pytest.raises(RegistryClientError):
         client.digests() if path.endswith("digest") else client.bucket("ab")
 
 
 def test_an_unreachable_registry_is_a_registry_error() -> None:
-    with pytest.raises(RegistryError, match="failed"):
+    with pytest.raises(RegistryClientError, match="failed"):
         RegistryClient("http://127.0.0.1:9", "ck_key", timeout=2).digests()

@@ -9,11 +9,11 @@ from sqlalchemy import func, select, update
 from mailer.adapters import orm
 from mailer.services import retention
 from mailer.services.retention import PurgeCounts, SendLedgerRetention, start_daily_purge
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from tests.mailer import factories
 from tests.mailer.brokers import wait_until
 from tests.mailer.runs import (
-    MirrorRegistry,
+    MirrorRegistryClient,
     apply,
     counts,
     drive,
@@ -35,7 +35,11 @@ def finished_run(unit_of_work, instance: Path, recipients: int = 12) -> orm.Run:
     run_id = request_run(unit_of_work)
     sending = settings()
     sender = Sender(
-        unit_of_work, file_backend(instance, sending), MirrorRegistry(unit_of_work), None, sending
+        unit_of_work,
+        file_backend(instance, sending),
+        MirrorRegistryClient(unit_of_work),
+        None,
+        sending,
     )
     drive(sender)
     run = run_row(unit_of_work, run_id)
@@ -127,7 +131,7 @@ def test_a_run_command_redelivered_after_its_id_was_purged_changes_nothing(
     assert apply(unit_of_work, requested) == "duplicate"
     assert apply(unit_of_work, paused) == "stale"
     with unit_of_work() as store:
-        assert store.runs.campaign_state(campaign_id) == "running"
+        assert store.campaigns.state(campaign_id) == "running"
 
 
 def test_a_plan_counts_what_a_purge_deletes_and_changes_nothing(unit_of_work, tmp_path) -> None:

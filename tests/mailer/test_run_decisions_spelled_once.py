@@ -1,4 +1,4 @@
-"""The send-time check's decisions are spelled once, in mailer/domain/runs.py.
+"""The send-time check's decisions are spelled once, in mailer/domain/send_ledger.py.
 
 A decision written as a literal elsewhere keeps working until someone renames the constant,
 and then silently stops matching (a `skipped_withdrawn` row that nobody counts). Adapters
@@ -11,12 +11,12 @@ from typing import get_args
 
 import pytest
 
-from mailer.domain import runs
+from mailer.domain import send_ledger
 
 ROOT = Path(__file__).resolve().parents[2]
-DECISIONS = set(get_args(runs.Decision))
+DECISIONS = set(get_args(send_ledger.Decision))
 MODULES = sorted(
-    [*(ROOT / "mailer" / "domain").glob("*.py"), *(ROOT / "mailer" / "services").glob("*.py")]
+    [*(ROOT / "mailer" / "domain").rglob("*.py"), *(ROOT / "mailer" / "services").rglob("*.py")]
 )
 
 
@@ -39,6 +39,6 @@ def literal_decisions(path: Path) -> list[int]:
     ]
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(ROOT / "mailer")))
 def test_decisions_are_named_by_their_constants(module: Path) -> None:
     assert literal_decisions(module) == []

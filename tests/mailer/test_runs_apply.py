@@ -47,10 +47,10 @@ def test_a_campaign_keeps_the_state_of_the_highest_version(unit_of_work) -> None
     late = factories.campaign_control(campaign_id, "running", 1)
     assert apply(unit_of_work, late) == "stale"
     with unit_of_work() as store:
-        assert store.runs.campaign_state(campaign_id) == "paused"
+        assert store.campaigns.state(campaign_id) == "paused"
     assert apply(unit_of_work, factories.campaign_control(campaign_id, "running", 3)) == "applied"
     with unit_of_work() as store:
-        assert store.runs.campaign_state(campaign_id) == "running"
+        assert store.campaigns.state(campaign_id) == "running"
 
 
 def test_cancelling_a_campaign_cancels_its_unfinished_runs_only(unit_of_work) -> None:

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from mailer.adapters.repository import transaction
-from mailer.services.sending import LEASE, Sender
+from mailer.services.sending.sender import LEASE, Sender
 from plumbing.db import make_engine, session_factory
 from tests.mailer.brokers import wait_until
 from tests.mailer.runs import (
+    HandClock,
     Killed,
     KilledAfter,
-    MirrorRegistry,
+    MirrorRegistryClient,
     batch_states,
     counts,
     drive,
@@ -30,10 +31,6 @@ from tests.mailer.runs import (
 )
 
 
-def later(delta: timedelta):
-    return lambda: datetime.now(UTC) + delta
-
-
 def test_a_batch_taken_over_from_a_killed_worker_never_sends_its_claimed_rows_again(
     unit_of_work, tmp_path: Path
 ) -> None:
@@ -45,7 +42,7 @@ def test_a_batch_taken_over_from_a_killed_worker_never_sends_its_claimed_rows_ag
     dying = Sender(
         unit_of_work,
         KilledAfter(file_backend(instance), calls=1, max_envelopes=5),
-        MirrorRegistry(unit_of_work),
+        MirrorRegistryClient(unit_of_work),
         None,
         settings(),
     )
@@ -57,10 +54,10 @@ def test_a_batch_taken_over_from_a_killed_worker_never_sends_its_claimed_rows_ag
     successor = Sender(
         unit_of_work,
         file_backend(instance),
-        MirrorRegistry(unit_of_work),
+        MirrorRegistryClient(unit_of_work),
         None,
         settings(),
-        now=later(LEASE + timedelta(seconds=1)),
+        clock=HandClock(ahead=LEASE + timedelta(seconds=1)),
     )
     drive(successor)
 
@@ -80,12 +77,12 @@ def test_a_batch_whose_lease_is_renewed_is_not_taken_over(unit_of_work) -> None:
     Sender(unit_of_work, None, None, None, settings()).plan_next_run()
     start = datetime.now(UTC)
     with unit_of_work() as store:
-        claim = store.runs.claim_batch(start, start + LEASE)
+        claim = store.batches.claim(start, start + LEASE)
     with unit_of_work() as store:
-        assert store.runs.hold(claim, start + LEASE * 2) is not None
+        assert store.batches.hold(claim, start + LEASE * 2) is not None
     with unit_of_work() as store:
-        assert store.runs.claim_batch(start + LEASE * 1.5, start + LEASE * 3) is None
-        assert store.runs.claim_batch(start + LEASE * 2.5, start + LEASE * 4) is not None
+        assert store.batches.claim(start + LEASE * 1.5, start + LEASE * 3) is None
+        assert store.batches.claim(start + LEASE * 2.5, start + LEASE * 4) is not None
 
 
 def test_a_worker_that_lost_its_batch_can_neither_record_nor_close_it(unit_of_work) -> None:
@@ -94,19 +91,19 @@ def test_a_worker_that_lost_its_batch_can_neither_record_nor_close_it(unit_of_wo
     Sender(unit_of_work, None, None, None, settings()).plan_next_run()
     start = datetime.now(UTC)
     with unit_of_work() as store:
-        slow = store.runs.claim_batch(start, start + LEASE)
+        slow = store.batches.claim(start, start + LEASE)
     with unit_of_work() as store:
-        store.runs.mark(run_id, ids[:4], "planned", "claimed", start)
+        store.ledger.mark(run_id, ids[:4], "planned", "claimed", start)
     with unit_of_work() as store:
-        taker = store.runs.claim_batch(start + LEASE * 2, start + LEASE * 3)
+        taker = store.batches.claim(start + LEASE * 2, start + LEASE * 3)
     assert (taker.attempt, taker.taken_over) == (2, 4)
 
     with unit_of_work() as store:
-        assert store.runs.hold(slow, start + LEASE * 4) is None
-        assert store.runs.mark(run_id, ids[:4], "claimed", "sent", start) == []
-        assert store.runs.finish_batch(slow, start) is None
+        assert store.batches.hold(slow, start + LEASE * 4) is None
+        assert store.ledger.mark(run_id, ids[:4], "claimed", "sent", start) == []
+        assert store.batches.finish(slow, start) is None
     with unit_of_work() as store:
-        assert store.runs.finish_batch(taker, start) is not None
+        assert store.batches.finish(taker, start) is not None
     assert ledger_states(unit_of_work, run_id) == {"unknown": 4, "planned": 6}
 
 
@@ -121,7 +118,7 @@ def test_two_workers_on_one_run_email_every_recipient_exactly_once(
         Sender(
             partial(transaction, session_factory(engine)),
             file_backend(instance),
-            MirrorRegistry(unit_of_work),
+            MirrorRegistryClient(unit_of_work),
             None,
             settings(batch_size=7),
         )
@@ -152,7 +149,7 @@ def test_a_worker_told_to_stop_before_the_check_returns_its_batch_unsent(
     seed(unit_of_work, 10)
     run_id = request_run(unit_of_work)
     worker = Sender(
-        unit_of_work, file_backend(tmp_path), MirrorRegistry(unit_of_work), None, settings()
+        unit_of_work, file_backend(tmp_path), MirrorRegistryClient(unit_of_work), None, settings()
     )
     worker.plan_next_run()
     worker.stop()
@@ -173,5 +170,5 @@ def test_claims_are_committed_before_the_backend_is_called(unit_of_work, tmp_pat
             seen.append(ledger(unit_of_work, run_id))
             return file_backend(tmp_path).send(outgoing)
 
-    drive(Sender(unit_of_work, Inspecting(), MirrorRegistry(unit_of_work), None, settings()))
+    drive(Sender(unit_of_work, Inspecting(), MirrorRegistryClient(unit_of_work), None, settings()))
     assert seen == [dict.fromkeys(ids, "claimed")]

@@ -11,13 +11,14 @@ from sqlalchemy import select
 from mailer.adapters import orm
 from mailer.services import export_part
 from mailer.services.confirmations import CLAIM_TIMEOUT
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.runs import (
+    HandClock,
     Killed,
     KilledAfter,
-    MirrorRegistry,
+    MirrorRegistryClient,
     apply,
     drive,
     file_backend,
@@ -38,7 +39,9 @@ def rows(unit_of_work) -> list[orm.Confirmation]:
 
 
 def sender(unit_of_work, backend, **changes) -> Sender:
-    return Sender(unit_of_work, backend, MirrorRegistry(unit_of_work), None, settings(**changes))
+    return Sender(
+        unit_of_work, backend, MirrorRegistryClient(unit_of_work), None, settings(**changes)
+    )
 
 
 def test_a_confirmation_email_is_sent_once_and_its_address_forgotten(
@@ -130,7 +133,7 @@ def test_a_confirmation_claimed_by_a_killed_worker_is_unknown_and_not_sent_again
         None,
         None,
         settings(),
-        now=lambda: datetime.now(UTC) + CLAIM_TIMEOUT + timedelta(seconds=1),
+        clock=HandClock(ahead=CLAIM_TIMEOUT + timedelta(seconds=1)),
     )
     drive(later)
 
@@ -162,13 +165,14 @@ def test_a_confirmation_never_waits_behind_a_campaign_batch_but_is_counted_again
         None,
         None,
         settings(send_rate=1.0),
-        monotonic=lambda: 0.0,
+        clock=HandClock(seconds=0.0),
     )
-    batch_wait = worker.throttle.reserve(1000, 0.0)  # a batch of 1000 at one email a second
-    tokens = worker.throttle.tokens
+    campaigns = worker.throttle.campaigns
+    batch_wait = campaigns.reserve(1000, 0.0)  # a batch of 1000 at one email a second
+    tokens = campaigns.tokens
 
     assert worker.send_confirmations() == 1
 
     assert batch_wait == 999
     assert [w.category for w in outbox(tmp_path)] == ["confirmation"]
-    assert worker.throttle.tokens == tokens - 1
+    assert campaigns.tokens == tokens - 1

@@ -4,29 +4,29 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailer.domain import runs
+from mailer.domain import send_ledger
 from mailer.domain.runs import RunCounts
 from mailer.domain.throttle import TokenBucket
 
 
 @pytest.mark.parametrize("status", ["withdrawn", "pending", None])
 def test_anyone_not_granted_is_skipped_as_withdrawn_whatever_the_cap(status) -> None:
-    assert runs.decide(status, recent=0, cap=None) == "skipped_withdrawn"
-    assert runs.decide(status, recent=5, cap=1) == "skipped_withdrawn"
+    assert send_ledger.decide(status, recent=0, cap=None) == "skipped_withdrawn"
+    assert send_ledger.decide(status, recent=5, cap=1) == "skipped_withdrawn"
 
 
 def test_a_granted_recipient_under_the_cap_is_claimed() -> None:
-    assert runs.decide("granted", recent=0, cap=None) == "claim"
-    assert runs.decide("granted", recent=100, cap=None) == "claim"
-    assert runs.decide("granted", recent=1, cap=2) == "claim"
+    assert send_ledger.decide("granted", recent=0, cap=None) == "claim"
+    assert send_ledger.decide("granted", recent=100, cap=None) == "claim"
+    assert send_ledger.decide("granted", recent=1, cap=2) == "claim"
 
 
 def test_a_granted_recipient_at_the_cap_is_skipped_as_capped() -> None:
-    assert runs.decide("granted", recent=2, cap=2) == "skipped_capped"
+    assert send_ledger.decide("granted", recent=2, cap=2) == "skipped_capped"
 
 
 def test_backend_outcomes_map_to_ledger_states_one_to_one() -> None:
-    assert [runs.ledger_state(kind) for kind in ("sent", "failed", "unknown")] == [
+    assert [send_ledger.ledger_state(kind) for kind in ("sent", "failed", "unknown")] == [
         "sent",
         "failed",
         "unknown",

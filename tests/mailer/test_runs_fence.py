@@ -12,10 +12,11 @@ from sqlalchemy import select
 from mailer.adapters import orm
 from mailer.adapters.registry_client import RegistryClient
 from mailer.domain.events import PurposeState, Snapshot
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from tests.mailer import factories
 from tests.mailer.runs import (
-    MirrorRegistry,
+    HandClock,
+    MirrorRegistryClient,
     apply,
     batch_states,
     drive,
@@ -30,16 +31,6 @@ from tests.mailer.runs import (
     settings,
     snapshots_of_view,
 )
-
-
-class Clock:
-    """A monotonic clock the test moves by hand (the fence's back-off reads it)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def withdrawn(snapshot: Snapshot, version: int) -> Snapshot:
@@ -136,9 +127,9 @@ def test_no_batch_is_sent_while_the_registry_cannot_be_asked(
 ) -> None:
     seed(unit_of_work, 15)
     run_id = request_run(unit_of_work)
-    clock = Clock()
+    clock = HandClock(seconds=1000.0)  # the fence's back-off reads it
     down = RegistryClient(f"http://127.0.0.1:{closed_port()}", "ck_test", timeout=2)
-    worker = Sender(unit_of_work, file_backend(tmp_path), down, None, settings(), monotonic=clock)
+    worker = Sender(unit_of_work, file_backend(tmp_path), down, None, settings(), clock=clock)
     worker.plan_next_run()
 
     assert worker.send_next_batch()
@@ -152,8 +143,8 @@ def test_no_batch_is_sent_while_the_registry_cannot_be_asked(
 
     registry = snapshots_of_view(unit_of_work)
     with registry_stub(lambda: registry) as url:
-        worker.registry = RegistryClient(url, "ck_test")
-        clock.now += 60
+        worker.fence.registry_client = RegistryClient(url, "ck_test")
+        clock.seconds += 60
         drive(worker)
     assert ledger_states(unit_of_work, run_id) == {"sent": 15}
     assert run_row(unit_of_work, run_id).status == "completed"
@@ -185,11 +176,11 @@ def test_each_batch_records_when_its_check_began_before_the_registry_is_asked(
     it must be in the registry's answer, so it must precede the question."""
     seed(unit_of_work, 25)
     run_id = request_run(unit_of_work)
-    registry = MirrorRegistry(unit_of_work)
+    registry_client = MirrorRegistryClient(unit_of_work)
     asked_at: list[datetime] = []
-    registry.on_versions = lambda: asked_at.append(datetime.now(UTC))
+    registry_client.on_versions = lambda: asked_at.append(datetime.now(UTC))
 
-    drive(Sender(unit_of_work, file_backend(tmp_path), registry, None, settings()))
+    drive(Sender(unit_of_work, file_backend(tmp_path), registry_client, None, settings()))
 
     with unit_of_work() as store:
         checked = list(

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import event, select
 
 from mailer.adapters import orm
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from tests.mailer import factories
 from tests.mailer.runs import (
-    MirrorRegistry,
+    MirrorRegistryClient,
     RecordingBackend,
     apply,
     batch_states,
@@ -27,7 +27,7 @@ def sender(unit_of_work, batch_size: int = 10) -> Sender:
     return Sender(
         unit_of_work,
         RecordingBackend(),
-        MirrorRegistry(unit_of_work),
+        MirrorRegistryClient(unit_of_work),
         None,
         settings(batch_size=batch_size),
     )
@@ -142,11 +142,11 @@ def test_two_workers_never_plan_the_same_run(postgres_unit_of_work) -> None:
     run_id = request_run(unit_of_work)
     seen_by_second: list[object] = []
     with unit_of_work() as first:
-        assert first.runs.next_planned_run().run_id == run_id
+        assert first.planning.next_planned_run().run_id == run_id
 
         def second() -> None:
             with unit_of_work() as store:
-                seen_by_second.append(store.runs.next_planned_run())
+                seen_by_second.append(store.planning.next_planned_run())
 
         thread = threading.Thread(target=second)
         thread.start()

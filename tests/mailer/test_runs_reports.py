@@ -13,12 +13,12 @@ from kombu import Connection
 from mailer.adapters import orm
 from mailer.adapters.broker import ReportPublisher, connect, registry_reports_queue
 from mailer.services.reports import REPORT_INTERVAL, ReportNotPublished, pump_reports
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.brokers import wait_until
 from tests.mailer.runs import (
-    MirrorRegistry,
+    MirrorRegistryClient,
     apply,
     drive,
     file_backend,
@@ -50,7 +50,13 @@ def test_reports_carry_a_growing_sequence_and_end_with_the_final_counts(
     sink = Sink()
 
     drive(
-        Sender(unit_of_work, file_backend(tmp_path), MirrorRegistry(unit_of_work), sink, settings())
+        Sender(
+            unit_of_work,
+            file_backend(tmp_path),
+            MirrorRegistryClient(unit_of_work),
+            sink,
+            settings(),
+        )
     )
 
     sequences = [report["sequence"] for report in sink.reports]
@@ -81,14 +87,14 @@ def test_an_unfinished_run_is_reported_at_most_once_a_second_and_a_finished_one_
     Sender(unit_of_work, None, None, None, settings()).plan_next_run()
     start = datetime.now(UTC)
     with unit_of_work() as store:
-        store.runs.reported(run_id, 1, start)
+        store.reports.reported(run_id, 1, start)
         store.session.get(orm.Run, run_id).report_sequence = 2
     with unit_of_work() as store:
-        assert store.runs.reports_due(start + REPORT_INTERVAL / 2, REPORT_INTERVAL) == []
-        assert len(store.runs.reports_due(start + REPORT_INTERVAL, REPORT_INTERVAL)) == 1
-        store.runs.fail_run(run_id, "broken", start)
+        assert store.reports.due(start + REPORT_INTERVAL / 2, REPORT_INTERVAL) == []
+        assert len(store.reports.due(start + REPORT_INTERVAL, REPORT_INTERVAL)) == 1
+        store.batches.fail_run(run_id, "broken", start)
     with unit_of_work() as store:
-        [due] = store.runs.reports_due(start, REPORT_INTERVAL)
+        [due] = store.reports.due(start, REPORT_INTERVAL)
     assert (due.status, due.sequence) == ("failed", 3)
 
 
@@ -159,7 +165,7 @@ def test_the_final_report_reaches_the_registrys_queue_on_each_broker(
         Sender(
             unit_of_work,
             file_backend(tmp_path),
-            MirrorRegistry(unit_of_work),
+            MirrorRegistryClient(unit_of_work),
             publisher,
             settings(),
         )

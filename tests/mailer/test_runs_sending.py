@@ -11,11 +11,11 @@ import pytest
 
 from mailer.adapters.email import make_backend
 from mailer.domain.outgoing import Outcome
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from tests.fake_sendgrid import DEFAULT_KEY, FakeSendGrid
 from tests.mailer import factories
 from tests.mailer.runs import (
-    MirrorRegistry,
+    MirrorRegistryClient,
     RecordingBackend,
     apply,
     batch_states,
@@ -39,12 +39,12 @@ def instance(tmp_path: Path) -> Path:
     return tmp_path / "instance"
 
 
-def sender(unit_of_work, instance: Path, backend=None, registry=None, **changes) -> Sender:
+def sender(unit_of_work, instance: Path, backend=None, registry_client=None, **changes) -> Sender:
     sending = settings(**changes)
     return Sender(
         unit_of_work,
         backend or file_backend(instance, sending),
-        registry or MirrorRegistry(unit_of_work),
+        registry_client or MirrorRegistryClient(unit_of_work),
         None,
         sending,
     )
@@ -97,16 +97,16 @@ def test_a_withdrawal_only_the_registry_knows_of_is_honoured_at_the_batch_check(
     """The message about it has not reached the mailer (or was lost): the fence fetches it."""
     ids = seed(unit_of_work, 10)
     run_id = request_run(unit_of_work)
-    registry = MirrorRegistry(unit_of_work)
-    worker = sender(unit_of_work, instance, registry=registry)
+    registry_client = MirrorRegistryClient(unit_of_work)
+    worker = sender(unit_of_work, instance, registry_client=registry_client)
     worker.plan_next_run()
-    registry.withdraw(ids[5], version=2)
+    registry_client.withdraw(ids[5], version=2)
 
     drive(worker)
 
     assert ids[5] not in emails_per_subject(instance, run_id)
     assert ledger(unit_of_work, run_id)[ids[5]] == "skipped_withdrawn"
-    assert registry.fetched == [[ids[5]]]
+    assert registry_client.fetched == [[ids[5]]]
     with unit_of_work() as store:
         assert store.load(ids[5]).recipient.consents["newsletters"].status == "withdrawn"
 
@@ -116,10 +116,10 @@ def test_someone_the_registry_no_longer_holds_is_forgotten_and_not_emailed(
 ) -> None:
     ids = seed(unit_of_work, 4)
     run_id = request_run(unit_of_work)
-    registry = MirrorRegistry(unit_of_work)
-    registry.forgotten.add(ids[0])
+    registry_client = MirrorRegistryClient(unit_of_work)
+    registry_client.forgotten.add(ids[0])
 
-    drive(sender(unit_of_work, instance, registry=registry))
+    drive(sender(unit_of_work, instance, registry_client=registry_client))
 
     assert ledger(unit_of_work, run_id)[ids[0]] == "skipped_withdrawn"
     assert set(emails_per_subject(instance, run_id)) == set(ids[1:])
@@ -235,11 +235,11 @@ def test_a_pause_arriving_while_a_batch_is_taken_puts_the_batch_back_unsent(
     seed(unit_of_work, 10)
     campaign_id = uuid.uuid4()
     run_id = request_run(unit_of_work, campaign_id=campaign_id)
-    registry = MirrorRegistry(unit_of_work)
-    registry.on_versions = lambda: apply(
+    registry_client = MirrorRegistryClient(unit_of_work)
+    registry_client.on_versions = lambda: apply(
         unit_of_work, factories.campaign_control(campaign_id, "paused", 1)
     )
-    worker = sender(unit_of_work, instance, registry=registry)
+    worker = sender(unit_of_work, instance, registry_client=registry_client)
     worker.plan_next_run()
 
     assert worker.send_next_batch()
@@ -282,7 +282,7 @@ def test_a_run_completes_through_sendgrid_answering_429_and_500_without_duplicat
     fake_sendgrid.fail_next(429, 2, retry_after=1)
     fake_sendgrid.fail_next(500, 2)
 
-    drive(Sender(unit_of_work, backend, MirrorRegistry(unit_of_work), None, sending))
+    drive(Sender(unit_of_work, backend, MirrorRegistryClient(unit_of_work), None, sending))
 
     assert run_row(unit_of_work, run_id).status == "completed"
     assert ledger_states(unit_of_work, run_id) == {"sent": 30}

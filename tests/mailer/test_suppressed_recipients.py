@@ -15,11 +15,11 @@ from mailer.domain import recipients
 from mailer.domain.events import Contact, ContactUpdated, Fact, PurposeState, Snapshot
 from mailer.domain.recipients import Recipient, SubjectView
 from mailer.services.apply import fact_from
-from mailer.services.sending import Sender
+from mailer.services.sending.sender import Sender
 from schemas.messages import load_message
 from tests.mailer import factories
 from tests.mailer.runs import (
-    MirrorRegistry,
+    MirrorRegistryClient,
     apply,
     counts,
     drive,
@@ -95,11 +95,11 @@ def test_a_suppressed_recipient_is_skipped_and_counted_while_the_others_are_emai
     bounced = ids[1]
     assert apply(unit_of_work, suppressed_update(bounced, 2, f"r{bounced.hex[:12]}@example.kg"))
     run_id = request_run(unit_of_work)
-    registry = MirrorRegistry(unit_of_work)
-    registry.suppressed.add(bounced)
+    registry_client = MirrorRegistryClient(unit_of_work)
+    registry_client.suppressed.add(bounced)
     instance = tmp_path / "instance"
 
-    drive(Sender(unit_of_work, file_backend(instance), registry, None, settings()))
+    drive(Sender(unit_of_work, file_backend(instance), registry_client, None, settings()))
 
     assert set(emails_per_subject(instance, run_id)) == {ids[0], ids[2]}
     assert ledger(unit_of_work, run_id)[bounced] == "skipped_withdrawn"
@@ -120,15 +120,15 @@ def test_the_fence_learns_a_suppression_that_moved_no_version(unit_of_work, tmp_
     """The address bounced before its holder signed up: no version of theirs says so."""
     ids = seed(unit_of_work, 2)
     run_id = request_run(unit_of_work)
-    registry = MirrorRegistry(unit_of_work)
+    registry_client = MirrorRegistryClient(unit_of_work)
     view = snapshots_of_view(unit_of_work)
-    registry.records[ids[0]] = Snapshot(
+    registry_client.records[ids[0]] = Snapshot(
         ids[0], 1, contact=view[ids[0]].contact, consents=view[ids[0]].consents, suppressed=True
     )
-    registry.suppressed.add(ids[0])
+    registry_client.suppressed.add(ids[0])
     instance = tmp_path / "instance"
 
-    drive(Sender(unit_of_work, file_backend(instance), registry, None, settings()))
+    drive(Sender(unit_of_work, file_backend(instance), registry_client, None, settings()))
 
     assert set(emails_per_subject(instance, run_id)) == {ids[1]}
     assert ledger(unit_of_work, run_id)[ids[0]] == "skipped_withdrawn"

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from mailer.adapters.broker import connect, registry_reports_queue
-from mailer.adapters.repository import RecipientStore, transaction
+from mailer.adapters.repository import MailerStore, transaction
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import EMAIL_LIKE
 from tests.mailer import factories
@@ -77,7 +77,7 @@ def recipient_in(database: Path, subject_id: uuid.UUID):
     engine = make_engine(f"sqlite:///{database}")
     try:
         with Session(engine) as session, session.begin():
-            return RecipientStore(session).load(subject_id).recipient
+            return MailerStore(session).load(subject_id).recipient
     except Exception:  # noqa: BLE001 - the worker may still be creating its tables
         return None
     finally:

@@ -6,6 +6,9 @@
   and the helpers the HTTP faces share in `faces/`) and never call them back.
 - The HTTP faces (api, web, the console) share what they need through `faces/`, which
   imports none of them, and never import one another.
+- Mailer services depend on the ports they declare (`typing.Protocol`s), never on an adapter:
+  the SQL stores, the broker, the backends and the registry client are plugged in by the
+  entrypoints (`mailer/cli.py`), or by the in-memory fakes of `tests/fakes/mailer/`.
 - `schemas/` holds schemas: marshmallow its only library, neither part imported.
 - The registry and the mailer never import each other; `plumbing` imports neither, nor
   `schemas`, so both may import it.
@@ -130,6 +133,11 @@ def test_a_face_imports_no_other_face(face: str, other: str) -> None:
 @pytest.mark.parametrize("face", HTTP_FACES)
 def test_the_shared_face_helpers_import_no_face(face: str) -> None:
     assert importers("consent_service/faces", f"consent_service.{face}") == []
+
+
+@pytest.mark.parametrize("module", modules("mailer/services"), ids=name_of)
+def test_mailer_service_imports_no_adapter(module: Path) -> None:
+    assert [n for n in imported(module) if within(n, "mailer.adapters")] == []
 
 
 @pytest.mark.parametrize("module", modules("schemas"), ids=name_of)

@@ -1,0 +1,87 @@
+"""Planning a run: its send ledger and its batches, filled in the database in one go."""
+
+from datetime import datetime
+
+from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from mailer.adapters import orm
+from mailer.adapters.runs.rows import RUN_COLUMNS, run_record
+from mailer.domain import runs, send_ledger
+from mailer.domain.runs import RunRecord
+
+_Run, _Batch, _Delivery = orm.Run, orm.Batch, orm.Delivery
+_R, _C = orm.Recipient, orm.RecipientConsent
+
+
+class SqlPlanning:
+    """Picks and plans runs, over one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_planned_run(self) -> RunRecord | None:
+        """The oldest planned run, locked so that no other worker plans it at the same time."""
+        query = (
+            select(*RUN_COLUMNS)
+            .where(_Run.status == runs.RUN_PLANNED)
+            .order_by(_Run.created_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        row = self.session.execute(query).first()
+        return run_record(row) if row else None
+
+    def plan(self, run: RunRecord, batch_size: int, now: datetime) -> tuple[int, int]:
+        """Fill the send ledger and the work queue of a run; (recipients, batches).
+
+        One INSERT ... SELECT over the view numbers the recipients in id order and cuts them
+        into batches in the database (`runs.batch_of`): however many there are, none passes
+        through Python.
+        """
+        number = func.row_number().over(order_by=_C.subject_id) - 1
+        recipients = (
+            select(
+                literal(run.run_id, _Delivery.run_id.type),
+                _C.subject_id,
+                number.self_group().op("/")(literal(batch_size)),
+                literal(send_ledger.PLANNED),
+            )
+            .join(_R, _R.subject_id == _C.subject_id)
+            .where(_C.purpose == run.purpose, _C.status == "granted", _R.email.is_not(None))
+        )
+        filling = insert(_Delivery).from_select(
+            ["run_id", "subject_id", "batch_no", "state"], recipients
+        )
+        planned = self.session.execute(filling.execution_options(preserve_rowcount=True)).rowcount
+        batches = (
+            select(
+                _Delivery.run_id,
+                _Delivery.batch_no,
+                literal(runs.BATCH_QUEUED),
+                literal(0),
+            )
+            .where(_Delivery.run_id == run.run_id)
+            .distinct()
+        )
+        self.session.execute(
+            insert(_Batch.__table__).from_select(
+                ["run_id", "batch_no", "state", "attempts"], batches
+            )
+        )
+        count = runs.batches_for(planned, batch_size)
+        status = runs.status_when_planned(count)
+        self.session.execute(
+            update(_Run)
+            .where(_Run.run_id == run.run_id)
+            .values(
+                status=status,
+                recipients=planned,
+                batches_total=count,
+                batches_open=count,
+                started_at=now,
+                finished_at=None if status == runs.RUN_RUNNING else now,
+                report_sequence=_Run.report_sequence + 1,
+            )
+        )
+        return planned, count
