@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 
 from consent_service.adapters import schema
 from consent_service.adapters.broker import Publisher
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.config import database_url
 from consent_service.services.relay import relay_batch
 from plumbing.db import make_engine, session_factory
@@ -84,7 +84,7 @@ def relay_rate(
 ) -> float:
     sessions = session_factory(make_engine(database_url(registry_url)))
     with sessions() as session, session.begin():
-        Registry(session).add_outbox(
+        SqlRepository(session).add_outbox(
             [
                 {
                     "message_id": uuid.UUID(b["message_id"]),

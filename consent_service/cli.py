@@ -17,7 +17,7 @@ from consent_service.adapters import rabbitmq_admin, schema
 from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, Publisher, broker_state
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
 from consent_service.adapters.report_consumer import ReportConsumer
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.commands.exporting import export_command
 from consent_service.commands.importing import import_command
 from consent_service.commands.keys import keys_group
@@ -160,7 +160,7 @@ def status() -> None:
     """Outbox lag, and whether the broker is reachable and accepts published messages."""
     settings = _settings()
     with _sessions(settings)() as session:
-        lag = OutboxLag.measure(Registry(session), datetime.now(UTC))
+        lag = OutboxLag.measure(SqlRepository(session), datetime.now(UTC))
     state = broker_state(settings.broker_url, settings.instance_dir)
     if state == BROKER_OK:
         shown = "reachable, publishing accepted"
@@ -266,7 +266,7 @@ def audit_verify() -> None:
     """Check every chain and checkpoint; exit 1 if anything was edited, removed or reordered."""
     settings = _settings()
     with _sessions(settings)() as session:
-        report = audit.verify(Registry(session), [settings.secret_key])
+        report = audit.verify(SqlRepository(session), [settings.secret_key])
     for finding in report.findings:
         click.echo(f"FAIL {finding}")
     summary = (
@@ -291,7 +291,7 @@ def audit_checkpoint(settle_seconds: int) -> None:
     settings = _settings()
     with _sessions(settings)() as session, session.begin():
         sealed = audit.checkpoint(
-            Registry(session),
+            SqlRepository(session),
             settings.secret_key,
             datetime.now(UTC),
             timedelta(seconds=settle_seconds),

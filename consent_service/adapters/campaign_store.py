@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.campaigns import (
     UNFINISHED_RUN_STATUSES,
     CampaignStatus,
@@ -215,7 +215,7 @@ class CampaignStore:
     # outbox
     def add_outbox(self, messages: list[dict[str, Any]]) -> None:
         """In the campaign's transaction, through the one writer of the outbox."""
-        Registry(self.session).add_outbox(messages)
+        SqlRepository(self.session).add_outbox(messages)
 
 
 def _state_values(state: RunState) -> dict[str, Any]:

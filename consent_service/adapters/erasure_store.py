@@ -1,6 +1,6 @@
 """The statements of an erasure: every row that holds or names the person, in one place.
 
-Runs on the Registry's connection, so it shares the caller's transaction: an erasure is
+Runs on the SqlRepository's connection, so it shares the caller's transaction: an erasure is
 all of these statements or none of them. Listing them here, next to each other, is also the
 inventory of where the registry keeps contact data; a table added later that holds an
 address belongs here (tests/integration/test_erasure.py searches every table). The keyed
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 
 _S = orm.Subject.__table__
 _C = orm.Consent.__table__
@@ -23,7 +23,9 @@ _I = orm.IdempotentRequest.__table__
 _R = orm.RightsRequest.__table__
 
 
-def forget_contact(registry: Registry, subject_id: uuid.UUID, version: int, now: datetime) -> None:
+def forget_contact(
+    registry: SqlRepository, subject_id: uuid.UUID, version: int, now: datetime
+) -> None:
     """Blank the subject's contact data and mark it erased; the id stays as a pseudonym.
 
     The locale stays (the column is required and says nothing about who the person is).
@@ -44,11 +46,11 @@ def forget_contact(registry: Registry, subject_id: uuid.UUID, version: int, now:
     )
 
 
-def delete_consents(registry: Registry, subject_id: uuid.UUID) -> None:
+def delete_consents(registry: SqlRepository, subject_id: uuid.UUID) -> None:
     registry.connection.execute(delete(_C).where(_C.c.subject_id == subject_id))
 
 
-def pseudonymise_ledger(registry: Registry, subject_id: uuid.UUID) -> int:
+def pseudonymise_ledger(registry: SqlRepository, subject_id: uuid.UUID) -> int:
     """Blank the evidence of every entry of the subject, and its nonce.
 
     Only `evidence_digest` is chained (domain/ledger.py), so every hash still verifies;
@@ -60,7 +62,7 @@ def pseudonymise_ledger(registry: Registry, subject_id: uuid.UUID) -> int:
     return result.rowcount or 0
 
 
-def addresses_in_messages(registry: Registry, subject_id: uuid.UUID) -> set[str]:
+def addresses_in_messages(registry: SqlRepository, subject_id: uuid.UUID) -> set[str]:
     """Every address the subject's outbox messages and stored API answers still carry.
 
     They carry the address of their time, so for a subject whose address changed before the
@@ -78,18 +80,18 @@ def addresses_in_messages(registry: Registry, subject_id: uuid.UUID) -> set[str]
     return found
 
 
-def delete_outbox(registry: Registry, subject_id: uuid.UUID) -> int:
+def delete_outbox(registry: SqlRepository, subject_id: uuid.UUID) -> int:
     """The subject's messages, sent or not: their payloads carry the addresses of the time."""
     return registry.connection.execute(delete(_O).where(_O.c.subject_id == subject_id)).rowcount
 
 
-def delete_idempotent_answers(registry: Registry, subject_id: uuid.UUID) -> int:
+def delete_idempotent_answers(registry: SqlRepository, subject_id: uuid.UUID) -> int:
     """Stored answers to retried requests hold the address (decision 0004)."""
     return registry.connection.execute(delete(_I).where(_I.c.subject_id == subject_id)).rowcount
 
 
 def complete_rights_requests(
-    registry: Registry, subject_id: uuid.UUID, kind: str, now: datetime
+    registry: SqlRepository, subject_id: uuid.UUID, kind: str, now: datetime
 ) -> int:
     """Mark the subject's open requests of this kind completed; how many there were."""
     result = registry.connection.execute(

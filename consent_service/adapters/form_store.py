@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.forms import SignupForm
 
 _F = orm.SignupForm.__table__
@@ -21,7 +21,7 @@ def _form(row: Any) -> SignupForm:
     )
 
 
-def add_form(registry: Registry, form: SignupForm) -> None:
+def add_form(registry: SqlRepository, form: SignupForm) -> None:
     values = asdict(form) | {
         "purposes": list(form.purposes),
         "allowed_origins": list(form.allowed_origins),
@@ -29,11 +29,11 @@ def add_form(registry: Registry, form: SignupForm) -> None:
     registry.connection.execute(insert(_F).values(values))
 
 
-def form(registry: Registry, form_id: str) -> SignupForm | None:
+def form(registry: SqlRepository, form_id: str) -> SignupForm | None:
     row = registry.connection.execute(select(*_COLUMNS).where(_F.c.form_id == form_id)).first()
     return _form(row) if row else None
 
 
-def forms(registry: Registry) -> list[SignupForm]:
+def forms(registry: SqlRepository) -> list[SignupForm]:
     rows = registry.connection.execute(select(*_COLUMNS).order_by(_F.c.form_id))
     return [_form(row) for row in rows]

@@ -4,7 +4,7 @@ The normal write path spends a few statements on every change (docs/performance.
 import of a hundred thousand rows cannot. Here every read is one statement for the whole
 batch (`IN` over its addresses or subject ids) and every write one multi-row INSERT or one
 executemany UPDATE per table, built once at import like the repository's own. The rows
-written are those of `Registry.add_subject`, `save_consents`, `append_ledger` and
+written are those of `SqlRepository.add_subject`, `save_consents`, `append_ledger` and
 `add_outbox`; the last two are the repository's, used as they are.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, select, text, update
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
+from consent_service.adapters.repository import ConsentRow, SqlRepository, SubjectRow
 
 _S, _C, _L = orm.Subject.__table__, orm.Consent.__table__, orm.LedgerEntry.__table__
 _P, _X = orm.Policy.__table__, orm.Suppression.__table__
@@ -58,9 +58,9 @@ _UPDATE_CONSENT = (
 
 
 class ImportStore:
-    """Batch reads and writes over the Registry's connection (its transaction)."""
+    """Batch reads and writes over the SqlRepository's connection (its transaction)."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: SqlRepository) -> None:
         self.registry = registry
         self.connection = registry.connection
         if self.connection.dialect.name == "postgresql":

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 
 _E = orm.LinkEmail.__table__
 
 
-def count_since(registry: Registry, subject_id: uuid.UUID, kind: str, since: datetime) -> int:
+def count_since(registry: SqlRepository, subject_id: uuid.UUID, kind: str, since: datetime) -> int:
     query = (
         select(func.count())
         .select_from(_E)
@@ -21,17 +21,17 @@ def count_since(registry: Registry, subject_id: uuid.UUID, kind: str, since: dat
     return registry.connection.execute(query).scalar_one()
 
 
-def add(registry: Registry, subject_id: uuid.UUID, kind: str, now: datetime) -> None:
+def add(registry: SqlRepository, subject_id: uuid.UUID, kind: str, now: datetime) -> None:
     registry.connection.execute(
         insert(_E).values(subject_id=subject_id, kind=kind, requested_at=now)
     )
 
 
-def prune(registry: Registry, before: datetime) -> int:
+def prune(registry: SqlRepository, before: datetime) -> int:
     """Forget every request older than `before`, whoever made it: none counts any more."""
     return registry.connection.execute(delete(_E).where(_E.c.requested_at < before)).rowcount
 
 
-def delete_of(registry: Registry, subject_id: uuid.UUID) -> int:
+def delete_of(registry: SqlRepository, subject_id: uuid.UUID) -> int:
     """Erasure: the subject's requests go with the rest."""
     return registry.connection.execute(delete(_E).where(_E.c.subject_id == subject_id)).rowcount

@@ -87,7 +87,7 @@ _POLICY_EFFECTIVE_AT = select(orm.Policy.__table__.c.effective_at).where(
 _policy_dates: dict[tuple[str, str], datetime] = {}
 
 
-class Registry:
+class SqlRepository:
     """Repository over one session; the caller owns the transaction."""
 
     def __init__(self, session: Session) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, func, select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.consent import ConsentStatus
 
 _S, _C = orm.Subject.__table__, orm.Consent.__table__
@@ -19,7 +19,7 @@ _WEBHOOK_EVENTS = orm.WebhookEvent.__table__
 _IDEMPOTENCY = orm.IdempotentRequest.__table__
 
 
-def inactive_subjects(registry: Registry, changed_before: datetime) -> list[uuid.UUID]:
+def inactive_subjects(registry: SqlRepository, changed_before: datetime) -> list[uuid.UUID]:
     """Live subjects unchanged since before the cutoff and holding no granted consent."""
     granted = exists().where(_C.c.subject_id == _S.c.id, _C.c.status == ConsentStatus.GRANTED.value)
     query = (
@@ -30,7 +30,7 @@ def inactive_subjects(registry: Registry, changed_before: datetime) -> list[uuid
     return list(registry.connection.execute(query).scalars())
 
 
-def expired_pending(registry: Registry, updated_before: datetime) -> dict[uuid.UUID, int]:
+def expired_pending(registry: SqlRepository, updated_before: datetime) -> dict[uuid.UUID, int]:
     """Subjects with consents pending since before the cutoff, and how many each has."""
     query = (
         select(_C.c.subject_id, func.count().label("count"))
@@ -49,12 +49,12 @@ _DATED = {
 DATED_TABLES = tuple(_DATED)
 
 
-def count_before(registry: Registry, table: str, cutoff: datetime) -> int:
+def count_before(registry: SqlRepository, table: str, cutoff: datetime) -> int:
     rows, dated = _DATED[table]
     query = select(func.count()).select_from(rows).where(dated < cutoff)
     return registry.connection.execute(query).scalar_one()
 
 
-def delete_before(registry: Registry, table: str, cutoff: datetime) -> int:
+def delete_before(registry: SqlRepository, table: str, cutoff: datetime) -> int:
     rows, dated = _DATED[table]
     return registry.connection.execute(delete(rows).where(dated < cutoff)).rowcount or 0

@@ -1,7 +1,7 @@
 """Reads and writes of `rights_requests`: what people asked about their data, and its answer.
 
-Apart from the Registry because requests change for their own reasons (the rights issue
-carries them out); it runs on the Registry's connection, so it shares its transaction.
+Apart from the SqlRepository because requests change for their own reasons (the rights issue
+carries them out); it runs on the SqlRepository's connection, so it shares its transaction.
 """
 
 import uuid
@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 
 _R = orm.RightsRequest.__table__
 
@@ -30,7 +30,7 @@ class RightsRequestRow:
 _FIELDS = list(RightsRequestRow.__dataclass_fields__)
 
 
-def requests_of(registry: Registry, subject_id: uuid.UUID) -> list[RightsRequestRow]:
+def requests_of(registry: SqlRepository, subject_id: uuid.UUID) -> list[RightsRequestRow]:
     """Every request of the subject, oldest first."""
     query = (
         select(*(_R.c[f] for f in _FIELDS))
@@ -40,7 +40,9 @@ def requests_of(registry: Registry, subject_id: uuid.UUID) -> list[RightsRequest
     return [RightsRequestRow(*row) for row in registry.connection.execute(query)]
 
 
-def open_request(registry: Registry, subject_id: uuid.UUID, kind: str) -> RightsRequestRow | None:
+def open_request(
+    registry: SqlRepository, subject_id: uuid.UUID, kind: str
+) -> RightsRequestRow | None:
     """The subject's request of this kind not yet completed, if any."""
     return next(
         (r for r in requests_of(registry, subject_id) if r.kind == kind and r.completed_at is None),
@@ -48,5 +50,5 @@ def open_request(registry: Registry, subject_id: uuid.UUID, kind: str) -> Rights
     )
 
 
-def add_request(registry: Registry, row: RightsRequestRow) -> None:
+def add_request(registry: SqlRepository, row: RightsRequestRow) -> None:
     registry.connection.execute(insert(_R).values({f: getattr(row, f) for f in _FIELDS}))

@@ -9,20 +9,20 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 
 _TABLE = orm.Suppression.__table__
 _FORMER = orm.FormerAddress.__table__
 
 
-def _insert_new(registry: Registry, table: Table, values: dict[str, object]) -> None:
+def _insert_new(registry: SqlRepository, table: Table, values: dict[str, object]) -> None:
     insert = (
         postgresql.insert if registry.connection.dialect.name == "postgresql" else sqlite.insert
     )
     registry.connection.execute(insert(table).values(values).on_conflict_do_nothing())
 
 
-def add(registry: Registry, address_hash: bytes, reason: str, now: datetime) -> None:
+def add(registry: SqlRepository, address_hash: bytes, reason: str, now: datetime) -> None:
     """Suppress; suppressing again for the same reason keeps the first date."""
     _insert_new(
         registry, _TABLE, {"address_hash": address_hash, "reason": reason, "created_at": now}
@@ -30,14 +30,14 @@ def add(registry: Registry, address_hash: bytes, reason: str, now: datetime) -> 
 
 
 def add_former(
-    registry: Registry, subject_id: uuid.UUID, address_hash: bytes, now: datetime
+    registry: SqlRepository, subject_id: uuid.UUID, address_hash: bytes, now: datetime
 ) -> None:
     """Remember that the subject held this address; the same address again keeps one row."""
     values = {"subject_id": subject_id, "address_hash": address_hash, "created_at": now}
     _insert_new(registry, _FORMER, values)
 
 
-def take_former(registry: Registry, subject_id: uuid.UUID) -> set[bytes]:
+def take_former(registry: SqlRepository, subject_id: uuid.UUID) -> set[bytes]:
     """The hashes of the subject's former addresses, deleted as they are read (erasure)."""
     statement = (
         delete(_FORMER).where(_FORMER.c.subject_id == subject_id).returning(_FORMER.c.address_hash)
@@ -45,19 +45,21 @@ def take_former(registry: Registry, subject_id: uuid.UUID) -> set[bytes]:
     return set(registry.connection.execute(statement).scalars())
 
 
-def reasons(registry: Registry, hashes: Collection[bytes]) -> set[str]:
+def reasons(registry: SqlRepository, hashes: Collection[bytes]) -> set[str]:
     query = select(_TABLE.c.reason).where(_TABLE.c.address_hash.in_(list(hashes)))
     return set(registry.connection.execute(query).scalars())
 
 
-def remove(registry: Registry, hashes: Collection[bytes], reason: str) -> int:
+def remove(registry: SqlRepository, hashes: Collection[bytes], reason: str) -> int:
     statement = delete(_TABLE).where(
         _TABLE.c.address_hash.in_(list(hashes)), _TABLE.c.reason == reason
     )
     return registry.connection.execute(statement).rowcount
 
 
-def held(registry: Registry, hashes: Collection[bytes], reasons: Collection[str]) -> set[bytes]:
+def held(
+    registry: SqlRepository, hashes: Collection[bytes], reasons: Collection[str]
+) -> set[bytes]:
     """Those of `hashes` suppressed for one of `reasons`, looked up a thousand at a time."""
     wanted, found = list(hashes), set()
     for start in range(0, len(wanted), 1000):

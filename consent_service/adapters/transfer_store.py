@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 
 _R, _T = orm.TransferRecipient.__table__, orm.Transfer.__table__
 
@@ -46,32 +46,32 @@ _TRANSFER_FIELDS = list(TransferRow.__dataclass_fields__)
 MAX_ERROR = 500
 
 
-def add_recipient(registry: Registry, row: RecipientRow) -> None:
+def add_recipient(registry: SqlRepository, row: RecipientRow) -> None:
     registry.connection.execute(insert(_R).values({f: getattr(row, f) for f in _RECIPIENT_FIELDS}))
 
 
-def recipient(registry: Registry, name: str) -> RecipientRow | None:
+def recipient(registry: SqlRepository, name: str) -> RecipientRow | None:
     query = select(*(_R.c[f] for f in _RECIPIENT_FIELDS)).where(_R.c.name == name)
     row = registry.connection.execute(query).first()
     return RecipientRow(*row) if row else None
 
 
-def recipients(registry: Registry) -> list[RecipientRow]:
+def recipients(registry: SqlRepository) -> list[RecipientRow]:
     query = select(*(_R.c[f] for f in _RECIPIENT_FIELDS)).order_by(_R.c.name)
     return [RecipientRow(*row) for row in registry.connection.execute(query)]
 
 
-def add_transfer(registry: Registry, row: TransferRow) -> None:
+def add_transfer(registry: SqlRepository, row: TransferRow) -> None:
     registry.connection.execute(insert(_T).values({f: getattr(row, f) for f in _TRANSFER_FIELDS}))
 
 
-def transfer(registry: Registry, transfer_id: uuid.UUID) -> TransferRow | None:
+def transfer(registry: SqlRepository, transfer_id: uuid.UUID) -> TransferRow | None:
     query = select(*(_T.c[f] for f in _TRANSFER_FIELDS)).where(_T.c.id == transfer_id)
     row = registry.connection.execute(query).first()
     return TransferRow(*row) if row else None
 
 
-def claim_due(registry: Registry, now: datetime, lease_until: datetime) -> TransferRow | None:
+def claim_due(registry: SqlRepository, now: datetime, lease_until: datetime) -> TransferRow | None:
     """Take the oldest due pending transfer for one attempt, leased until `lease_until`.
 
     On PostgreSQL `SKIP LOCKED` lets several relays claim different transfers at once; on
@@ -96,7 +96,7 @@ def claim_due(registry: Registry, now: datetime, lease_until: datetime) -> Trans
 
 
 def retry_later(
-    registry: Registry, claim: TransferRow, next_attempt_at: datetime, error: str
+    registry: SqlRepository, claim: TransferRow, next_attempt_at: datetime, error: str
 ) -> bool:
     """Schedule the next attempt; False if this attempt no longer holds the transfer."""
     statement = (
@@ -108,7 +108,7 @@ def retry_later(
 
 
 def finish(
-    registry: Registry, claim: TransferRow, status: str, now: datetime, error: str | None
+    registry: SqlRepository, claim: TransferRow, status: str, now: datetime, error: str | None
 ) -> bool:
     """Record the final outcome; False if this attempt no longer holds the transfer."""
     statement = (

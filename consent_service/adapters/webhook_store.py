@@ -5,12 +5,12 @@ from datetime import datetime
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 
 _TABLE = orm.WebhookEvent.__table__
 
 
-def record(registry: Registry, event_id: str, now: datetime) -> bool:
+def record(registry: SqlRepository, event_id: str, now: datetime) -> bool:
     """Remember an event id; False if it was there already (SendGrid delivered it again).
 
     ON CONFLICT DO NOTHING makes a concurrent delivery of the same event wait for the first

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import in_transaction, json_body, now, read_only, require
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.services.policies import current_policy, list_policies, publish_policy
@@ -57,7 +57,7 @@ def policy_publish() -> Response:
     body = json_body(_policy_create)
     default_locale = current_app.extensions["consent.settings"].default_locale
 
-    def work(registry: Registry) -> dict:
+    def work(registry: SqlRepository) -> dict:
         published = publish_policy(
             registry,
             body["version"],

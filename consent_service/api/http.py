@@ -15,7 +15,7 @@ from flask import current_app, g, has_request_context, request
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.api.problems import Problem, invalid_body
 from consent_service.services.api_keys import Client, authenticate, is_live
 from plumbing.text import storable
@@ -218,7 +218,7 @@ def _authenticated(presented: str) -> Client | None:
     return found
 
 
-def _confirm_key(registry: Registry) -> None:
+def _confirm_key(registry: SqlRepository) -> None:
     """In a request whose key came from the cache: refuse it if it was revoked since."""
     if not has_request_context():
         return
@@ -239,15 +239,15 @@ def _confirm_key_alone() -> None:
     if g.get(_UNCONFIRMED) is None:
         return
     with current_app.extensions["consent.sessions"]() as session, session.begin():
-        _confirm_key(Registry(session))
+        _confirm_key(SqlRepository(session))
 
 
 @contextmanager
-def read_only() -> Iterator[Registry]:
+def read_only() -> Iterator[SqlRepository]:
     """A session for reading. It ends with COMMIT: a ROLLBACK makes psycopg drop its prepared
     statements, and PostgreSQL would then parse and plan every later statement afresh."""
     with current_app.extensions["consent.sessions"]() as session, session.begin():
-        registry = Registry(session)
+        registry = SqlRepository(session)
         _confirm_key(registry)
         yield registry
 
@@ -255,7 +255,7 @@ def read_only() -> Iterator[Registry]:
 T = TypeVar("T")
 
 
-def in_transaction(work: Callable[[Registry], T], attempts: int = 3) -> T:
+def in_transaction(work: Callable[[SqlRepository], T], attempts: int = 3) -> T:
     """Run work in one transaction, committed only if it returns.
 
     Two first sign-ups with one address, or two retries of one Idempotency-Key, race on a
@@ -265,7 +265,7 @@ def in_transaction(work: Callable[[Registry], T], attempts: int = 3) -> T:
     for attempt in range(attempts):
         try:
             with sessions() as session, session.begin():
-                registry = Registry(session)
+                registry = SqlRepository(session)
                 _confirm_key(registry)
                 return work(registry)
         except (IntegrityError, OperationalError) as error:

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import (
     client,
     in_transaction,
@@ -69,7 +69,7 @@ def patch_one(subject_id: str) -> Response:
     settings = current_app.extensions["consent.settings"]
     context = Rectification(Source.ADMIN.value, client().key_id, now())
 
-    def work(registry: Registry) -> dict[str, Any]:
+    def work(registry: SqlRepository) -> dict[str, Any]:
         rectify(
             registry,
             wanted,

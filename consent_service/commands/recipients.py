@@ -6,7 +6,7 @@ import click
 from sqlalchemy.exc import IntegrityError
 
 from consent_service.adapters import transfer_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import SystemResolver
 from consent_service.commands.support import sessions, settings
 from consent_service.domain.errors import DomainError
@@ -32,7 +32,7 @@ def add(name: str, url: str) -> None:
         try:
             with made() as session, session.begin():
                 secret = register_recipient(
-                    Registry(session),
+                    SqlRepository(session),
                     name,
                     url,
                     production=current.production,
@@ -59,7 +59,7 @@ def list_recipients() -> None:
     """Every registered recipient: name, URL and when it was added (never the secret)."""
     current = settings()
     with sessions(current) as made, made() as session, session.begin():
-        rows = transfer_store.recipients(Registry(session))
+        rows = transfer_store.recipients(SqlRepository(session))
     for row in rows:
         click.echo(f"{row.name}\t{row.url}\t{row.created_at.isoformat()}")
     if not rows:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from consent_service.adapters import key_store
 from consent_service.adapters.key_store import StoredKey
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import DomainError
 
 SCOPES = (
@@ -67,7 +67,7 @@ def prefix_of(key_id: str) -> str:
     return f"ck_{key_id}_"
 
 
-def create_key(registry: Registry, name: str, scopes: list[str], now: datetime) -> str:
+def create_key(registry: SqlRepository, name: str, scopes: list[str], now: datetime) -> str:
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise ValueError(f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(SCOPES)}.")
@@ -80,7 +80,7 @@ def create_key(registry: Registry, name: str, scopes: list[str], now: datetime) 
     return f"{prefix_of(key_id)}{secret}"
 
 
-def authenticate(registry: Registry, presented: str) -> Client | None:
+def authenticate(registry: SqlRepository, presented: str) -> Client | None:
     prefix, _, rest = presented.partition("_")
     key_id, _, secret = rest.partition("_")
     if prefix != "ck" or not KEY_ID.fullmatch(key_id) or not secret:
@@ -93,7 +93,7 @@ def authenticate(registry: Registry, presented: str) -> Client | None:
     return Client(row.id, row.name, frozenset(row.scopes))
 
 
-def is_live(registry: Registry, key_id: str) -> bool:
+def is_live(registry: SqlRepository, key_id: str) -> bool:
     """Whether a key verified earlier is still valid: the cheap read made on every request."""
     return key_store.is_live(registry, key_id)
 
@@ -104,12 +104,12 @@ def _listing(row: StoredKey) -> KeyListing:
     )
 
 
-def list_keys(registry: Registry) -> list[KeyListing]:
+def list_keys(registry: SqlRepository) -> list[KeyListing]:
     """Every key, revoked ones too, oldest first."""
     return [_listing(row) for row in key_store.keys(registry)]
 
 
-def revoke_key(registry: Registry, key_id: str, now: datetime) -> KeyListing:
+def revoke_key(registry: SqlRepository, key_id: str, now: datetime) -> KeyListing:
     """Revoke a key (again is no error: it keeps its first revocation time).
 
     Every process checks revocation on every request, so the key is refused everywhere as soon

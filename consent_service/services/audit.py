@@ -4,7 +4,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.ledger import (
     Finding,
     LedgerVerifier,
@@ -36,7 +36,7 @@ class AuditReport:
         return not self.findings
 
 
-def verify(registry: Registry, secret_keys: list[str]) -> AuditReport:
+def verify(registry: SqlRepository, secret_keys: list[str]) -> AuditReport:
     checkpoints = registry.checkpoints()
     verifier = LedgerVerifier(checkpoints, [seal_key(k) for k in secret_keys])
     for entry in registry.ledger_entries():
@@ -47,7 +47,7 @@ def verify(registry: Registry, secret_keys: list[str]) -> AuditReport:
 
 
 def checkpoint(
-    registry: Registry, secret_key: str, now: datetime, settle: timedelta = CHECKPOINT_SETTLE
+    registry: SqlRepository, secret_key: str, now: datetime, settle: timedelta = CHECKPOINT_SETTLE
 ) -> int | None:
     """Seal the settled entries since the last checkpoint; returns how many were sealed."""
     existing = registry.checkpoints()

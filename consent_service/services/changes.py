@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
+from consent_service.adapters.repository import ConsentRow, SqlRepository, SubjectRow
 from consent_service.domain.consent import Change, ConsentStatus
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash, timestamp
 from plumbing.tokens import LinkSigner, confirm_url
@@ -108,7 +108,7 @@ def _pending_purposes(existing: dict[str, ConsentRow], written: dict[str, Consen
 
 
 def write_changes(
-    registry: Registry,
+    registry: SqlRepository,
     subject: SubjectRow,
     changes: list[Change],
     existing: dict[str, ConsentRow],

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
+from consent_service.adapters.repository import ConsentRow, SqlRepository, SubjectRow
 from consent_service.domain.consent import ConsentStatus, SubjectConsents
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import DomainError, SubjectNotFound
@@ -37,7 +37,7 @@ class Decisions:
 
 
 def change_context(
-    registry: Registry,
+    registry: SqlRepository,
     *,
     source: str,
     actor: str,
@@ -64,7 +64,7 @@ def _aggregate(subject: SubjectRow, existing: dict[str, ConsentRow]) -> SubjectC
 
 
 def _apply(
-    registry: Registry,
+    registry: SqlRepository,
     subject: SubjectRow,
     decisions: dict[str, bool],
     double_opt_in: frozenset[str],
@@ -95,7 +95,7 @@ def _apply(
 
 
 def record_decisions(
-    registry: Registry,
+    registry: SqlRepository,
     decisions: Decisions,
     *,
     default_locale: str,
@@ -155,7 +155,7 @@ def record_decisions(
 
 
 def set_consent(
-    registry: Registry,
+    registry: SqlRepository,
     subject_id: uuid.UUID,
     purpose: str,
     status: ConsentStatus,
@@ -178,7 +178,9 @@ def set_consent(
     return _apply(registry, subject, {purpose: wants}, double_opt_in, context, links)
 
 
-def confirm_email(registry: Registry, subject_id: uuid.UUID, context: ChangeContext) -> SubjectView:
+def confirm_email(
+    registry: SqlRepository, subject_id: uuid.UUID, context: ChangeContext
+) -> SubjectView:
     """Double opt-in: the address is proven, so every pending purpose becomes granted."""
     subject = registry.subject_by_id(subject_id, for_update=True)
     if subject is None:

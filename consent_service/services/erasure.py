@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from consent_service.adapters import erasure_store, link_email_store, rights_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.rights_store import RightsRequestRow
 from consent_service.domain.consent import Source
 from consent_service.domain.errors import Conflict, SubjectNotFound
@@ -74,7 +74,9 @@ def _erased_message(subject_id: uuid.UUID, version: int, now: datetime) -> dict[
     }
 
 
-def erase(registry: Registry, subject_id: uuid.UUID, context: Erasure, secret_key: str) -> Erased:
+def erase(
+    registry: SqlRepository, subject_id: uuid.UUID, context: Erasure, secret_key: str
+) -> Erased:
     """Erase the subject in the caller's transaction; SubjectNotFound if unknown or erased.
 
     The subject row is locked first, so a consent change or a rectification running at the
@@ -122,14 +124,14 @@ def erase(registry: Registry, subject_id: uuid.UUID, context: Erasure, secret_ke
     return Erased(subject.id, version, subject.locale)
 
 
-def _erased(registry: Registry, secret_keys: tuple[str, ...], email: str) -> bool:
+def _erased(registry: SqlRepository, secret_keys: tuple[str, ...], email: str) -> bool:
     if not secret_keys:
         raise RuntimeError("the suppression list cannot be read without the secret keys")
     return SuppressionReason.ERASED in suppression_reasons(registry, secret_keys, email)
 
 
 def refuse_if_erased(
-    registry: Registry, secret_keys: tuple[str, ...], email: str, source: str
+    registry: SqlRepository, secret_keys: tuple[str, ...], email: str, source: str
 ) -> None:
     """Conflict if the address was erased and `source` is not the person signing up anew.
 
@@ -146,7 +148,7 @@ def refuse_if_erased(
 
 
 def admit_address(
-    registry: Registry, secret_keys: tuple[str, ...], email: str, source: str
+    registry: SqlRepository, secret_keys: tuple[str, ...], email: str, source: str
 ) -> None:
     """Before a new subject is created: refuse an erased address, or readmit it.
 

@@ -23,7 +23,7 @@ from typing import Literal
 
 from consent_service.adapters import webhook_store
 from consent_service.adapters.campaign_store import CampaignStore
-from consent_service.adapters.repository import Registry, SubjectRow
+from consent_service.adapters.repository import SqlRepository, SubjectRow
 from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import InvalidEmail
@@ -53,7 +53,7 @@ class EventSettings:
     now: datetime
 
 
-def apply_event(registry: Registry, event: EspEvent, settings: EventSettings) -> Outcome:
+def apply_event(registry: SqlRepository, event: EspEvent, settings: EventSettings) -> Outcome:
     """Carry the event out in the caller's transaction; what happened."""
     found = meaning(event)
     if found.effect is Effect.NONE:
@@ -77,7 +77,7 @@ def _address(raw: str) -> str:
         return raw
 
 
-def _purposes(registry: Registry, effect: Effect, campaign_id: str | None) -> frozenset[str]:
+def _purposes(registry: SqlRepository, effect: Effect, campaign_id: str | None) -> frozenset[str]:
     """The purposes an event withdraws: its campaign's, else every email purpose."""
     if effect is Effect.WITHDRAW_CAMPAIGN and campaign_id is not None:
         try:
@@ -90,7 +90,7 @@ def _purposes(registry: Registry, effect: Effect, campaign_id: str | None) -> fr
 
 
 def _withdraw(
-    registry: Registry,
+    registry: SqlRepository,
     address: str,
     purposes: frozenset[str],
     event: EspEvent,
@@ -122,7 +122,7 @@ def _withdraw(
 
 
 def _suppress(
-    registry: Registry,
+    registry: SqlRepository,
     address: str,
     reason: SuppressionReason,
     event: EspEvent,
@@ -139,7 +139,7 @@ def _suppress(
 
 
 def _record_suppression(
-    registry: Registry,
+    registry: SqlRepository,
     subject: SubjectRow,
     reason: SuppressionReason,
     event: EspEvent,

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import rights_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.services.receipts import Controller, policy_url, receipts
 from consent_service.services.views import get_subject, history
 from schemas.api.subjects import HistoryEntrySchema, SubjectSchema
@@ -43,7 +43,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def registry_part(
-    registry: Registry, subject_id: uuid.UUID, controller: Controller
+    registry: SqlRepository, subject_id: uuid.UUID, controller: Controller
 ) -> dict[str, Any]:
     """The registry's part; SubjectNotFound for an unknown or erased subject.
 
@@ -111,7 +111,7 @@ class Exporter:
     def export(self, subject_id: uuid.UUID) -> dict[str, Any]:
         """SubjectNotFound (before the mailer is asked) or MailerPartUnavailable, else all."""
         with self.sessions() as session, session.begin():
-            part = registry_part(Registry(session), subject_id, self.controller)
+            part = registry_part(SqlRepository(session), subject_id, self.controller)
         emails = self.mailer.emails_of(subject_id)
         return {
             "exported_at": self.clock().isoformat(),

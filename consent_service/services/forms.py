@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consent_service.adapters import form_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.emails import normalize_email
 from consent_service.domain.errors import DomainError
 from consent_service.domain.forms import FormExists, FormNotFound, SignupForm
@@ -22,7 +22,7 @@ from consent_service.services.consents import Decisions, record_decisions
 from plumbing.vocabulary import FORM_ID
 
 
-def create_form(registry: Registry, form: SignupForm) -> SignupForm:
+def create_form(registry: SqlRepository, form: SignupForm) -> SignupForm:
     """Store a new form definition; FormExists (409) when the id is taken."""
     if form_store.form(registry, form.form_id) is not None:
         raise FormExists(f"A form '{form.form_id}' already exists.")
@@ -30,7 +30,7 @@ def create_form(registry: Registry, form: SignupForm) -> SignupForm:
     return form
 
 
-def form_named(registry: Registry, form_id: str) -> SignupForm:
+def form_named(registry: SqlRepository, form_id: str) -> SignupForm:
     """The form, or FormNotFound; an id no form could have (it comes from a URL, and may
     hold anything) names no form and is never looked up."""
     found = form_store.form(registry, form_id) if FORM_ID.fullmatch(form_id) else None
@@ -39,7 +39,7 @@ def form_named(registry: Registry, form_id: str) -> SignupForm:
     return found
 
 
-def all_forms(registry: Registry) -> list[SignupForm]:
+def all_forms(registry: SqlRepository) -> list[SignupForm]:
     return form_store.forms(registry)
 
 
@@ -64,7 +64,7 @@ def check_submission(form: SignupForm, submission: Submission) -> dict[str, bool
 
 
 def submit(
-    registry: Registry,
+    registry: SqlRepository,
     form: SignupForm,
     submission: Submission,
     *,

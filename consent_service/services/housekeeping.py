@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.services import audit
 from consent_service.services.retention import Retention
 
@@ -38,7 +38,7 @@ class Housekeeping:
     def tick(self, now: datetime) -> None:
         if now - self.last_checkpoint >= self.checkpoint_interval:
             with self.sessions() as session, session.begin():
-                sealed = audit.checkpoint(Registry(session), self.secret_key, now)
+                sealed = audit.checkpoint(SqlRepository(session), self.secret_key, now)
             self.last_checkpoint = now
             if sealed:
                 log.info(

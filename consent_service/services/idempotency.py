@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import DomainError
 
 MAX_KEY_LENGTH = 255
@@ -18,7 +18,7 @@ class KeyReused(DomainError):
 
 
 def replay_or_run(
-    registry: Registry,
+    registry: SqlRepository,
     *,
     api_key_id: str,
     key: str,

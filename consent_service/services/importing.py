@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters.import_store import ImportStore
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
+from consent_service.adapters.repository import ConsentRow, SqlRepository, SubjectRow
 from consent_service.domain.consent import Change, ConsentStatus, Source, SubjectConsents
 from consent_service.domain.import_rows import (
     ImportRow,
@@ -124,7 +124,7 @@ class Importer:
     ) -> ImportCounts:
         """Import every (line number, row); rejections go to `on_rejected` in file order."""
         with self.sessions() as session:
-            policies = PolicyCalendar(ImportStore(Registry(session)).policies())
+            policies = PolicyCalendar(ImportStore(SqlRepository(session)).policies())
         total = ImportCounts()
         for chunk in _chunks(iter(rows), self.batch_size):
             total.add(self._batch(chunk, policies, on_rejected))
@@ -145,7 +145,7 @@ class Importer:
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self.sessions() as session, session.begin():
-                    batch = self._write(Registry(session), parsed, now)
+                    batch = self._write(SqlRepository(session), parsed, now)
                 break
             except IntegrityError:
                 # Someone created one of these addresses meanwhile: read again, apply again.
@@ -158,7 +158,7 @@ class Importer:
         return batch.counts
 
     def _write(
-        self, registry: Registry, rows: list[tuple[int, ImportRow]], now: datetime
+        self, registry: SqlRepository, rows: list[tuple[int, ImportRow]], now: datetime
     ) -> _Batch:
         store = ImportStore(registry)
         hashes = {r.email_key: address_hashes(self.secret_keys, r.email_key) for _, r in rows}
@@ -278,7 +278,9 @@ class Importer:
         )
 
 
-def _save(registry: Registry, store: ImportStore, people: list[_Person], batch: _Batch) -> None:
+def _save(
+    registry: SqlRepository, store: ImportStore, people: list[_Person], batch: _Batch
+) -> None:
     """One statement per table for the whole batch."""
     store.add_subjects((p.subject, p.email_key) for p in people if p.is_new)
     store.set_versions(p.subject for p in people if not p.is_new)

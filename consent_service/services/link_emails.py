@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from consent_service.adapters import link_email_store
-from consent_service.adapters.repository import Registry, SubjectRow
+from consent_service.adapters.repository import SqlRepository, SubjectRow
 from consent_service.domain.ledger import timestamp
 from plumbing.tokens import LinkSigner, preferences_url
 
@@ -41,7 +41,9 @@ class PreferenceLinks:
         return preferences_url(self._base_url, self._signer.preferences_token(subject_id))
 
 
-def within_cap(registry: Registry, subject_id: uuid.UUID, kind: LinkEmail, now: datetime) -> bool:
+def within_cap(
+    registry: SqlRepository, subject_id: uuid.UUID, kind: LinkEmail, now: datetime
+) -> bool:
     """Count one more email of `kind` for the subject if the cap allows it, else False.
 
     The caller holds the subject's row lock, so two requests at the same moment are counted

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
+from consent_service.adapters.repository import ConsentRow, SqlRepository, SubjectRow
 from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.errors import SubjectNotFound
 from consent_service.domain.evidence import LINK
@@ -85,7 +85,7 @@ class Resubscription:
     pending: list[str]
 
 
-def _subject(registry: Registry, subject_id: uuid.UUID, *, for_update: bool) -> SubjectRow:
+def _subject(registry: SqlRepository, subject_id: uuid.UUID, *, for_update: bool) -> SubjectRow:
     subject = registry.subject_by_id(subject_id, for_update=for_update)
     if subject is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
@@ -96,14 +96,14 @@ def _pending(consents: dict[str, ConsentRow]) -> list[str]:
     return sorted(p for p, row in consents.items() if row.status == ConsentStatus.PENDING.value)
 
 
-def pending_confirmation(registry: Registry, subject_id: uuid.UUID) -> LinkTarget:
+def pending_confirmation(registry: SqlRepository, subject_id: uuid.UUID) -> LinkTarget:
     """What the confirmation page offers to grant; SubjectNotFound for an erased subject."""
     subject = _subject(registry, subject_id, for_update=False)
     return LinkTarget(subject.locale, _pending(registry.consents_of(subject_id)))
 
 
 def confirmation_link(
-    registry: Registry,
+    registry: SqlRepository,
     used: LinkTokenStore,
     digest: bytes,
     subject_id: uuid.UUID,
@@ -125,7 +125,9 @@ def confirmation_link(
     )
 
 
-def _still_granted(registry: Registry, subject_id: uuid.UUID, digest: bytes) -> tuple[str, ...]:
+def _still_granted(
+    registry: SqlRepository, subject_id: uuid.UUID, digest: bytes
+) -> tuple[str, ...]:
     """The purposes this confirmation link granted, if every one of them is granted now.
 
     A person who opens a used link again is told they are subscribed rather than that the
@@ -144,7 +146,7 @@ def _still_granted(registry: Registry, subject_id: uuid.UUID, digest: bytes) -> 
 
 
 def confirm(
-    registry: Registry,
+    registry: SqlRepository,
     used: LinkTokenStore,
     use: TokenUse,
     now: datetime,
@@ -185,14 +187,14 @@ def _targets(consents: dict[str, ConsentRow], purpose: str) -> list[str]:
     )
 
 
-def unsubscribe_target(registry: Registry, subject_id: uuid.UUID, purpose: str) -> LinkTarget:
+def unsubscribe_target(registry: SqlRepository, subject_id: uuid.UUID, purpose: str) -> LinkTarget:
     """What the unsubscribe page offers to withdraw; SubjectNotFound for an erased subject."""
     subject = _subject(registry, subject_id, for_update=False)
     return LinkTarget(subject.locale, _targets(registry.consents_of(subject_id), purpose))
 
 
 def unsubscribe(
-    registry: Registry,
+    registry: SqlRepository,
     subject_id: uuid.UUID,
     purpose: str,
     *,
@@ -234,7 +236,7 @@ def unsubscribe(
 
 
 def resend_confirmation(
-    registry: Registry, subject_id: uuid.UUID, links: ConfirmLinks, now: datetime
+    registry: SqlRepository, subject_id: uuid.UUID, links: ConfirmLinks, now: datetime
 ) -> LinkTarget:
     """Ask for a new double opt-in email with a new link; nothing if nothing is pending.
 
@@ -255,7 +257,7 @@ def resend_confirmation(
 
 
 def email_preferences_link(
-    registry: Registry, subject_id: uuid.UUID, links: PreferenceLinks, now: datetime
+    registry: SqlRepository, subject_id: uuid.UUID, links: PreferenceLinks, now: datetime
 ) -> LinkTarget:
     """Have a new preference-centre link emailed to the stored address, within the cap.
 
@@ -272,7 +274,7 @@ def email_preferences_link(
 
 
 def undo_unsubscribe(
-    registry: Registry,
+    registry: SqlRepository,
     subject_id: uuid.UUID,
     link: bytes,
     *,
@@ -320,7 +322,7 @@ def undo_unsubscribe(
 
 
 def _withdrawn_by(
-    registry: Registry, subject_id: uuid.UUID, link: bytes, *, since: datetime
+    registry: SqlRepository, subject_id: uuid.UUID, link: bytes, *, since: datetime
 ) -> list[str]:
     """The purposes whose current state is a withdrawal by this link's button since `since`.
 

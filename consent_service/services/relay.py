@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters.broker import OutgoingMessage, Publisher, PublishError
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 
 log = logging.getLogger(__name__)
 KEEP_SENT = timedelta(hours=1)
@@ -30,7 +30,7 @@ class RelayStats:
 def relay_batch(sessions: sessionmaker[Session], publisher: Publisher, batch_size: int) -> int:
     """Publish one batch; returns how many messages the broker confirmed."""
     with sessions() as session, session.begin():
-        registry = Registry(session)
+        registry = SqlRepository(session)
         rows = registry.claim_outbox(batch_size)
         if not rows:
             return 0
@@ -51,7 +51,7 @@ def relay_batch(sessions: sessionmaker[Session], publisher: Publisher, batch_siz
 
 def prune(sessions: sessionmaker[Session]) -> int:
     with sessions() as session, session.begin():
-        return Registry(session).prune_sent_outbox(datetime.now(UTC) - KEEP_SENT)
+        return SqlRepository(session).prune_sent_outbox(datetime.now(UTC) - KEEP_SENT)
 
 
 def run_relay(

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import retention_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.consent import (
     ConsentStatus,
     Source,
@@ -60,7 +60,7 @@ class Retention:
     def plan(self, now: datetime) -> dict[Rule, int]:
         """What a purge at `now` would remove or change, per rule; changes nothing."""
         with self.sessions() as session:
-            registry = Registry(session)
+            registry = SqlRepository(session)
             inactive = set(self._inactive(registry, now))
             pending = self._pending(registry, now)
             counts = {
@@ -77,13 +77,13 @@ class Retention:
         """Apply every rule in order; returns how many items each removed or changed."""
         done = {}
         with self.sessions() as session:
-            inactive = self._inactive(Registry(session), now)
+            inactive = self._inactive(SqlRepository(session), now)
         with progress(DESCRIPTIONS[Rule.INACTIVE_SUBJECTS], len(inactive)) as advance:
             done[Rule.INACTIVE_SUBJECTS] = self._in_batches(inactive, self._erase, now, advance)
         if done[Rule.INACTIVE_SUBJECTS]:
             scrub_sqlite(self.sessions.kw["bind"])  # erased addresses out of the SQLite log too
         with self.sessions() as session:
-            pending = self._pending(Registry(session), now)
+            pending = self._pending(SqlRepository(session), now)
         label = f"{DESCRIPTIONS[Rule.PENDING_CONSENTS]} (by subject)"
         with progress(label, len(pending)) as advance:
             done[Rule.PENDING_CONSENTS] = self._in_batches(
@@ -93,25 +93,25 @@ class Retention:
             rule = Rule(table)
             cutoff = self.rules.cutoff(rule, now)
             with self.sessions() as session, session.begin():
-                registry = Registry(session)
+                registry = SqlRepository(session)
                 total = retention_store.count_before(registry, table, cutoff)
                 with progress(DESCRIPTIONS[rule], total) as advance:
                     done[rule] = retention_store.delete_before(registry, table, cutoff)
                     advance(done[rule])
         return done
 
-    def _inactive(self, registry: Registry, now: datetime) -> list[uuid.UUID]:
+    def _inactive(self, registry: SqlRepository, now: datetime) -> list[uuid.UUID]:
         cutoff = self.rules.cutoff(Rule.INACTIVE_SUBJECTS, now)
         return retention_store.inactive_subjects(registry, cutoff)
 
-    def _pending(self, registry: Registry, now: datetime) -> dict[uuid.UUID, int]:
+    def _pending(self, registry: SqlRepository, now: datetime) -> dict[uuid.UUID, int]:
         cutoff = self.rules.cutoff(Rule.PENDING_CONSENTS, now)
         return retention_store.expired_pending(registry, cutoff)
 
     def _in_batches(
         self,
         ids: Sequence[uuid.UUID],
-        each: Callable[[Registry, uuid.UUID, datetime], int],
+        each: Callable[[SqlRepository, uuid.UUID, datetime], int],
         now: datetime,
         advance: Callable[[int], None],
     ) -> int:
@@ -119,12 +119,12 @@ class Retention:
         for start in range(0, len(ids), self.batch_size):
             chunk = ids[start : start + self.batch_size]
             with self.sessions() as session, session.begin():
-                registry = Registry(session)
+                registry = SqlRepository(session)
                 done += sum(each(registry, subject_id, now) for subject_id in chunk)
             advance(len(chunk))
         return done
 
-    def _erase(self, registry: Registry, subject_id: uuid.UUID, now: datetime) -> int:
+    def _erase(self, registry: SqlRepository, subject_id: uuid.UUID, now: datetime) -> int:
         """Erase the subject if it is still inactive once locked; 1 if erased."""
         subject = registry.subject_by_id(subject_id, for_update=True)
         if subject is None:
@@ -136,7 +136,7 @@ class Retention:
         erase(registry, subject.id, context, self.secret_key)
         return 1
 
-    def _expire(self, registry: Registry, subject_id: uuid.UUID, now: datetime) -> int:
+    def _expire(self, registry: SqlRepository, subject_id: uuid.UUID, now: datetime) -> int:
         """Withdraw the subject's expired pending consents; how many there were."""
         subject = registry.subject_by_id(subject_id, for_update=True)
         if subject is None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters.repository import Registry, SubjectRow
+from consent_service.adapters.repository import SqlRepository, SubjectRow
 from consent_service.domain.consent import ConsentStatus
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
@@ -89,13 +89,13 @@ def _new_values(subject: SubjectRow, wanted: Mapping[str, str | None]) -> dict[s
     return values
 
 
-def _check_address_free(registry: Registry, subject: SubjectRow, key: str | None) -> None:
+def _check_address_free(registry: SqlRepository, subject: SubjectRow, key: str | None) -> None:
     holder = registry.subject_by_email_key(key) if key is not None else None
     if holder is not None and holder.id != subject.id:
         raise Conflict("Another subject already has this email address.", field="email")
 
 
-def _admit_address(registry: Registry, secret_keys: tuple[str, ...], email: str) -> None:
+def _admit_address(registry: SqlRepository, secret_keys: tuple[str, ...], email: str) -> None:
     """Refuse an address that cannot receive mail; readmit one whose holder was erased."""
     if not secret_keys:
         raise RuntimeError("a change of address needs the suppression list's keys")
@@ -112,7 +112,7 @@ def _admit_address(registry: Registry, secret_keys: tuple[str, ...], email: str)
 
 
 def ledger_entry(
-    registry: Registry,
+    registry: SqlRepository,
     subject: SubjectRow,
     seq: int,
     *,
@@ -174,7 +174,7 @@ def subject_updated_message(
     return outbox_row(subject, "subject.updated", body, now)
 
 
-def _pending_email_purposes(registry: Registry, subject_id: uuid.UUID) -> list[str]:
+def _pending_email_purposes(registry: SqlRepository, subject_id: uuid.UUID) -> list[str]:
     pending = ConsentStatus.PENDING.value
     return sorted(
         purpose
@@ -202,7 +202,7 @@ def _confirmation_request(
 
 
 def rectify(
-    registry: Registry,
+    registry: SqlRepository,
     subject_id: uuid.UUID,
     wanted: Mapping[str, str | None],
     context: Rectification,
@@ -262,7 +262,7 @@ def rectify(
 
 
 def email_changed_since(
-    registry: Registry, subject_id: uuid.UUID, moment: datetime, link: bytes | None = None
+    registry: SqlRepository, subject_id: uuid.UUID, moment: datetime, link: bytes | None = None
 ) -> bool:
     """Whether the address was rectified at or after `moment` (a link's issue time, say).
 

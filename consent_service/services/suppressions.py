@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from consent_service.adapters import suppression_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.emails import email_key
 from consent_service.domain.suppression import (
     UNDELIVERABLE,
@@ -24,13 +24,13 @@ K = TypeVar("K")
 
 
 def suppress(
-    registry: Registry, secret_key: str, email: str, reason: SuppressionReason, now: datetime
+    registry: SqlRepository, secret_key: str, email: str, reason: SuppressionReason, now: datetime
 ) -> None:
     suppression_store.add(registry, address_hash(secret_key, email_key(email)), reason, now)
 
 
 def remember_former_address(
-    registry: Registry, secret_key: str, subject_id: uuid.UUID, email: str, now: datetime
+    registry: SqlRepository, secret_key: str, subject_id: uuid.UUID, email: str, now: datetime
 ) -> None:
     """Keep a keyed hash of an address the subject is leaving (a rectification), so that an
     erasure can suppress it too: every address the person had, not only the last."""
@@ -40,7 +40,7 @@ def remember_former_address(
 
 
 def suppress_every_address(
-    registry: Registry,
+    registry: SqlRepository,
     secret_key: str,
     subject_id: uuid.UUID,
     addresses: Iterable[str],
@@ -56,7 +56,7 @@ def suppress_every_address(
 
 
 def suppression_reasons(
-    registry: Registry, secret_keys: tuple[str, ...], email: str
+    registry: SqlRepository, secret_keys: tuple[str, ...], email: str
 ) -> set[SuppressionReason]:
     """Why the address is suppressed (empty when it is not); `secret_keys` newest first."""
     found = suppression_store.reasons(registry, address_hashes(secret_keys, email_key(email)))
@@ -64,7 +64,7 @@ def suppression_reasons(
 
 
 def lift(
-    registry: Registry, secret_keys: tuple[str, ...], email: str, reason: SuppressionReason
+    registry: SqlRepository, secret_keys: tuple[str, ...], email: str, reason: SuppressionReason
 ) -> int:
     """Remove one reason, e.g. erasure's once the person signs up again with fresh evidence."""
     hashes = address_hashes(secret_keys, email_key(email))
@@ -72,7 +72,7 @@ def lift(
 
 
 def undeliverable(
-    registry: Registry, secret_keys: tuple[str, ...], emails: Mapping[K, str]
+    registry: SqlRepository, secret_keys: tuple[str, ...], emails: Mapping[K, str]
 ) -> set[K]:
     """The keys of `emails` whose address no campaign email may go to (`UNDELIVERABLE`).
 

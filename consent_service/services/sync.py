@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.services.suppressions import undeliverable
 from plumbing.catch_up import BUCKETS, SubjectState, bucket_digests
 
@@ -33,7 +33,7 @@ def bucket_bounds(bucket: str) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 def _snapshots(
-    registry: Registry,
+    registry: SqlRepository,
     bounds: tuple[uuid.UUID, uuid.UUID] | None,
     ids: Collection[uuid.UUID] | None = None,
 ) -> Iterator[SubjectSnapshot]:
@@ -51,38 +51,40 @@ def _snapshots(
         yield SubjectSnapshot(state, row.email, row.locale, row.name)
 
 
-def digests(registry: Registry) -> dict[str, str]:
+def digests(registry: SqlRepository) -> dict[str, str]:
     return bucket_digests(snapshot.state for snapshot in _snapshots(registry, None))
 
 
 def _with_suppression(
-    registry: Registry, snapshots: list[SubjectSnapshot], secret_keys: tuple[str, ...]
+    registry: SqlRepository, snapshots: list[SubjectSnapshot], secret_keys: tuple[str, ...]
 ) -> list[SubjectSnapshot]:
     emails = {s.state.subject_id: s.email for s in snapshots if s.email and not s.state.erased}
     held = undeliverable(registry, secret_keys, emails)
     return [replace(s, suppressed=s.state.subject_id in held) for s in snapshots]
 
 
-def bucket(registry: Registry, name: str, *, secret_keys: tuple[str, ...]) -> list[SubjectSnapshot]:
+def bucket(
+    registry: SqlRepository, name: str, *, secret_keys: tuple[str, ...]
+) -> list[SubjectSnapshot]:
     snapshots = list(_snapshots(registry, bucket_bounds(name)))
     return _with_suppression(registry, snapshots, secret_keys)
 
 
-def versions(registry: Registry, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+def versions(registry: SqlRepository, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
     """Current versions of the subjects among `ids` the registry holds, tombstones included;
     an id it never had (or no longer has at all) is absent."""
     return registry.versions_of(set(ids))
 
 
 def purpose_versions(
-    registry: Registry, ids: Collection[uuid.UUID], purpose: str
+    registry: SqlRepository, ids: Collection[uuid.UUID], purpose: str
 ) -> dict[uuid.UUID, int]:
     """The version of each subject's last change of `purpose`, for those holding it."""
     return registry.purpose_versions_of(set(ids), purpose)
 
 
 def subjects(
-    registry: Registry, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
+    registry: SqlRepository, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
 ) -> list[SubjectSnapshot]:
     """The same records as a bucket listing, for just these subjects."""
     snapshots = list(_snapshots(registry, None, set(ids)))
@@ -90,7 +92,7 @@ def subjects(
 
 
 def suppressed(
-    registry: Registry, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
+    registry: SqlRepository, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
 ) -> set[uuid.UUID]:
     """Those of `ids` whose current address no campaign email may go to.
 

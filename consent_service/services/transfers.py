@@ -24,7 +24,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters import transfer_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import PostResult, url_host_and_port
 from consent_service.adapters.transfer_store import RecipientRow, TransferRow
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
@@ -89,7 +89,7 @@ def _vetted_addresses(resolver: Resolver, url: str) -> list[str]:
 
 
 def register_recipient(
-    registry: Registry,
+    registry: SqlRepository,
     name: str,
     url: str,
     *,
@@ -118,7 +118,7 @@ def register_recipient(
 
 
 def request_transfer(
-    registry: Registry, subject_id: uuid.UUID, recipient: str, requested_by: str, now: datetime
+    registry: SqlRepository, subject_id: uuid.UUID, recipient: str, requested_by: str, now: datetime
 ) -> TransferRow:
     """Queue a transfer; SubjectNotFound or UnknownRecipient (nothing written) otherwise."""
     if registry.subject_by_id(subject_id) is None:
@@ -142,7 +142,7 @@ def request_transfer(
 
 
 def transfer_of(
-    registry: Registry, subject_id: uuid.UUID, transfer_id: uuid.UUID
+    registry: SqlRepository, subject_id: uuid.UUID, transfer_id: uuid.UUID
 ) -> TransferRow | None:
     """The subject's transfer, None if it has no such transfer; SubjectNotFound for an
     unknown or erased subject."""
@@ -191,7 +191,7 @@ class TransferWorker:
         """One attempt of the oldest due transfer; False when none is due."""
         now = self.clock()
         with self.sessions() as session, session.begin():
-            registry = Registry(session)
+            registry = SqlRepository(session)
             claim = transfer_store.claim_due(registry, now, now + LEASE)
             recipient = transfer_store.recipient(registry, claim.recipient) if claim else None
         if claim is None:
@@ -246,7 +246,7 @@ class TransferWorker:
         """Store what the attempt came to; the final outcome also goes into the ledger."""
         now = self.clock()
         with self.sessions() as session, session.begin():
-            registry = Registry(session)
+            registry = SqlRepository(session)
             if attempt.verdict is Verdict.RETRY:
                 delay = retry_delay(claim.attempts)
                 if delay is not None:
@@ -264,7 +264,7 @@ class TransferWorker:
 
 
 def _prove(
-    registry: Registry, claim: TransferRow, status: TransferStatus, detail: str, now: datetime
+    registry: SqlRepository, claim: TransferRow, status: TransferStatus, detail: str, now: datetime
 ) -> None:
     """The ledger entry of a finished transfer, with the subject's new version and message.
 

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
+from consent_service.adapters.repository import ConsentRow, SqlRepository, SubjectRow
 from consent_service.domain.errors import SubjectNotFound
 
 
@@ -18,18 +18,18 @@ class SubjectView:
         return self.subject.id
 
 
-def subject_view(registry: Registry, subject: SubjectRow) -> SubjectView:
+def subject_view(registry: SqlRepository, subject: SubjectRow) -> SubjectView:
     return SubjectView(subject, registry.consents_of(subject.id))
 
 
-def get_subject(registry: Registry, subject_id: uuid.UUID) -> SubjectView:
+def get_subject(registry: SqlRepository, subject_id: uuid.UUID) -> SubjectView:
     subject = registry.subject_by_id(subject_id)
     if subject is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
     return subject_view(registry, subject)
 
 
-def find_subject_by_email(registry: Registry, email_key: str) -> SubjectView:
+def find_subject_by_email(registry: SqlRepository, email_key: str) -> SubjectView:
     subject = registry.subject_by_email_key(email_key)
     if subject is None:
         raise SubjectNotFound("No subject has this email address.")
@@ -50,7 +50,7 @@ class HistoryEntry:
     version: int
 
 
-def history(registry: Registry, subject_id: uuid.UUID) -> list[HistoryEntry]:
+def history(registry: SqlRepository, subject_id: uuid.UUID) -> list[HistoryEntry]:
     if registry.subject_by_id(subject_id) is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
     return [

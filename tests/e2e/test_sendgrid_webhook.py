@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.app import create_app
 from consent_service.config import ConfigError, Settings
 from consent_service.services import audit
@@ -75,7 +75,7 @@ def statuses(client, writer, subject_id: str) -> dict[str, str]:
 def ledger(app, subject_id: str) -> list[orm.LedgerEntry]:
     """The subject's ledger rows, read in a session closed at once (SQLite holds one writer)."""
     with app.extensions["consent.sessions"](expire_on_commit=False) as session:
-        return Registry(session).history(uuid.UUID(subject_id))
+        return SqlRepository(session).history(uuid.UUID(subject_id))
 
 
 def outbox(app) -> list[dict[str, Any]]:
@@ -472,4 +472,4 @@ def test_the_ledger_still_verifies_after_suppressions_and_withdrawals(
         ]
     )
     with app.extensions["consent.sessions"]() as session:
-        assert audit.verify(Registry(session), [settings.secret_key]).ok
+        assert audit.verify(SqlRepository(session), [settings.secret_key]).ok

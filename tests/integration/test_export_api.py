@@ -324,10 +324,10 @@ def test_the_export_needs_a_key_with_subjects_read(
 @pytest.fixture
 def recipient(app) -> str:
     with app.extensions["consent.sessions"]() as session, session.begin():
-        from consent_service.adapters.repository import Registry
+        from consent_service.adapters.repository import SqlRepository
 
         row = RecipientRow("crm", "https://crm.example.kg/in", "s3cret", datetime.now(UTC))
-        transfer_store.add_recipient(Registry(session), row)
+        transfer_store.add_recipient(SqlRepository(session), row)
     return "crm"
 
 
