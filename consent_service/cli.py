@@ -18,6 +18,7 @@ from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, Publi
 from consent_service.adapters.processes import internal_key, single_relay_lock, stop_flag
 from consent_service.adapters.report_consumer import ReportConsumer
 from consent_service.adapters.repository import SqlRepository
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.commands.exporting import export_command
 from consent_service.commands.importing import import_command
 from consent_service.commands.keys import keys_group
@@ -100,7 +101,7 @@ def relay() -> None:
     transfers = start_transfer_worker(settings, sessions, stop)
     click.echo(f"relay publishing to {_broker_name(settings)}", err=True)
     stats = run_relay(
-        sessions,
+        SqlUnitOfWork(sessions),
         publisher,
         batch_size=settings.relay_batch_size,
         idle_sleep=0.05,
@@ -132,12 +133,12 @@ def scheduler() -> None:
     settings = _settings()
     if settings.is_embedded_sqlite:
         schema.upgrade(settings.database_url)
-    sessions = _sessions(settings)
+    uow = SqlUnitOfWork(_sessions(settings))
     jobs = Housekeeping(
-        sessions,
+        uow,
         settings.secret_key,
         settings.checkpoint_interval,
-        retention=Retention(sessions, retention_rules(settings), settings.secret_key),
+        retention=Retention(uow, retention_rules(settings), settings.secret_key),
     )
     stop = stop_flag()
     log = logging.getLogger("consent_service.scheduler")
@@ -148,7 +149,7 @@ def scheduler() -> None:
     while not stop():
         now = datetime.now(UTC)
         try:
-            schedule_due(sessions, now, grace=settings.schedule_grace)
+            schedule_due(uow, now, grace=settings.schedule_grace)
         except Exception:  # the database may be away for a while; try again next tick
             log.exception("scheduling failed", extra={"event": "scheduling_failed"})
         jobs.tick(now)

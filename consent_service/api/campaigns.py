@@ -74,7 +74,7 @@ def _fields(view: CampaignView) -> dict[str, Any]:
 
 
 def _store(registry: SqlRepository) -> CampaignStore:
-    return CampaignStore(registry.session)
+    return registry.campaigns
 
 
 @blueprint.post("/v1/campaigns")

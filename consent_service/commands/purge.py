@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import click
 
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.commands.support import progress, sessions, settings
 from consent_service.config import Settings
 from consent_service.domain.retention import DESCRIPTIONS, RetentionRules
@@ -26,7 +27,7 @@ def purge_command(dry_run: bool) -> None:
     rules = retention_rules(current)
     now = datetime.now(UTC)
     with sessions(current) as registry_sessions:
-        retention = Retention(registry_sessions, rules, current.secret_key)
+        retention = Retention(SqlUnitOfWork(registry_sessions), rules, current.secret_key)
         counts = retention.plan(now) if dry_run else retention.purge(now, progress)
     for rule, count in counts.items():
         click.echo(f"{rule.value:<18} {count:>8}  {DESCRIPTIONS[rule]}")

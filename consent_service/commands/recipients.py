@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy.exc import IntegrityError
 
-from consent_service.adapters import transfer_store
 from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import SystemResolver
 from consent_service.commands.support import sessions, settings
@@ -59,7 +58,7 @@ def list_recipients() -> None:
     """Every registered recipient: name, URL and when it was added (never the secret)."""
     current = settings()
     with sessions(current) as made, made() as session, session.begin():
-        rows = transfer_store.recipients(SqlRepository(session))
+        rows = SqlRepository(session).transfers.recipients()
     for row in rows:
         click.echo(f"{row.name}\t{row.url}\t{row.created_at.isoformat()}")
     if not rows:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters.export_requests import exporter_for
 from consent_service.adapters.transfer_client import HttpPoster
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.config import Settings
 from consent_service.services.transfers import TransferWorker
 
@@ -22,7 +23,7 @@ def start_transfer_worker(
     settings: Settings, sessions: sessionmaker[Session], stop: Callable[[], bool]
 ) -> threading.Thread:
     worker = TransferWorker(
-        sessions,
+        SqlUnitOfWork(sessions),
         exporter_for(settings, sessions),
         HttpPoster(POST_TIMEOUT_SECONDS),
         production=settings.production,

@@ -16,19 +16,11 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from consent_service.adapters import transfer_store
-from consent_service.adapters.repository import SqlRepository
-from consent_service.adapters.transfer_client import PostResult, url_host_and_port
-from consent_service.adapters.transfer_store import RecipientRow, TransferRow
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
-from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash
 from consent_service.domain.transfers import (
     InvalidRecipient,
     TransferStatus,
@@ -38,10 +30,14 @@ from consent_service.domain.transfers import (
     resolved_refusal,
     retry_delay,
     signature,
+    url_host_and_port,
     url_refusal,
     verdict,
 )
 from consent_service.services.export import Exporter, MailerPartUnavailable
+from consent_service.services.ledger_writer import Entry, Evidence, LedgerBatch
+from consent_service.services.ports import Repository, UnitOfWork
+from consent_service.services.ports.transfers import Poster, RecipientRow, Resolver, TransferRow
 from consent_service.services.subject_changes import subject_updated_message
 
 log = logging.getLogger(__name__)
@@ -58,23 +54,6 @@ class UnknownRecipient(DomainError):
     field = "recipient"
 
 
-class Resolver(Protocol):
-    def resolve(self, host: str, port: int) -> list[str]:
-        """Every address the host name resolves to now; OSError if it resolves to none."""
-        ...
-
-
-class Poster(Resolver, Protocol):
-    def post(
-        self,
-        url: str,
-        body: bytes,
-        headers: dict[str, str],
-        *,
-        connect_to: Sequence[str] | None = None,
-    ) -> PostResult: ...
-
-
 def _vetted_addresses(resolver: Resolver, url: str) -> list[str]:
     """The URL's host resolved now, every address public: what production may connect to.
 
@@ -89,7 +68,7 @@ def _vetted_addresses(resolver: Resolver, url: str) -> list[str]:
 
 
 def register_recipient(
-    registry: SqlRepository,
+    registry: Repository,
     name: str,
     url: str,
     *,
@@ -110,20 +89,20 @@ def register_recipient(
         except OSError as error:
             refusal = f"Refused URL: its host does not resolve ({error})."
             raise InvalidRecipient(refusal, field="url") from None
-    if transfer_store.recipient(registry, name) is not None:
+    if registry.transfers.recipient(name) is not None:
         raise Conflict(f"A recipient named {name!r} is registered already.", field="name")
     secret = secrets.token_urlsafe(32)
-    transfer_store.add_recipient(registry, RecipientRow(name, url, secret, now))
+    registry.transfers.add_recipient(RecipientRow(name, url, secret, now))
     return secret
 
 
 def request_transfer(
-    registry: SqlRepository, subject_id: uuid.UUID, recipient: str, requested_by: str, now: datetime
+    registry: Repository, subject_id: uuid.UUID, recipient: str, requested_by: str, now: datetime
 ) -> TransferRow:
     """Queue a transfer; SubjectNotFound or UnknownRecipient (nothing written) otherwise."""
     if registry.subject_by_id(subject_id) is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
-    if transfer_store.recipient(registry, recipient) is None:
+    if registry.transfers.recipient(recipient) is None:
         raise UnknownRecipient(f"No recipient is registered as {recipient!r}.")
     row = TransferRow(
         id=uuid.uuid4(),
@@ -137,18 +116,18 @@ def request_transfer(
         created_at=now,
         finished_at=None,
     )
-    transfer_store.add_transfer(registry, row)
+    registry.transfers.add_transfer(row)
     return row
 
 
 def transfer_of(
-    registry: SqlRepository, subject_id: uuid.UUID, transfer_id: uuid.UUID
+    registry: Repository, subject_id: uuid.UUID, transfer_id: uuid.UUID
 ) -> TransferRow | None:
     """The subject's transfer, None if it has no such transfer; SubjectNotFound for an
     unknown or erased subject."""
     if registry.subject_by_id(subject_id) is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
-    found = transfer_store.transfer(registry, transfer_id)
+    found = registry.transfers.transfer(transfer_id)
     return found if found is not None and found.subject_id == subject_id else None
 
 
@@ -163,14 +142,14 @@ class TransferWorker:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        uow: UnitOfWork,
         exporter: Exporter,
         poster: Poster,
         *,
         production: bool,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.sessions = sessions
+        self.uow = uow
         self.exporter = exporter
         self.poster = poster
         self.production = production
@@ -190,10 +169,9 @@ class TransferWorker:
     def step(self) -> bool:
         """One attempt of the oldest due transfer; False when none is due."""
         now = self.clock()
-        with self.sessions() as session, session.begin():
-            registry = SqlRepository(session)
-            claim = transfer_store.claim_due(registry, now, now + LEASE)
-            recipient = transfer_store.recipient(registry, claim.recipient) if claim else None
+        with self.uow.transaction() as registry:
+            claim = registry.transfers.claim_due(now, now + LEASE)
+            recipient = registry.transfers.recipient(claim.recipient) if claim else None
         if claim is None:
             return False
         attempt = self._attempt(claim, recipient)
@@ -245,12 +223,11 @@ class TransferWorker:
     def _record(self, claim: TransferRow, attempt: Attempt) -> str:
         """Store what the attempt came to; the final outcome also goes into the ledger."""
         now = self.clock()
-        with self.sessions() as session, session.begin():
-            registry = SqlRepository(session)
+        with self.uow.transaction() as registry:
             if attempt.verdict is Verdict.RETRY:
                 delay = retry_delay(claim.attempts)
                 if delay is not None:
-                    transfer_store.retry_later(registry, claim, now + delay, attempt.detail)
+                    registry.transfers.retry_later(claim, now + delay, attempt.detail)
                     return "retry"
             status = (
                 TransferStatus.DELIVERED
@@ -258,13 +235,13 @@ class TransferWorker:
                 else TransferStatus.FAILED
             )
             error = None if status is TransferStatus.DELIVERED else attempt.detail
-            if transfer_store.finish(registry, claim, status.value, now, error):
+            if registry.transfers.finish(claim, status.value, now, error):
                 _prove(registry, claim, status, attempt.detail, now)
             return status.value
 
 
 def _prove(
-    registry: SqlRepository, claim: TransferRow, status: TransferStatus, detail: str, now: datetime
+    registry: Repository, claim: TransferRow, status: TransferStatus, detail: str, now: datetime
 ) -> None:
     """The ledger entry of a finished transfer, with the subject's new version and message.
 
@@ -280,28 +257,17 @@ def _prove(
         "attempts": str(claim.attempts),
         "answer": detail[:200],
     }
-    nonce = secrets.token_hex(16)
-    seq = subject.version + 1
-    prev_hash = (
-        genesis_hash(str(subject.id)) if seq == 1 else registry.ledger_hash(subject.id, seq - 1)
-    )
-    if prev_hash is None:
-        raise RuntimeError(f"ledger of subject {subject.id} has no entry {seq - 1}")
-    record = LedgerRecord(
-        subject_id=str(subject.id),
-        seq=seq,
+    batch = LedgerBatch()
+    batch.follow(registry, subject.id, subject.version)
+    entry = Entry(
         kind=KIND,
-        purpose=None,
-        previous_status=None,
-        status=None,
         source=SOURCE,
         actor=claim.requested_by[:ACTOR_LENGTH],
-        policy_version=None,
         recorded_at=now,
-        evidence_digest=evidence_digest(evidence, nonce),
-        prev_hash=prev_hash,
+        evidence=Evidence(evidence),
     )
-    subject.version, subject.updated_at = seq, now
-    registry.set_subject_version(subject.id, seq, now)
-    registry.append_ledger([(record, record.hash(), evidence, nonce)])
-    registry.add_outbox([subject_updated_message(subject, [], now)])
+    subject.version, subject.updated_at = batch.add(subject.id, entry), now
+    registry.set_subject_version(subject.id, subject.version, now)
+    routing_key, body = subject_updated_message(subject, [], now)
+    batch.announce(subject.id, routing_key, body, now)
+    batch.write(registry)

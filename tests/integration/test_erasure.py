@@ -132,7 +132,7 @@ def test_the_ledger_is_pseudonymised_chained_on_and_still_verifies(
     entries = in_registry(app, lambda r: r.history(subject_id))
     assert [(e.evidence, e.evidence_nonce) for e in entries] == [(None, None)] * len(entries)
     assert [e.hash for e in entries[:-1]] == [e["hash"] for e in before["entries"]]
-    last = entries[-1]
+    last = entries[-1].record
     assert (last.kind, last.seq, last.source, last.purpose) == (
         "erasure",
         before["entries"][-1]["version"] + 1,
@@ -344,4 +344,4 @@ def test_two_erasures_at_once_erase_once_and_the_other_finds_nobody(app, writer,
         thread.join(timeout=30)
     assert sorted(statuses) == [204, 404]
     entries = in_registry(app, lambda r: r.history(uuid.UUID(person["subject_id"])))
-    assert [e.kind for e in entries].count("erasure") == 1
+    assert [e.record.kind for e in entries].count("erasure") == 1

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consent_service.adapters import transfer_store
 from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import HttpPoster, SystemResolver
 from consent_service.domain.transfers import InvalidRecipient
@@ -92,7 +91,7 @@ def url_with(host: str) -> st.SearchStrategy[str]:
 
 def registered(app) -> list[str]:
     with app.extensions["consent.sessions"]() as session:
-        return [row.name for row in transfer_store.recipients(SqlRepository(session))]
+        return [row.name for row in SqlRepository(session).transfers.recipients()]
 
 
 def register(app, name: str, url: str, *, production: bool = True) -> str:

@@ -3,6 +3,8 @@
 - A domain is plain Python: no web, database, broker or email library, and nothing of the
   layers above it (adapters, api, web, services), not even through a plumbing module.
 - Registry services are called by the faces (api, web, the CLI) and never call them back.
+  They depend on the ports they declare (`services/ports`), never on an adapter: the SQL
+  and broker implementations are handed to them, so fakes can stand in (tests/fakes).
 - `schemas/` holds schemas: marshmallow its only library, neither part imported.
 - The registry and the mailer never import each other; `plumbing` imports neither, nor
   `schemas`, so both may import it.
@@ -102,6 +104,13 @@ def test_domain_module_imports_no_layer_above_it(module: Path) -> None:
 def test_registry_service_imports_no_face(module: Path) -> None:
     faces = ("consent_service.api", "consent_service.web")
     assert [n for n in imported(module) if any(within(n, face) for face in faces)] == []
+
+
+@pytest.mark.parametrize("module", modules("consent_service/services"), ids=name_of)
+def test_registry_service_imports_no_adapter_and_no_database_library(module: Path) -> None:
+    """Services get their stores through the ports; fakes run them without a database."""
+    below = ("consent_service.adapters", "sqlalchemy", "psycopg", "kombu")
+    assert [n for n in imported(module) if any(within(n, b) for b in below)] == []
 
 
 @pytest.mark.parametrize("module", modules("schemas"), ids=name_of)
