@@ -31,7 +31,8 @@ from sqlalchemy import create_engine, text
 
 from consent_service.adapters import schema
 from consent_service.adapters.broker import Publisher
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.config import database_url
 from consent_service.relay.outbox_publishing import relay_batch
 from plumbing.db import make_engine, session_factory
@@ -84,7 +85,7 @@ def relay_rate(
 ) -> float:
     sessions = session_factory(make_engine(database_url(registry_url)))
     with sessions() as session, session.begin():
-        Registry(session).add_outbox(
+        SqlRepository(session).add_outbox(
             [
                 {
                     "message_id": uuid.UUID(b["message_id"]),
@@ -96,12 +97,12 @@ def relay_rate(
                 for b in bodies
             ]
         )
-    publisher = Publisher(broker, instance)
-    relay_batch(sessions, publisher, 1)  # connect and declare outside the timing
+    publisher, uow = Publisher(broker, instance), SqlUnitOfWork(sessions)
+    relay_batch(uow, publisher, 1)  # connect and declare outside the timing
     started = time.perf_counter()
     published = 1
     while published < len(bodies):
-        count = relay_batch(sessions, publisher, batch)
+        count = relay_batch(uow, publisher, batch)
         if count == 0:
             raise BenchError("relay stalled")
         published += count

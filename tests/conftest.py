@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from consent_service.adapters import schema
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.app import create_app
 from consent_service.config import Settings
 from consent_service.services import api_keys
@@ -110,15 +110,15 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def registry_session(app: Flask) -> Callable[[], Registry]:
+def registry_session(app: Flask) -> Callable[[], SqlRepository]:
     """A fresh read session on the app's database, to look behind the API."""
     sessions = app.extensions["consent.sessions"]
     opened = []
 
-    def open_registry() -> Registry:
+    def open_registry() -> SqlRepository:
         session = sessions()
         opened.append(session)
-        return Registry(session)
+        return SqlRepository(session)
 
     yield open_registry
     for session in opened:
@@ -129,7 +129,9 @@ def registry_session(app: Flask) -> Callable[[], Registry]:
 def make_key(app: Flask) -> Callable[..., str]:
     def create(*scopes: str, name: str = "test") -> str:
         with app.extensions["consent.sessions"]() as session, session.begin():
-            return api_keys.create_key(Registry(session), name, list(scopes), datetime.now(UTC))
+            return api_keys.create_key(
+                SqlRepository(session), name, list(scopes), datetime.now(UTC)
+            )
 
     return create
 

@@ -12,29 +12,18 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import amqp
 from kombu import Exchange, Producer, Queue
 
+from consent_service.services.ports.outbox import OutgoingMessage, PublishError
 from plumbing.broker.connection import broker_connection, embedded_broker, is_amqp
 from plumbing.files import write_private
 from schemas.messages import topology
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    message_id: str
-    routing_key: str
-    body: dict[str, Any]
-
-
-class PublishError(Exception):
-    """The broker is unreachable or refused the batch; nothing of it counts as published."""
 
 
 def consent_events_exchange() -> Exchange:

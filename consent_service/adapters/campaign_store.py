@@ -7,7 +7,6 @@ compiles to nothing; every write transaction there begins with BEGIN IMMEDIATE i
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
 from consent_service.domain.campaigns import (
     UNFINISHED_RUN_STATUSES,
     CampaignStatus,
@@ -25,34 +23,11 @@ from consent_service.domain.campaigns import (
     RunStatus,
 )
 from consent_service.domain.consent import ConsentStatus
+from consent_service.services.ports.campaigns import CampaignRow, RunRow
+from consent_service.services.ports.outbox import Outbox, OutboxRow
 
 _CAMPAIGNS, _RUNS = orm.Campaign.__table__, orm.CampaignRun.__table__
 _COUNT_FIELDS = list(RunCounts.__dataclass_fields__)
-
-
-@dataclass
-class CampaignRow:
-    id: uuid.UUID
-    name: str
-    purpose: str
-    content: dict[str, Any]
-    schedule: dict[str, Any]
-    default_locale: str
-    status: str
-    next_run_at: datetime | None
-    control_version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass
-class RunRow:
-    id: uuid.UUID
-    campaign_id: uuid.UUID
-    trigger: str
-    scheduled_for: datetime | None
-    created_at: datetime
-    state: RunState
 
 
 _CAMPAIGN_FIELDS = list(CampaignRow.__dataclass_fields__)
@@ -82,10 +57,12 @@ def _run(row: Any) -> RunRow:
 
 
 class CampaignStore:
-    """Repository of campaigns over one session."""
+    """The `Campaigns` port over one session; its messages go to `outbox`, the repository's
+    outbox on the same session, so they commit with the rows they announce."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, outbox: Outbox) -> None:
         self.session = session
+        self.outbox = outbox
 
     # campaigns
     def add_campaign(self, campaign: CampaignRow) -> None:
@@ -213,9 +190,8 @@ class CampaignStore:
         return result.rowcount or 0
 
     # outbox
-    def add_outbox(self, messages: list[dict[str, Any]]) -> None:
-        """In the campaign's transaction, through the one writer of the outbox."""
-        Registry(self.session).add_outbox(messages)
+    def add_outbox(self, messages: list[OutboxRow]) -> None:
+        self.outbox.add_outbox(messages)
 
 
 def _state_values(state: RunState) -> dict[str, Any]:

@@ -1,100 +1,81 @@
 """The statements of an erasure: every row that holds or names the person, in one place.
 
-Runs on the Registry's connection, so it shares the caller's transaction: an erasure is
+Runs on the repository's connection, so it shares the caller's transaction: an erasure is
 all of these statements or none of them. Listing them here, next to each other, is also the
 inventory of where the registry keeps contact data; a table added later that holds an
 address belongs here (tests/integration/test_erasure.py searches every table). The keyed
-hashes of former addresses are the suppression list's business (suppression_store).
+hashes of former addresses are the suppression list's business (suppression_store), the
+rights requests the rights store's.
 """
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
 
 _S = orm.Subject.__table__
 _C = orm.Consent.__table__
 _L = orm.LedgerEntry.__table__
 _O = orm.OutboxMessage.__table__
 _I = orm.IdempotentRequest.__table__
-_R = orm.RightsRequest.__table__
 
 
-def forget_contact(registry: Registry, subject_id: uuid.UUID, version: int, now: datetime) -> None:
-    """Blank the subject's contact data and mark it erased; the id stays as a pseudonym.
+class ErasureStore:
+    """The `PersonalData` port in SQL."""
 
-    The locale stays (the column is required and says nothing about who the person is).
-    """
-    registry.connection.execute(
-        update(_S)
-        .where(_S.c.id == subject_id)
-        .values(
-            email=None,
-            email_key=None,
-            name=None,
-            external_id=None,
-            email_confirmed_at=None,
-            version=version,
-            updated_at=now,
-            erased_at=now,
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def forget_contact(self, subject_id: uuid.UUID, version: int, now: datetime) -> None:
+        """The locale stays: the column is required and says nothing about who the person is."""
+        self.connection.execute(
+            update(_S)
+            .where(_S.c.id == subject_id)
+            .values(
+                email=None,
+                email_key=None,
+                name=None,
+                external_id=None,
+                email_confirmed_at=None,
+                version=version,
+                updated_at=now,
+                erased_at=now,
+            )
         )
-    )
 
+    def delete_consents(self, subject_id: uuid.UUID) -> None:
+        self.connection.execute(delete(_C).where(_C.c.subject_id == subject_id))
 
-def delete_consents(registry: Registry, subject_id: uuid.UUID) -> None:
-    registry.connection.execute(delete(_C).where(_C.c.subject_id == subject_id))
+    def pseudonymise_ledger(self, subject_id: uuid.UUID) -> int:
+        """Without the nonce the digest can no longer be matched against a guess of the
+        evidence (domain/ledger.py)."""
+        result = self.connection.execute(
+            update(_L)
+            .where(_L.c.subject_id == subject_id)
+            .values(evidence=None, evidence_nonce=None)
+        )
+        return result.rowcount or 0
 
+    def addresses_in_messages(self, subject_id: uuid.UUID) -> set[str]:
+        """They carry the address of their time, so for a subject whose address changed before
+        the registry kept keyed hashes of former addresses they are the only trace of the
+        earlier one; erasure suppresses what it finds here before deleting both."""
+        payloads = select(_O.c.payload).where(_O.c.subject_id == subject_id)
+        answers = select(_I.c.response).where(_I.c.subject_id == subject_id)
+        found = set()
+        for query in (payloads, answers):
+            for body in self.connection.execute(query).scalars():
+                email = body.get("email") if isinstance(body, dict) else None
+                if isinstance(email, str) and email:
+                    found.add(email)
+        return found
 
-def pseudonymise_ledger(registry: Registry, subject_id: uuid.UUID) -> int:
-    """Blank the evidence of every entry of the subject, and its nonce.
+    def delete_outbox(self, subject_id: uuid.UUID) -> int:
+        """The subject's messages, sent or not: their payloads carry the addresses of the time."""
+        return self.connection.execute(delete(_O).where(_O.c.subject_id == subject_id)).rowcount
 
-    Only `evidence_digest` is chained (domain/ledger.py), so every hash still verifies;
-    without the nonce the digest can no longer be matched against a guess of the evidence.
-    """
-    result = registry.connection.execute(
-        update(_L).where(_L.c.subject_id == subject_id).values(evidence=None, evidence_nonce=None)
-    )
-    return result.rowcount or 0
-
-
-def addresses_in_messages(registry: Registry, subject_id: uuid.UUID) -> set[str]:
-    """Every address the subject's outbox messages and stored API answers still carry.
-
-    They carry the address of their time, so for a subject whose address changed before the
-    registry kept keyed hashes of former addresses they are the only trace of the earlier
-    one; erasure suppresses what it finds here before deleting both.
-    """
-    payloads = select(_O.c.payload).where(_O.c.subject_id == subject_id)
-    answers = select(_I.c.response).where(_I.c.subject_id == subject_id)
-    found = set()
-    for query in (payloads, answers):
-        for body in registry.connection.execute(query).scalars():
-            email = body.get("email") if isinstance(body, dict) else None
-            if isinstance(email, str) and email:
-                found.add(email)
-    return found
-
-
-def delete_outbox(registry: Registry, subject_id: uuid.UUID) -> int:
-    """The subject's messages, sent or not: their payloads carry the addresses of the time."""
-    return registry.connection.execute(delete(_O).where(_O.c.subject_id == subject_id)).rowcount
-
-
-def delete_idempotent_answers(registry: Registry, subject_id: uuid.UUID) -> int:
-    """Stored answers to retried requests hold the address (decision 0004)."""
-    return registry.connection.execute(delete(_I).where(_I.c.subject_id == subject_id)).rowcount
-
-
-def complete_rights_requests(
-    registry: Registry, subject_id: uuid.UUID, kind: str, now: datetime
-) -> int:
-    """Mark the subject's open requests of this kind completed; how many there were."""
-    result = registry.connection.execute(
-        update(_R)
-        .where(_R.c.subject_id == subject_id, _R.c.kind == kind, _R.c.completed_at.is_(None))
-        .values(status="completed", completed_at=now)
-    )
-    return result.rowcount or 0
+    def delete_idempotent_answers(self, subject_id: uuid.UUID) -> int:
+        """Stored answers to retried requests hold the address (decision 0004)."""
+        return self.connection.execute(delete(_I).where(_I.c.subject_id == subject_id)).rowcount

@@ -3,10 +3,9 @@
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
 from consent_service.domain.forms import SignupForm
 
 _F = orm.SignupForm.__table__
@@ -21,19 +20,21 @@ def _form(row: Any) -> SignupForm:
     )
 
 
-def add_form(registry: Registry, form: SignupForm) -> None:
-    values = asdict(form) | {
-        "purposes": list(form.purposes),
-        "allowed_origins": list(form.allowed_origins),
-    }
-    registry.connection.execute(insert(_F).values(values))
+class FormStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
+    def add_form(self, form: SignupForm) -> None:
+        values = asdict(form) | {
+            "purposes": list(form.purposes),
+            "allowed_origins": list(form.allowed_origins),
+        }
+        self.connection.execute(insert(_F).values(values))
 
-def form(registry: Registry, form_id: str) -> SignupForm | None:
-    row = registry.connection.execute(select(*_COLUMNS).where(_F.c.form_id == form_id)).first()
-    return _form(row) if row else None
+    def form(self, form_id: str) -> SignupForm | None:
+        row = self.connection.execute(select(*_COLUMNS).where(_F.c.form_id == form_id)).first()
+        return _form(row) if row else None
 
-
-def forms(registry: Registry) -> list[SignupForm]:
-    rows = registry.connection.execute(select(*_COLUMNS).order_by(_F.c.form_id))
-    return [_form(row) for row in rows]
+    def forms(self) -> list[SignupForm]:
+        rows = self.connection.execute(select(*_COLUMNS).order_by(_F.c.form_id))
+        return [_form(row) for row in rows]

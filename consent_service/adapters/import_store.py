@@ -4,8 +4,9 @@ The normal write path spends a few statements on every change (docs/performance.
 import of a hundred thousand rows cannot. Here every read is one statement for the whole
 batch (`IN` over its addresses or subject ids) and every write one multi-row INSERT or one
 executemany UPDATE per table, built once at import like the repository's own. The rows
-written are those of `Registry.add_subject`, `save_consents`, `append_ledger` and
-`add_outbox`; the last two are the repository's, used as they are.
+written are those of `SqlRepository.add_subject` and `save_consents`; the ledger entries and
+outbox messages go through the repository's `append_ledger` and `add_outbox`, as every
+change's do (services/ledger_writer.py).
 """
 
 import uuid
@@ -13,10 +14,10 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, text, update
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
+from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 
 _S, _C, _L = orm.Subject.__table__, orm.Consent.__table__, orm.LedgerEntry.__table__
 _P, _X = orm.Policy.__table__, orm.Suppression.__table__
@@ -58,11 +59,10 @@ _UPDATE_CONSENT = (
 
 
 class ImportStore:
-    """Batch reads and writes over the Registry's connection (its transaction)."""
+    """The `ImportBatch` port over the repository's connection (its transaction)."""
 
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-        self.connection = registry.connection
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
         if self.connection.dialect.name == "postgresql":
             # psycopg prepares a statement on its fifth use, and PostgreSQL may then keep a
             # generic plan made while the tables were nearly empty: a sequential scan of

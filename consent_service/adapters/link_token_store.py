@@ -8,33 +8,19 @@ transaction begins with BEGIN IMMEDIATE, so the second one runs after the first.
 raises an IntegrityError, so neither click ends in an error page.
 """
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
+from consent_service.services.ports.links import TokenUse
 
 _USED = orm.UsedLinkToken.__table__
 _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-@dataclass(frozen=True)
-class TokenUse:
-    """One use of a single-use token: what it was for, whose, and until when it matters."""
-
-    digest: bytes
-    intent: str
-    subject_id: uuid.UUID
-    used_at: datetime
-    expires_at: datetime
-
-
 class LinkTokenStore:
-    """Repository of used link tokens over one session."""
+    """The `LinkTokens` port over one session."""
 
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.config import Settings
 from consent_service.services import api_keys
 from plumbing.commands import database
@@ -51,12 +51,12 @@ def _kept_or_new_key(
     if key_file.exists():
         key = key_file.read_text().strip()
         with sessions() as session:
-            found = api_keys.authenticate(Registry(session), key)
+            found = api_keys.authenticate(SqlRepository(session), key)
         if found is not None and set(scopes) <= found.scopes:
             return key
         outdated = found
     with sessions() as session, session.begin():
-        registry, now = Registry(session), datetime.now(UTC)
+        registry, now = SqlRepository(session), datetime.now(UTC)
         if outdated is not None:
             api_keys.revoke_key(registry, outdated.key_id, now)
         return api_keys.create_key(registry, name, scopes, now)

@@ -1,4 +1,8 @@
-"""Reads and writes of the registry's rows: the only place that knows the tables.
+"""The registry's repository in SQL: the services' `Repository` port over one session.
+
+It reads and writes the rows of a consent change itself (subject, consents, policy, ledger,
+outbox, stored answers) and hands out the stores of the other tables (`adapters/*_store.py`
+and the like), each on the same session, so everything shares the caller's transaction.
 
 Statements are SQLAlchemy Core on the ORM's tables. Those of a consent write are built once,
 at import, and run on the session's connection: building a statement and passing it through
@@ -7,40 +11,33 @@ the ORM's execution costs more Python time than PostgreSQL spends running it
 """
 
 import uuid
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
-from consent_service.domain.ledger import Checkpoint, LedgerRecord, StoredEntry
-
-
-@dataclass
-class SubjectRow:
-    id: uuid.UUID
-    email: str | None
-    locale: str
-    name: str | None
-    external_id: str | None
-    version: int
-    email_confirmed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass
-class ConsentRow:
-    purpose: str
-    status: str
-    policy_version: str
-    source: str
-    version: int
-    updated_at: datetime
-
+from consent_service.adapters.campaign_store import CampaignStore
+from consent_service.adapters.erasure_store import ErasureStore
+from consent_service.adapters.form_store import FormStore
+from consent_service.adapters.import_store import ImportStore
+from consent_service.adapters.key_store import KeyStore
+from consent_service.adapters.ledger_audit import ENTRY_COLUMNS, LedgerAuditStore, stored_entry
+from consent_service.adapters.link_email_store import LinkEmailStore
+from consent_service.adapters.outbox_relay import OutboxRelayStore
+from consent_service.adapters.retention_store import RetentionStore
+from consent_service.adapters.rights_store import RightsStore
+from consent_service.adapters.suppression_store import SuppressionStore
+from consent_service.adapters.sync_reads import SyncReadStore
+from consent_service.adapters.transfer_store import TransferStore
+from consent_service.adapters.webhook_store import WebhookStore
+from consent_service.domain.ledger import StoredEntry
+from consent_service.services.ports.idempotency import StoredAnswer
+from consent_service.services.ports.ledger import LedgerRow
+from consent_service.services.ports.outbox import OutboxRow
+from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 
 _S, _C, _L = orm.Subject.__table__, orm.Consent.__table__, orm.LedgerEntry.__table__
 _SUBJECT_FIELDS = list(SubjectRow.__dataclass_fields__)
@@ -72,12 +69,16 @@ _UPDATE_CONSENT = (
 _LEDGER_HASH = select(_L.c.hash).where(
     _L.c.subject_id == bindparam("subject_id"), _L.c.seq == bindparam("seq")
 )
+_HISTORY = (
+    select(*ENTRY_COLUMNS).where(_L.c.subject_id == bindparam("subject_id")).order_by(_L.c.seq)
+)
 _INSERT_LEDGER = insert(_L)
 _INSERT_OUTBOX = insert(orm.OutboxMessage.__table__)
-_VERSIONS_OF = select(_S.c.id, _S.c.version).where(_S.c.id.in_(bindparam("ids", expanding=True)))
-_PURPOSE_VERSIONS_OF = select(_C.c.subject_id, _C.c.version).where(
-    _C.c.subject_id.in_(bindparam("ids", expanding=True)), _C.c.purpose == bindparam("purpose")
+_I = orm.IdempotentRequest.__table__
+_STORED_ANSWER = select(_I.c.request_hash, _I.c.status_code, _I.c.response).where(
+    _I.c.api_key_id == bindparam("api_key_id"), _I.c.key == bindparam("key")
 )
+_INSERT_ANSWER = insert(_I)
 _POLICY_EFFECTIVE_AT = select(orm.Policy.__table__.c.effective_at).where(
     orm.Policy.__table__.c.version == bindparam("version")
 )
@@ -87,8 +88,8 @@ _POLICY_EFFECTIVE_AT = select(orm.Policy.__table__.c.effective_at).where(
 _policy_dates: dict[tuple[str, str], datetime] = {}
 
 
-class Registry:
-    """Repository over one session; the caller owns the transaction."""
+class SqlRepository:
+    """The `Repository` port over one session; the caller owns the transaction."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -132,61 +133,6 @@ class Registry:
             .values(version=version, updated_at=now, **changes)
         )
 
-    def subject_versions(self) -> Iterator[tuple[str, int]]:
-        query = select(orm.Subject.id, orm.Subject.version).execution_options(yield_per=5000)
-        for subject_id, version in self.session.execute(query):
-            yield str(subject_id), version
-
-    def versions_of(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
-        """The version of each of these subjects the registry holds, erased ones included.
-
-        The mailer's send-time fence asks this for every batch: one statement, one primary-key
-        lookup per id, built once like the write path's.
-        """
-        rows = self.connection.execute(_VERSIONS_OF, {"ids": list(ids)})
-        return {row.id: row.version for row in rows}
-
-    def purpose_versions_of(self, ids: Collection[uuid.UUID], purpose: str) -> dict[uuid.UUID, int]:
-        """The version of the last change of `purpose` for each of these subjects holding it."""
-        rows = self.connection.execute(_PURPOSE_VERSIONS_OF, {"ids": list(ids), "purpose": purpose})
-        return {row.subject_id: row.version for row in rows}
-
-    def emails_of(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
-        """The current address of each of these subjects that has one (not erased)."""
-        query = select(_S.c.id, _S.c.email).where(
-            _S.c.id.in_(list(ids)), _S.c.erased_at.is_(None), _S.c.email.is_not(None)
-        )
-        return {row.id: row.email for row in self.connection.execute(query)}
-
-    def subject_states(
-        self,
-        bounds: tuple[uuid.UUID, uuid.UUID] | None,
-        ids: Collection[uuid.UUID] | None = None,
-    ) -> Iterator[orm.Subject]:
-        """Every subject, erased ones included, optionally within an id range or among ids;
-        streamed."""
-        query = select(orm.Subject).order_by(orm.Subject.id)
-        if bounds is not None:
-            query = query.where(orm.Subject.id.between(*bounds))
-        if ids is not None:
-            query = query.where(orm.Subject.id.in_(list(ids)))
-        for row in self.session.scalars(query.execution_options(yield_per=5000)):
-            yield row
-            self.session.expunge(row)
-
-    def consent_states(
-        self,
-        bounds: tuple[uuid.UUID, uuid.UUID] | None,
-        ids: Collection[uuid.UUID] | None = None,
-    ) -> Iterator[tuple[uuid.UUID, str, str, int]]:
-        table = orm.Consent
-        query = select(table.subject_id, table.purpose, table.status, table.version)
-        if bounds is not None:
-            query = query.where(table.subject_id.between(*bounds))
-        if ids is not None:
-            query = query.where(table.subject_id.in_(list(ids)))
-        yield from self.session.execute(query.execution_options(yield_per=20000))
-
     # consents
     def consents_of(self, subject_id: uuid.UUID) -> dict[str, ConsentRow]:
         rows = self.connection.execute(_CONSENTS_OF, {"subject_id": subject_id})
@@ -214,9 +160,7 @@ class Registry:
         found = self.connection.execute(_LEDGER_HASH, {"subject_id": subject_id, "seq": seq})
         return found.scalar_one_or_none()
 
-    def append_ledger(
-        self, entries: list[tuple[LedgerRecord, str, dict[str, str] | None, str]]
-    ) -> None:
+    def append_ledger(self, entries: list[LedgerRow]) -> None:
         """Entries as (record, hash, evidence, evidence nonce), in chain order."""
         self.connection.execute(
             _INSERT_LEDGER,
@@ -242,110 +186,13 @@ class Registry:
             ],
         )
 
-    def history(self, subject_id: uuid.UUID) -> list[orm.LedgerEntry]:
-        query = (
-            select(orm.LedgerEntry)
-            .where(orm.LedgerEntry.subject_id == subject_id)
-            .order_by(orm.LedgerEntry.seq)
-        )
-        return list(self.session.scalars(query))
-
-    def ledger_entries(
-        self, after_id: int = 0, up_to_id: int | None = None
-    ) -> Iterator[StoredEntry]:
-        """Every entry in ledger order, streamed."""
-        table = orm.LedgerEntry
-        query = select(table).where(table.id > after_id).order_by(table.id)
-        if up_to_id is not None:
-            query = query.where(table.id <= up_to_id)
-        for row in self.session.scalars(query.execution_options(yield_per=5000)):
-            yield StoredEntry(
-                id=row.id,
-                record=LedgerRecord(
-                    subject_id=str(row.subject_id),
-                    seq=row.seq,
-                    kind=row.kind,
-                    purpose=row.purpose,
-                    previous_status=row.previous_status,
-                    status=row.status,
-                    source=row.source,
-                    actor=row.actor,
-                    policy_version=row.policy_version,
-                    recorded_at=row.recorded_at,
-                    evidence_digest=row.evidence_digest,
-                    prev_hash=row.prev_hash,
-                ),
-                hash=row.hash,
-                evidence=row.evidence,
-                evidence_nonce=row.evidence_nonce,
-            )
-            self.session.expunge(row)
-
-    def last_entry_id_before(self, moment: datetime) -> int:
-        query = select(func.max(orm.LedgerEntry.id)).where(orm.LedgerEntry.recorded_at < moment)
-        return self.session.execute(query).scalar_one_or_none() or 0
-
-    def checkpoints(self) -> list[Checkpoint]:
-        rows = self.session.scalars(select(orm.LedgerCheckpoint).order_by(orm.LedgerCheckpoint.id))
-        return [
-            Checkpoint(
-                id=r.id,
-                created_at=r.created_at,
-                first_entry_id=r.first_entry_id,
-                last_entry_id=r.last_entry_id,
-                entry_count=r.entry_count,
-                range_digest=r.range_digest,
-                prev_hash=r.prev_hash,
-                hash=r.hash,
-                seal=r.seal,
-            )
-            for r in rows
-        ]
-
-    def add_checkpoint(self, values: dict[str, Any]) -> None:
-        self.session.execute(insert(orm.LedgerCheckpoint).values(**values))
+    def history(self, subject_id: uuid.UUID) -> list[StoredEntry]:
+        rows = self.connection.execute(_HISTORY, {"subject_id": subject_id})
+        return [stored_entry(row) for row in rows]
 
     # outbox
-    def add_outbox(self, messages: list[dict[str, Any]]) -> None:
+    def add_outbox(self, messages: list[OutboxRow]) -> None:
         self.connection.execute(_INSERT_OUTBOX, messages)
-
-    def claim_outbox(self, limit: int) -> list[tuple[int, uuid.UUID, str, dict[str, Any]]]:
-        """The oldest unsent messages, locked against other relays (SKIP LOCKED on PostgreSQL).
-
-        On SQLite the statement compiles without the lock clause; the relay's transaction
-        began with BEGIN IMMEDIATE, which excludes every other writer instead.
-        """
-        table = orm.OutboxMessage
-        query = (
-            select(table.id, table.message_id, table.routing_key, table.payload)
-            .where(table.sent_at.is_(None))
-            .order_by(table.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
-
-    def mark_sent(self, ids: list[int], now: datetime) -> None:
-        if ids:
-            table = orm.OutboxMessage
-            self.session.execute(update(table).where(table.id.in_(ids)).values(sent_at=now))
-
-    def prune_sent_outbox(self, before: datetime) -> int:
-        """Sent messages hold addresses: keep them only briefly, for inspection."""
-        table = orm.OutboxMessage
-        result = self.session.execute(
-            delete(table).where(table.sent_at.is_not(None), table.sent_at < before)
-        )
-        return result.rowcount or 0
-
-    def outbox_lag(self) -> tuple[int, datetime | None]:
-        """How many messages wait to be published, and since when the oldest has waited."""
-        table = orm.OutboxMessage
-        query = select(func.count(), func.min(table.created_at)).where(table.sent_at.is_(None))
-        count, oldest = self.session.execute(query).one()
-        if oldest is not None and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=UTC)
-        return count, oldest
 
     # policies
     def policy_effective_at(self, version: str) -> datetime | None:
@@ -390,11 +237,82 @@ class Registry:
         )
 
     # idempotency
-    def idempotent_request(self, api_key_id: str, key: str) -> orm.IdempotentRequest | None:
-        query = select(orm.IdempotentRequest).where(
-            orm.IdempotentRequest.api_key_id == api_key_id, orm.IdempotentRequest.key == key
-        )
-        return self.session.scalars(query).first()
+    def idempotent_request(self, api_key_id: str, key: str) -> StoredAnswer | None:
+        found = self.connection.execute(_STORED_ANSWER, {"api_key_id": api_key_id, "key": key})
+        row = found.first()
+        return StoredAnswer(*row) if row else None
 
-    def remember_request(self, values: dict[str, Any]) -> None:
-        self.session.execute(insert(orm.IdempotentRequest).values(**values))
+    def remember_request(
+        self,
+        api_key_id: str,
+        key: str,
+        answer: StoredAnswer,
+        subject_id: uuid.UUID | None,
+        now: datetime,
+    ) -> None:
+        values = {
+            "api_key_id": api_key_id,
+            "key": key,
+            "request_hash": answer.request_hash,
+            "status_code": answer.status_code,
+            "response": answer.response,
+            "subject_id": subject_id,
+            "created_at": now,
+        }
+        self.connection.execute(_INSERT_ANSWER, values)
+
+    # the other tables' stores, on this session
+    @cached_property
+    def sync(self) -> SyncReadStore:
+        return SyncReadStore(self.session)
+
+    @cached_property
+    def audit(self) -> LedgerAuditStore:
+        return LedgerAuditStore(self.session)
+
+    @cached_property
+    def relay(self) -> OutboxRelayStore:
+        return OutboxRelayStore(self.session)
+
+    @cached_property
+    def suppressions(self) -> SuppressionStore:
+        return SuppressionStore(self.connection)
+
+    @cached_property
+    def personal_data(self) -> ErasureStore:
+        return ErasureStore(self.connection)
+
+    @cached_property
+    def rights(self) -> RightsStore:
+        return RightsStore(self.connection)
+
+    @cached_property
+    def link_emails(self) -> LinkEmailStore:
+        return LinkEmailStore(self.connection)
+
+    @cached_property
+    def forms(self) -> FormStore:
+        return FormStore(self.connection)
+
+    @cached_property
+    def api_keys(self) -> KeyStore:
+        return KeyStore(self.connection)
+
+    @cached_property
+    def transfers(self) -> TransferStore:
+        return TransferStore(self.connection)
+
+    @cached_property
+    def webhook_events(self) -> WebhookStore:
+        return WebhookStore(self.connection)
+
+    @cached_property
+    def retention(self) -> RetentionStore:
+        return RetentionStore(self.connection)
+
+    @cached_property
+    def campaigns(self) -> CampaignStore:
+        return CampaignStore(self.session, outbox=self)
+
+    def import_batch(self) -> ImportStore:
+        return ImportStore(self.connection)

@@ -5,65 +5,58 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Connection, Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
 
 _TABLE = orm.Suppression.__table__
 _FORMER = orm.FormerAddress.__table__
 
 
-def _insert_new(registry: Registry, table: Table, values: dict[str, object]) -> None:
-    insert = (
-        postgresql.insert if registry.connection.dialect.name == "postgresql" else sqlite.insert
-    )
-    registry.connection.execute(insert(table).values(values).on_conflict_do_nothing())
+class SuppressionStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
+    def _insert_new(self, table: Table, values: dict[str, object]) -> None:
+        dialect = self.connection.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.connection.execute(insert(table).values(values).on_conflict_do_nothing())
 
-def add(registry: Registry, address_hash: bytes, reason: str, now: datetime) -> None:
-    """Suppress; suppressing again for the same reason keeps the first date."""
-    _insert_new(
-        registry, _TABLE, {"address_hash": address_hash, "reason": reason, "created_at": now}
-    )
-
-
-def add_former(
-    registry: Registry, subject_id: uuid.UUID, address_hash: bytes, now: datetime
-) -> None:
-    """Remember that the subject held this address; the same address again keeps one row."""
-    values = {"subject_id": subject_id, "address_hash": address_hash, "created_at": now}
-    _insert_new(registry, _FORMER, values)
-
-
-def take_former(registry: Registry, subject_id: uuid.UUID) -> set[bytes]:
-    """The hashes of the subject's former addresses, deleted as they are read (erasure)."""
-    statement = (
-        delete(_FORMER).where(_FORMER.c.subject_id == subject_id).returning(_FORMER.c.address_hash)
-    )
-    return set(registry.connection.execute(statement).scalars())
-
-
-def reasons(registry: Registry, hashes: Collection[bytes]) -> set[str]:
-    query = select(_TABLE.c.reason).where(_TABLE.c.address_hash.in_(list(hashes)))
-    return set(registry.connection.execute(query).scalars())
-
-
-def remove(registry: Registry, hashes: Collection[bytes], reason: str) -> int:
-    statement = delete(_TABLE).where(
-        _TABLE.c.address_hash.in_(list(hashes)), _TABLE.c.reason == reason
-    )
-    return registry.connection.execute(statement).rowcount
-
-
-def held(registry: Registry, hashes: Collection[bytes], reasons: Collection[str]) -> set[bytes]:
-    """Those of `hashes` suppressed for one of `reasons`, looked up a thousand at a time."""
-    wanted, found = list(hashes), set()
-    for start in range(0, len(wanted), 1000):
-        query = select(_TABLE.c.address_hash).where(
-            _TABLE.c.address_hash.in_(wanted[start : start + 1000]),
-            _TABLE.c.reason.in_(list(reasons)),
+    def add(self, address_hash: bytes, reason: str, now: datetime) -> None:
+        self._insert_new(
+            _TABLE, {"address_hash": address_hash, "reason": reason, "created_at": now}
         )
-        found.update(registry.connection.execute(query).scalars())
-    return found
+
+    def add_former(self, subject_id: uuid.UUID, address_hash: bytes, now: datetime) -> None:
+        values = {"subject_id": subject_id, "address_hash": address_hash, "created_at": now}
+        self._insert_new(_FORMER, values)
+
+    def take_former(self, subject_id: uuid.UUID) -> set[bytes]:
+        statement = (
+            delete(_FORMER)
+            .where(_FORMER.c.subject_id == subject_id)
+            .returning(_FORMER.c.address_hash)
+        )
+        return set(self.connection.execute(statement).scalars())
+
+    def reasons(self, hashes: Collection[bytes]) -> set[str]:
+        query = select(_TABLE.c.reason).where(_TABLE.c.address_hash.in_(list(hashes)))
+        return set(self.connection.execute(query).scalars())
+
+    def remove(self, hashes: Collection[bytes], reason: str) -> int:
+        statement = delete(_TABLE).where(
+            _TABLE.c.address_hash.in_(list(hashes)), _TABLE.c.reason == reason
+        )
+        return self.connection.execute(statement).rowcount
+
+    def held(self, hashes: Collection[bytes], reasons: Collection[str]) -> set[bytes]:
+        """Looked up a thousand at a time."""
+        wanted, found = list(hashes), set()
+        for start in range(0, len(wanted), 1000):
+            query = select(_TABLE.c.address_hash).where(
+                _TABLE.c.address_hash.in_(wanted[start : start + 1000]),
+                _TABLE.c.reason.in_(list(reasons)),
+            )
+            found.update(self.connection.execute(query).scalars())
+        return found

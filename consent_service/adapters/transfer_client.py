@@ -16,24 +16,13 @@ import http.client
 import socket
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from consent_service.domain.transfers import url_host_and_port
+from consent_service.services.ports.transfers import PostResult
 
 USER_AGENT = "consent-service-transfer/1"
 MAX_ANSWER_BYTES = 64 * 1024
-DEFAULT_PORTS = {"https": 443, "http": 80}
-
-
-@dataclass(frozen=True)
-class PostResult:
-    status: int | None
-    """The HTTP status, or None when no answer came (timeout, refused, TLS failure)."""
-    detail: str
-
-
-def url_host_and_port(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    return parts.hostname or "", parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
 
 
 def _connect_any(addresses: Sequence[str], port: int, timeout: float) -> socket.socket:

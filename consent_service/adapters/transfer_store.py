@@ -8,120 +8,86 @@ was taken over can no longer record its outcome over the new one's.
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.services.ports.transfers import RecipientRow, TransferRow
 
 _R, _T = orm.TransferRecipient.__table__, orm.Transfer.__table__
-
-
-@dataclass(frozen=True)
-class RecipientRow:
-    name: str
-    url: str
-    secret: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class TransferRow:
-    id: uuid.UUID
-    subject_id: uuid.UUID
-    recipient: str
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None
-    last_error: str | None
-    requested_by: str
-    created_at: datetime
-    finished_at: datetime | None
-
-
 _RECIPIENT_FIELDS = list(RecipientRow.__dataclass_fields__)
 _TRANSFER_FIELDS = list(TransferRow.__dataclass_fields__)
 MAX_ERROR = 500
 
 
-def add_recipient(registry: Registry, row: RecipientRow) -> None:
-    registry.connection.execute(insert(_R).values({f: getattr(row, f) for f in _RECIPIENT_FIELDS}))
+class TransferStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
+    def add_recipient(self, row: RecipientRow) -> None:
+        values = {f: getattr(row, f) for f in _RECIPIENT_FIELDS}
+        self.connection.execute(insert(_R).values(values))
 
-def recipient(registry: Registry, name: str) -> RecipientRow | None:
-    query = select(*(_R.c[f] for f in _RECIPIENT_FIELDS)).where(_R.c.name == name)
-    row = registry.connection.execute(query).first()
-    return RecipientRow(*row) if row else None
+    def recipient(self, name: str) -> RecipientRow | None:
+        query = select(*(_R.c[f] for f in _RECIPIENT_FIELDS)).where(_R.c.name == name)
+        row = self.connection.execute(query).first()
+        return RecipientRow(*row) if row else None
 
+    def recipients(self) -> list[RecipientRow]:
+        query = select(*(_R.c[f] for f in _RECIPIENT_FIELDS)).order_by(_R.c.name)
+        return [RecipientRow(*row) for row in self.connection.execute(query)]
 
-def recipients(registry: Registry) -> list[RecipientRow]:
-    query = select(*(_R.c[f] for f in _RECIPIENT_FIELDS)).order_by(_R.c.name)
-    return [RecipientRow(*row) for row in registry.connection.execute(query)]
+    def add_transfer(self, row: TransferRow) -> None:
+        values = {f: getattr(row, f) for f in _TRANSFER_FIELDS}
+        self.connection.execute(insert(_T).values(values))
 
+    def transfer(self, transfer_id: uuid.UUID) -> TransferRow | None:
+        query = select(*(_T.c[f] for f in _TRANSFER_FIELDS)).where(_T.c.id == transfer_id)
+        row = self.connection.execute(query).first()
+        return TransferRow(*row) if row else None
 
-def add_transfer(registry: Registry, row: TransferRow) -> None:
-    registry.connection.execute(insert(_T).values({f: getattr(row, f) for f in _TRANSFER_FIELDS}))
-
-
-def transfer(registry: Registry, transfer_id: uuid.UUID) -> TransferRow | None:
-    query = select(*(_T.c[f] for f in _TRANSFER_FIELDS)).where(_T.c.id == transfer_id)
-    row = registry.connection.execute(query).first()
-    return TransferRow(*row) if row else None
-
-
-def claim_due(registry: Registry, now: datetime, lease_until: datetime) -> TransferRow | None:
-    """Take the oldest due pending transfer for one attempt, leased until `lease_until`.
-
-    On PostgreSQL `SKIP LOCKED` lets several relays claim different transfers at once; on
-    SQLite the transaction holds the database (BEGIN IMMEDIATE) and there is one relay.
-    """
-    due = (
-        select(_T.c.id, _T.c.attempts)
-        .where(_T.c.status == "pending", _T.c.next_attempt_at <= now)
-        .order_by(_T.c.next_attempt_at, _T.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    found = registry.connection.execute(due).first()
-    if found is None:
-        return None
-    registry.connection.execute(
-        update(_T)
-        .where(_T.c.id == found.id, _T.c.attempts == found.attempts)
-        .values(attempts=found.attempts + 1, next_attempt_at=lease_until)
-    )
-    return transfer(registry, found.id)
-
-
-def retry_later(
-    registry: Registry, claim: TransferRow, next_attempt_at: datetime, error: str
-) -> bool:
-    """Schedule the next attempt; False if this attempt no longer holds the transfer."""
-    statement = (
-        update(_T)
-        .where(*_holding(claim))
-        .values(next_attempt_at=next_attempt_at, last_error=error[:MAX_ERROR])
-    )
-    return registry.connection.execute(statement).rowcount == 1
-
-
-def finish(
-    registry: Registry, claim: TransferRow, status: str, now: datetime, error: str | None
-) -> bool:
-    """Record the final outcome; False if this attempt no longer holds the transfer."""
-    statement = (
-        update(_T)
-        .where(*_holding(claim))
-        .values(
-            status=status,
-            next_attempt_at=None,
-            finished_at=now,
-            last_error=error[:MAX_ERROR] if error else None,
+    def claim_due(self, now: datetime, lease_until: datetime) -> TransferRow | None:
+        """On PostgreSQL `SKIP LOCKED` lets several relays claim different transfers at once;
+        on SQLite the transaction holds the database (BEGIN IMMEDIATE) and there is one relay.
+        """
+        due = (
+            select(_T.c.id, _T.c.attempts)
+            .where(_T.c.status == "pending", _T.c.next_attempt_at <= now)
+            .order_by(_T.c.next_attempt_at, _T.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
         )
-    )
-    return registry.connection.execute(statement).rowcount == 1
+        found = self.connection.execute(due).first()
+        if found is None:
+            return None
+        self.connection.execute(
+            update(_T)
+            .where(_T.c.id == found.id, _T.c.attempts == found.attempts)
+            .values(attempts=found.attempts + 1, next_attempt_at=lease_until)
+        )
+        return self.transfer(found.id)
+
+    def retry_later(self, claim: TransferRow, next_attempt_at: datetime, error: str) -> bool:
+        statement = (
+            update(_T)
+            .where(*_holding(claim))
+            .values(next_attempt_at=next_attempt_at, last_error=error[:MAX_ERROR])
+        )
+        return self.connection.execute(statement).rowcount == 1
+
+    def finish(self, claim: TransferRow, status: str, now: datetime, error: str | None) -> bool:
+        statement = (
+            update(_T)
+            .where(*_holding(claim))
+            .values(
+                status=status,
+                next_attempt_at=None,
+                finished_at=now,
+                last_error=error[:MAX_ERROR] if error else None,
+            )
+        )
+        return self.connection.execute(statement).rowcount == 1
 
 
 def _holding(claim: TransferRow) -> tuple:

@@ -2,26 +2,27 @@
 
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
 
 _TABLE = orm.WebhookEvent.__table__
 
 
-def record(registry: Registry, event_id: str, now: datetime) -> bool:
-    """Remember an event id; False if it was there already (SendGrid delivered it again).
+class WebhookStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
-    ON CONFLICT DO NOTHING makes a concurrent delivery of the same event wait for the first
-    transaction and then insert nothing, rather than fail.
-    """
-    dialect = registry.connection.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(_TABLE)
-        .values(event_id=event_id, received_at=now)
-        .on_conflict_do_nothing()
-        .returning(_TABLE.c.event_id)
-    )
-    return registry.connection.execute(statement).first() is not None
+    def record(self, event_id: str, now: datetime) -> bool:
+        """ON CONFLICT DO NOTHING makes a concurrent delivery of the same event wait for the
+        first transaction and then insert nothing, rather than fail."""
+        dialect = self.connection.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(_TABLE)
+            .values(event_id=event_id, received_at=now)
+            .on_conflict_do_nothing()
+            .returning(_TABLE.c.event_id)
+        )
+        return self.connection.execute(statement).first() is not None

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from consent_service.adapters.campaign_store import CampaignStore
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import require
 from consent_service.domain.campaigns import (
     Action,
@@ -83,8 +83,8 @@ def _fields(view: CampaignView) -> dict[str, Any]:
     }
 
 
-def _store(registry: Registry) -> CampaignStore:
-    return CampaignStore(registry.session)
+def _store(registry: SqlRepository) -> CampaignStore:
+    return registry.campaigns
 
 
 NOT_FOUND = problem(404, "No such campaign.")
@@ -119,7 +119,7 @@ def create() -> tuple[Response, int]:
     new = NewCampaign(**{f: body[f] for f in ("name", "purpose", "content", "schedule")})
     default_locale = current_app.extensions["consent.settings"].default_locale
 
-    def work(registry: Registry) -> dict[str, Any]:
+    def work(registry: SqlRepository) -> dict[str, Any]:
         view = campaigns.create_campaign(
             _store(registry), new, default_locale=default_locale, now=now()
         )
@@ -182,7 +182,7 @@ def change(campaign_id: str, action: str) -> Response:
     """Pause, resume or cancel; a move the campaign's status does not allow is 409."""
     wanted = _campaign_id(campaign_id)
 
-    def work(registry: Registry) -> dict[str, Any]:
+    def work(registry: SqlRepository) -> dict[str, Any]:
         view = campaigns.change_lifecycle(_store(registry), wanted, Action(action), now())
         return campaign_body(view)
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import require
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.faces.bodies import json_body
@@ -76,7 +76,7 @@ def policy_publish() -> Response:
     body = json_body(_policy_create)
     default_locale = current_app.extensions["consent.settings"].default_locale
 
-    def work(registry: Registry) -> dict:
+    def work(registry: SqlRepository) -> dict:
         published = publish_policy(
             registry,
             body["version"],

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import client, require, subject_id_from
 from consent_service.api.serialize import subject_body
 from consent_service.domain.consent import ConsentStatus
@@ -95,7 +95,7 @@ def post_consents() -> Response:
     )
     key = _idempotency_key()
 
-    def record(registry: Registry) -> tuple[int, dict[str, Any], Any]:
+    def record(registry: SqlRepository) -> tuple[int, dict[str, Any], Any]:
         view, created = record_decisions(
             registry,
             decisions,
@@ -107,7 +107,7 @@ def post_consents() -> Response:
         )
         return (201 if created else 200), subject_body(view), view.subject_id
 
-    def work(registry: Registry) -> tuple[int, dict[str, Any], bool]:
+    def work(registry: SqlRepository) -> tuple[int, dict[str, Any], bool]:
         if key is None:
             status, answer, _ = record(registry)
             return status, answer, False
@@ -142,7 +142,7 @@ def put_consent(subject_id: str, purpose: str) -> Response:
     settings = current_app.extensions["consent.settings"]
     wanted_subject = subject_id_from(subject_id)
 
-    def work(registry: Registry) -> dict[str, Any]:
+    def work(registry: SqlRepository) -> dict[str, Any]:
         context = change_context(
             registry,
             source=body["source"],

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 
 from flask import request
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.faces.actor import Confirmation, act_as, current_actor, forget_actor
 from consent_service.faces.problems import Problem
 from consent_service.faces.transactions import confirm_actor_alone, read_only
@@ -112,7 +112,7 @@ def _authenticated(presented: str) -> Client | None:
 def _still_live(key_id: str) -> Confirmation:
     """The check of a key that came from the cache: refuse it if it was revoked since."""
 
-    def confirm(registry: Registry) -> None:
+    def confirm(registry: SqlRepository) -> None:
         if not is_live(registry, key_id):
             for digest, (_, known) in list(_known_keys.items()):
                 if known.key_id == key_id:

@@ -4,7 +4,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import client, require, subject_id_from
 from consent_service.api.serialize import history_body, subject_body
 from consent_service.domain.consent import Source
@@ -91,7 +91,7 @@ def patch_one(subject_id: str) -> Response:
     settings = current_app.extensions["consent.settings"]
     context = Rectification(Source.ADMIN.value, client().key_id, now())
 
-    def work(registry: Registry) -> dict[str, Any]:
+    def work(registry: SqlRepository) -> dict[str, Any]:
         rectify(
             registry,
             wanted,

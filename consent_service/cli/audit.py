@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.cli.support import registry_sessions, settings
 from consent_service.services import audit
 
@@ -20,7 +20,7 @@ def audit_verify() -> None:
     """Check every chain and checkpoint; exit 1 if anything was edited, removed or reordered."""
     current = settings()
     with registry_sessions(current) as sessions, sessions() as session:
-        report = audit.verify(Registry(session), [current.secret_key])
+        report = audit.verify(SqlRepository(session), [current.secret_key])
     for finding in report.findings:
         click.echo(f"FAIL {finding}")
     summary = (
@@ -45,7 +45,7 @@ def audit_checkpoint(settle_seconds: int) -> None:
     current = settings()
     with registry_sessions(current) as sessions, sessions() as session, session.begin():
         sealed = audit.checkpoint(
-            Registry(session),
+            SqlRepository(session),
             current.secret_key,
             datetime.now(UTC),
             timedelta(seconds=settle_seconds),

@@ -10,6 +10,7 @@ from typing import IO
 
 import click
 
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.cli.support import progress, registry_sessions, settings
 from consent_service.domain.import_rows import header_problems
 from consent_service.services.importing import Importer, RawRow
@@ -100,7 +101,7 @@ def import_command(file: Path, report: Path | None, batch_size: int) -> None:
     handle, writer = _report_writer(report, header)
     with registry_sessions(current) as sessions, handle:
         importer = Importer(
-            sessions,
+            SqlUnitOfWork(sessions),
             actor=_actor(),
             default_locale=current.default_locale,
             secret_keys=(current.secret_key, *current.previous_secret_keys),

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import click
 
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.cli.support import progress, registry_sessions, retention_rules, settings
 from consent_service.domain.retention import DESCRIPTIONS
 from consent_service.services.retention import Retention
@@ -21,7 +22,7 @@ def purge_command(dry_run: bool) -> None:
     rules = retention_rules(current)
     now = datetime.now(UTC)
     with registry_sessions(current) as sessions:
-        retention = Retention(sessions, rules, current.secret_key)
+        retention = Retention(SqlUnitOfWork(sessions), rules, current.secret_key)
         counts = retention.plan(now) if dry_run else retention.purge(now, progress)
     for rule, count in counts.items():
         click.echo(f"{rule.value:<18} {count:>8}  {DESCRIPTIONS[rule]}")

@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 import click
 from sqlalchemy.exc import IntegrityError
 
-from consent_service.adapters import transfer_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import SystemResolver
 from consent_service.cli.support import registry_sessions, settings
 from consent_service.domain.errors import DomainError
@@ -32,7 +31,7 @@ def add(name: str, url: str) -> None:
         try:
             with sessions() as session, session.begin():
                 secret = register_recipient(
-                    Registry(session),
+                    SqlRepository(session),
                     name,
                     url,
                     production=current.production,
@@ -59,7 +58,7 @@ def list_recipients() -> None:
     """Every registered recipient: name, URL and when it was added (never the secret)."""
     current = settings()
     with registry_sessions(current) as sessions, sessions() as session, session.begin():
-        rows = transfer_store.recipients(Registry(session))
+        rows = SqlRepository(session).transfers.recipients()
     for row in rows:
         click.echo(f"{row.name}\t{row.url}\t{row.created_at.isoformat()}")
     if not rows:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import click
 
 from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, broker_state
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.cli.support import broker_name, registry_sessions, safe_url, settings
 from consent_service.services.status import OutboxLag
 
@@ -15,7 +15,7 @@ def status() -> None:
     """Outbox lag, and whether the broker is reachable and accepts published messages."""
     current = settings()
     with registry_sessions(current) as sessions, sessions() as session:
-        lag = OutboxLag.measure(Registry(session), datetime.now(UTC))
+        lag = OutboxLag.measure(SqlRepository(session), datetime.now(UTC))
     state = broker_state(current.broker_url, current.instance_dir)
     if state == BROKER_OK:
         shown = "reachable, publishing accepted"

@@ -12,6 +12,7 @@ import click
 
 from consent_service.adapters.broker import Publisher
 from consent_service.adapters.processes import single_relay_lock
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.cli.support import broker_name, registry_sessions, retention_rules, settings
 from consent_service.relay.outbox_publishing import run_relay
 from consent_service.relay.report_intake import start_report_intake
@@ -39,7 +40,7 @@ def relay() -> None:
         transfers = start_transfer_delivery(current, sessions, stop)
         click.echo(f"relay publishing to {broker_name(current)}", err=True)
         stats = run_relay(
-            sessions,
+            SqlUnitOfWork(sessions),
             publisher,
             batch_size=current.relay_batch_size,
             idle_sleep=0.05,
@@ -57,11 +58,12 @@ def scheduler() -> None:
     """Turn due campaign schedules into runs, about every second, and seal ledger checkpoints."""
     current = settings()
     with registry_sessions(current) as sessions:
+        uow = SqlUnitOfWork(sessions)
         jobs = Housekeeping(
-            sessions,
+            uow,
             current.secret_key,
             current.checkpoint_interval,
-            retention=Retention(sessions, retention_rules(current), current.secret_key),
+            retention=Retention(uow, retention_rules(current), current.secret_key),
         )
         stop = stop_flag()
         log = logging.getLogger("consent_service.scheduler")
@@ -72,7 +74,7 @@ def scheduler() -> None:
         while not stop():
             now = datetime.now(UTC)
             try:
-                schedule_due(sessions, now, grace=current.schedule_grace)
+                schedule_due(uow, now, grace=current.schedule_grace)
             except Exception:  # the database may be away for a while; try again next tick
                 log.exception("scheduling failed", extra={"event": "scheduling_failed"})
             jobs.tick(now)

@@ -29,6 +29,9 @@ class Rule(StrEnum):
 
 RULES = tuple(Rule)
 """In the order a purge applies them."""
+DELETED_BY_DATE = (Rule.USED_LINK_TOKENS, Rule.WEBHOOK_EVENTS, Rule.IDEMPOTENCY_KEYS)
+"""The rules that only delete what is dated before their cutoff; the first two go through
+the services, one subject at a time."""
 
 DESCRIPTIONS = {
     Rule.INACTIVE_SUBJECTS: "subjects without granted consent or change, erased",

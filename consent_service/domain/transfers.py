@@ -57,6 +57,14 @@ def check_name(name: str) -> None:
         )
 
 
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def url_host_and_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname or "", parts.port or DEFAULT_PORTS.get(parts.scheme, 443)
+
+
 def url_refusal(url: str, *, production: bool) -> str | None:
     """Why this URL may not receive personal data, or None if it may.
 

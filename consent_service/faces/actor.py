@@ -11,9 +11,9 @@ from typing import Protocol
 
 from flask import g, has_request_context
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 
-Confirmation = Callable[[Registry], None]
+Confirmation = Callable[[SqlRepository], None]
 """Raises (a 401 problem, say) when the actor is no longer valid; returns when it is."""
 
 _ACTOR = "actor"
@@ -45,7 +45,7 @@ def unconfirmed() -> bool:
     return has_request_context() and g.get(_UNCONFIRMED) is not None
 
 
-def confirm_actor(registry: Registry) -> None:
+def confirm_actor(registry: SqlRepository) -> None:
     """Run the actor's pending confirmation in this transaction; once it passes, never again
     in this request. A confirmation that raises stays pending."""
     if not unconfirmed():

@@ -1,7 +1,7 @@
 """One transaction per request, for every face: a read, or work committed only if it returns.
 
 Each opens a session from the app's factory (`consent.sessions`) and hands the work a
-`Registry` on it; the actor's pending confirmation runs first, in the same transaction
+`SqlRepository` on it; the actor's pending confirmation runs first, in the same transaction
 (`actor.confirm_actor`).
 """
 
@@ -12,23 +12,23 @@ from typing import TypeVar
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.faces.actor import confirm_actor, unconfirmed
 
 T = TypeVar("T")
 
 
 @contextmanager
-def read_only() -> Iterator[Registry]:
+def read_only() -> Iterator[SqlRepository]:
     """A session for reading. It ends with COMMIT: a ROLLBACK makes psycopg drop its prepared
     statements, and PostgreSQL would then parse and plan every later statement afresh."""
     with current_app.extensions["consent.sessions"]() as session, session.begin():
-        registry = Registry(session)
+        registry = SqlRepository(session)
         confirm_actor(registry)
         yield registry
 
 
-def in_transaction(work: Callable[[Registry], T], attempts: int = 3) -> T:
+def in_transaction(work: Callable[[SqlRepository], T], attempts: int = 3) -> T:
     """Run work in one transaction, committed only if it returns.
 
     Two first sign-ups with one address, or two retries of one Idempotency-Key, race on a
@@ -38,7 +38,7 @@ def in_transaction(work: Callable[[Registry], T], attempts: int = 3) -> T:
     for attempt in range(attempts):
         try:
             with sessions() as session, session.begin():
-                registry = Registry(session)
+                registry = SqlRepository(session)
                 confirm_actor(registry)
                 return work(registry)
         except (IntegrityError, OperationalError) as error:

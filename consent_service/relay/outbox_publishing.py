@@ -13,10 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from consent_service.adapters.broker import OutgoingMessage, Publisher, PublishError
-from consent_service.adapters.repository import Registry
+from consent_service.services.ports import UnitOfWork
+from consent_service.services.ports.outbox import OutgoingMessage, Publisher, PublishError
 
 log = logging.getLogger(__name__)
 KEEP_SENT = timedelta(hours=1)
@@ -27,11 +25,10 @@ class RelayStats:
     published: int = 0
 
 
-def relay_batch(sessions: sessionmaker[Session], publisher: Publisher, batch_size: int) -> int:
+def relay_batch(uow: UnitOfWork, publisher: Publisher, batch_size: int) -> int:
     """Publish one batch; returns how many messages the broker confirmed."""
-    with sessions() as session, session.begin():
-        registry = Registry(session)
-        rows = registry.claim_outbox(batch_size)
+    with uow.transaction() as registry:
+        rows = registry.relay.claim_outbox(batch_size)
         if not rows:
             return 0
         confirmed = set(
@@ -40,7 +37,7 @@ def relay_batch(sessions: sessionmaker[Session], publisher: Publisher, batch_siz
             )
         )
         sent = [row_id for row_id, mid, _, _ in rows if str(mid) in confirmed]
-        registry.mark_sent(sent, datetime.now(UTC))
+        registry.relay.mark_sent(sent, datetime.now(UTC))
     if len(sent) < len(rows):
         log.warning(
             "broker did not confirm every message; they stay in the outbox",
@@ -49,13 +46,13 @@ def relay_batch(sessions: sessionmaker[Session], publisher: Publisher, batch_siz
     return len(sent)
 
 
-def prune(sessions: sessionmaker[Session]) -> int:
-    with sessions() as session, session.begin():
-        return Registry(session).prune_sent_outbox(datetime.now(UTC) - KEEP_SENT)
+def prune(uow: UnitOfWork) -> int:
+    with uow.transaction() as registry:
+        return registry.relay.prune_sent_outbox(datetime.now(UTC) - KEEP_SENT)
 
 
 def run_relay(
-    sessions: sessionmaker[Session],
+    uow: UnitOfWork,
     publisher: Publisher,
     *,
     batch_size: int,
@@ -67,7 +64,7 @@ def run_relay(
     stats, backoff, last_prune = RelayStats(), 0.0, datetime.now(UTC)
     while not should_stop():
         try:
-            count = relay_batch(sessions, publisher, batch_size)
+            count = relay_batch(uow, publisher, batch_size)
         except PublishError as error:
             backoff = min(max(backoff * 2, 0.2), 5.0)
             log.warning(
@@ -79,7 +76,7 @@ def run_relay(
         backoff = 0.0
         stats.published += count
         if datetime.now(UTC) - last_prune > timedelta(minutes=1):
-            prune(sessions)
+            prune(uow)
             last_prune = datetime.now(UTC)
         if count < batch_size:
             sleep(idle_sleep)

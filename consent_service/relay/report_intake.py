@@ -24,7 +24,7 @@ from kombu.mixins import ConsumerMixin
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters.broker import mailer_reports_exchange
-from consent_service.adapters.campaign_store import CampaignStore
+from consent_service.adapters.repository import SqlRepository
 from consent_service.config import Settings
 from consent_service.services.campaigns import ReportOutcome, apply_report
 from plumbing.broker.connection import broker_connection, is_amqp
@@ -88,7 +88,7 @@ class ReportConsumer(StoppableConsumer, ConsumerMixin):
             return
         try:
             with self.sessions() as session, session.begin():
-                outcome = apply_report(CampaignStore(session), report, datetime.now(UTC))
+                outcome = apply_report(SqlRepository(session).campaigns, report, datetime.now(UTC))
         except Exception:  # a database outage or a bug: retry, never die
             log.exception("could not apply a run report; requeued", extra={"event": "report_retry"})
             message.requeue()

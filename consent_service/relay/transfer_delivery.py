@@ -16,24 +16,19 @@ transfer, like an outbox row, is committed work waiting to leave the registry.
 
 import json
 import logging
-import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from consent_service.adapters import transfer_store
 from consent_service.adapters.export_requests import exporter_for
-from consent_service.adapters.repository import Registry
-from consent_service.adapters.transfer_client import HttpPoster, PostResult
-from consent_service.adapters.transfer_store import RecipientRow, TransferRow
+from consent_service.adapters.transfer_client import HttpPoster
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.config import Settings
 from consent_service.domain.errors import SubjectNotFound
-from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash
 from consent_service.domain.transfers import (
     InvalidRecipient,
     TransferStatus,
@@ -44,8 +39,11 @@ from consent_service.domain.transfers import (
     verdict,
 )
 from consent_service.services.export import Exporter, MailerPartUnavailable
+from consent_service.services.ledger_writer import Entry, Evidence, LedgerBatch
+from consent_service.services.ports import Repository, UnitOfWork
+from consent_service.services.ports.transfers import Poster, RecipientRow, TransferRow
 from consent_service.services.subject_changes import subject_updated_message
-from consent_service.services.transfers import Resolver, vetted_addresses
+from consent_service.services.transfers import vetted_addresses
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +54,6 @@ LEASE = timedelta(minutes=2)
 whose relay died mid-attempt is taken again when this runs out."""
 ACTOR_LENGTH = 64
 POST_TIMEOUT_SECONDS = 10.0
-
-
-class Poster(Resolver, Protocol):
-    def post(
-        self,
-        url: str,
-        body: bytes,
-        headers: dict[str, str],
-        *,
-        connect_to: Sequence[str] | None = None,
-    ) -> PostResult: ...
 
 
 @dataclass(frozen=True)
@@ -80,14 +67,14 @@ class TransferWorker:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        uow: UnitOfWork,
         exporter: Exporter,
         poster: Poster,
         *,
         production: bool,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.sessions = sessions
+        self.uow = uow
         self.exporter = exporter
         self.poster = poster
         self.production = production
@@ -107,10 +94,9 @@ class TransferWorker:
     def step(self) -> bool:
         """One attempt of the oldest due transfer; False when none is due."""
         now = self.clock()
-        with self.sessions() as session, session.begin():
-            registry = Registry(session)
-            claim = transfer_store.claim_due(registry, now, now + LEASE)
-            recipient = transfer_store.recipient(registry, claim.recipient) if claim else None
+        with self.uow.transaction() as registry:
+            claim = registry.transfers.claim_due(now, now + LEASE)
+            recipient = registry.transfers.recipient(claim.recipient) if claim else None
         if claim is None:
             return False
         attempt = self._attempt(claim, recipient)
@@ -162,12 +148,11 @@ class TransferWorker:
     def _record(self, claim: TransferRow, attempt: Attempt) -> str:
         """Store what the attempt came to; the final outcome also goes into the ledger."""
         now = self.clock()
-        with self.sessions() as session, session.begin():
-            registry = Registry(session)
+        with self.uow.transaction() as registry:
             if attempt.verdict is Verdict.RETRY:
                 delay = retry_delay(claim.attempts)
                 if delay is not None:
-                    transfer_store.retry_later(registry, claim, now + delay, attempt.detail)
+                    registry.transfers.retry_later(claim, now + delay, attempt.detail)
                     return "retry"
             status = (
                 TransferStatus.DELIVERED
@@ -175,13 +160,13 @@ class TransferWorker:
                 else TransferStatus.FAILED
             )
             error = None if status is TransferStatus.DELIVERED else attempt.detail
-            if transfer_store.finish(registry, claim, status.value, now, error):
+            if registry.transfers.finish(claim, status.value, now, error):
                 _prove(registry, claim, status, attempt.detail, now)
             return status.value
 
 
 def _prove(
-    registry: Registry, claim: TransferRow, status: TransferStatus, detail: str, now: datetime
+    registry: Repository, claim: TransferRow, status: TransferStatus, detail: str, now: datetime
 ) -> None:
     """The ledger entry of a finished transfer, with the subject's new version and message.
 
@@ -197,31 +182,20 @@ def _prove(
         "attempts": str(claim.attempts),
         "answer": detail[:200],
     }
-    nonce = secrets.token_hex(16)
-    seq = subject.version + 1
-    prev_hash = (
-        genesis_hash(str(subject.id)) if seq == 1 else registry.ledger_hash(subject.id, seq - 1)
-    )
-    if prev_hash is None:
-        raise RuntimeError(f"ledger of subject {subject.id} has no entry {seq - 1}")
-    record = LedgerRecord(
-        subject_id=str(subject.id),
-        seq=seq,
+    batch = LedgerBatch()
+    batch.follow(registry, subject.id, subject.version)
+    entry = Entry(
         kind=KIND,
-        purpose=None,
-        previous_status=None,
-        status=None,
         source=SOURCE,
         actor=claim.requested_by[:ACTOR_LENGTH],
-        policy_version=None,
         recorded_at=now,
-        evidence_digest=evidence_digest(evidence, nonce),
-        prev_hash=prev_hash,
+        evidence=Evidence(evidence),
     )
-    subject.version, subject.updated_at = seq, now
-    registry.set_subject_version(subject.id, seq, now)
-    registry.append_ledger([(record, record.hash(), evidence, nonce)])
-    registry.add_outbox([subject_updated_message(subject, [], now)])
+    subject.version, subject.updated_at = batch.add(subject.id, entry), now
+    registry.set_subject_version(subject.id, subject.version, now)
+    routing_key, body = subject_updated_message(subject, [], now)
+    batch.announce(subject.id, routing_key, body, now)
+    batch.write(registry)
 
 
 def start_transfer_delivery(
@@ -229,7 +203,7 @@ def start_transfer_delivery(
 ) -> threading.Thread:
     """Deliver transfers in a thread of the relay until `stop()` says so."""
     worker = TransferWorker(
-        sessions,
+        SqlUnitOfWork(sessions),
         exporter_for(settings, sessions),
         HttpPoster(POST_TIMEOUT_SECONDS),
         production=settings.production,

@@ -14,10 +14,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters import key_store
-from consent_service.adapters.key_store import StoredKey
-from consent_service.adapters.repository import Registry
 from consent_service.domain.errors import DomainError
+from consent_service.services.ports import Repository
+from consent_service.services.ports.keys import StoredKey
 
 SCOPES = (
     "consents:write",
@@ -67,7 +66,7 @@ def prefix_of(key_id: str) -> str:
     return f"ck_{key_id}_"
 
 
-def create_key(registry: Registry, name: str, scopes: list[str], now: datetime) -> str:
+def create_key(registry: Repository, name: str, scopes: list[str], now: datetime) -> str:
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise ValueError(f"Unknown scope(s): {', '.join(unknown)}. Known: {', '.join(SCOPES)}.")
@@ -76,16 +75,16 @@ def create_key(registry: Registry, name: str, scopes: list[str], now: datetime) 
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     stored = StoredKey(key_id, name, tuple(sorted(set(scopes))), _digest(secret), now, None)
-    key_store.add_key(registry, stored)
+    registry.api_keys.add_key(stored)
     return f"{prefix_of(key_id)}{secret}"
 
 
-def authenticate(registry: Registry, presented: str) -> Client | None:
+def authenticate(registry: Repository, presented: str) -> Client | None:
     prefix, _, rest = presented.partition("_")
     key_id, _, secret = rest.partition("_")
     if prefix != "ck" or not KEY_ID.fullmatch(key_id) or not secret:
         return None
-    row = key_store.key(registry, key_id)
+    row = registry.api_keys.key(key_id)
     if row is None or row.revoked_at is not None:
         return None
     if not hmac.compare_digest(row.secret_hash, _digest(secret)):
@@ -93,9 +92,9 @@ def authenticate(registry: Registry, presented: str) -> Client | None:
     return Client(row.id, row.name, frozenset(row.scopes))
 
 
-def is_live(registry: Registry, key_id: str) -> bool:
+def is_live(registry: Repository, key_id: str) -> bool:
     """Whether a key verified earlier is still valid: the cheap read made on every request."""
-    return key_store.is_live(registry, key_id)
+    return registry.api_keys.is_live(key_id)
 
 
 def _listing(row: StoredKey) -> KeyListing:
@@ -104,19 +103,19 @@ def _listing(row: StoredKey) -> KeyListing:
     )
 
 
-def list_keys(registry: Registry) -> list[KeyListing]:
+def list_keys(registry: Repository) -> list[KeyListing]:
     """Every key, revoked ones too, oldest first."""
-    return [_listing(row) for row in key_store.keys(registry)]
+    return [_listing(row) for row in registry.api_keys.all()]
 
 
-def revoke_key(registry: Registry, key_id: str, now: datetime) -> KeyListing:
+def revoke_key(registry: Repository, key_id: str, now: datetime) -> KeyListing:
     """Revoke a key (again is no error: it keeps its first revocation time).
 
     Every process checks revocation on every request, so the key is refused everywhere as soon
     as this transaction commits.
     """
-    row = key_store.key(registry, key_id) if KEY_ID.fullmatch(key_id) else None
+    row = registry.api_keys.key(key_id) if KEY_ID.fullmatch(key_id) else None
     if row is None:
         raise KeyNotFound(f"No API key {key_id!r}.")
-    key_store.revoke(registry, key_id, now)
-    return _listing(key_store.key(registry, key_id) or row)
+    registry.api_keys.revoke(key_id, now)
+    return _listing(registry.api_keys.key(key_id) or row)

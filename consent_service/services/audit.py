@@ -4,7 +4,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from consent_service.adapters.repository import Registry
 from consent_service.domain.ledger import (
     Finding,
     LedgerVerifier,
@@ -13,6 +12,7 @@ from consent_service.domain.ledger import (
     genesis_hash,
     seal,
 )
+from consent_service.services.ports import Repository
 
 # Entries younger than this are left for the next checkpoint: on PostgreSQL ids are taken
 # before commit, so a slow transaction could still add an id inside a sealed range.
@@ -36,34 +36,34 @@ class AuditReport:
         return not self.findings
 
 
-def verify(registry: Registry, secret_keys: list[str]) -> AuditReport:
-    checkpoints = registry.checkpoints()
+def verify(registry: Repository, secret_keys: list[str]) -> AuditReport:
+    checkpoints = registry.audit.checkpoints()
     verifier = LedgerVerifier(checkpoints, [seal_key(k) for k in secret_keys])
-    for entry in registry.ledger_entries():
+    for entry in registry.audit.ledger_entries():
         verifier.add(entry)
-    versions = list(registry.subject_versions())
+    versions = list(registry.audit.subject_versions())
     findings = verifier.finish(versions)
     return AuditReport(verifier.entries, len(versions), len(checkpoints), findings)
 
 
 def checkpoint(
-    registry: Registry, secret_key: str, now: datetime, settle: timedelta = CHECKPOINT_SETTLE
+    registry: Repository, secret_key: str, now: datetime, settle: timedelta = CHECKPOINT_SETTLE
 ) -> int | None:
     """Seal the settled entries since the last checkpoint; returns how many were sealed."""
-    existing = registry.checkpoints()
+    existing = registry.audit.checkpoints()
     previous = existing[-1] if existing else None
     after = previous.last_entry_id if previous else 0
-    up_to = registry.last_entry_id_before(now - settle)
+    up_to = registry.audit.last_entry_id_before(now - settle)
     if up_to <= after:
         return None
     digest = RangeDigest()
-    for entry in registry.ledger_entries(after_id=after, up_to_id=up_to):
+    for entry in registry.audit.ledger_entries(after_id=after, up_to_id=up_to):
         digest.add(entry.id, entry.hash)
     prev_hash = previous.hash if previous else genesis_hash("checkpoints")
     content_hash = checkpoint_hash(
         prev_hash, after + 1, up_to, digest.count, digest.hexdigest(), now
     )
-    registry.add_checkpoint(
+    registry.audit.add_checkpoint(
         {
             "created_at": now,
             "first_entry_id": after + 1,

@@ -3,7 +3,9 @@
 Every lifecycle change and every run request writes its message to the outbox in the same
 transaction as the rows it announces (as consent changes do, services/changes.py): the mailer
 learns of a run or a pause exactly when it is committed, never before and never not at all.
-The caller owns the transaction; these functions only read and write through the store.
+The caller owns the transaction; these functions only read and write through the store (the
+`Campaigns` port), and build their outbox rows with the ledger's writer, which checks each
+message against its schema (services/ledger_writer.py).
 """
 
 import logging
@@ -13,7 +15,6 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from consent_service.adapters.campaign_store import CampaignRow, CampaignStore, RunRow
 from consent_service.domain import campaigns as rules
 from consent_service.domain.campaigns import (
     Action,
@@ -29,8 +30,10 @@ from consent_service.domain.campaigns import (
 from consent_service.domain.ledger import timestamp
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.schedules import ScheduleError, parse_schedule, schedule_from_json
+from consent_service.services.ledger_writer import outbox_row
+from consent_service.services.ports.campaigns import CampaignRow, Campaigns, RunRow
+from consent_service.services.ports.outbox import OutboxRow
 from plumbing.templates.campaigns import content_errors
-from schemas.messages import load_message
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ class ReportOutcome(StrEnum):
 
 
 def create_campaign(
-    store: CampaignStore, new: NewCampaign, *, default_locale: str, now: datetime
+    store: Campaigns, new: NewCampaign, *, default_locale: str, now: datetime
 ) -> CampaignView:
     """Validate everything at once (purpose, content, schedule) and store the campaign;
     warn of the locales its recipients use that the content lacks.
@@ -119,7 +122,7 @@ def create_campaign(
 
 
 def _locale_fallbacks(
-    store: CampaignStore, new: NewCampaign, default_locale: str
+    store: Campaigns, new: NewCampaign, default_locale: str
 ) -> tuple[LocaleFallback, ...]:
     missing = [locale for locale in LOCALES if locale not in new.content]
     counts = store.recipients_by_locale(new.purpose, missing)
@@ -142,19 +145,19 @@ def _nested(flat: dict[str, list[str]]) -> dict[str, Any]:
     return nested
 
 
-def get_campaign(store: CampaignStore, campaign_id: uuid.UUID) -> CampaignView:
+def get_campaign(store: Campaigns, campaign_id: uuid.UUID) -> CampaignView:
     campaign = _campaign(store, campaign_id)
     return CampaignView(campaign, store.runs_of([campaign.id])[campaign.id])
 
 
-def list_campaigns(store: CampaignStore, status: CampaignStatus | None) -> list[CampaignView]:
+def list_campaigns(store: Campaigns, status: CampaignStatus | None) -> list[CampaignView]:
     """Newest first, each with its runs."""
     campaigns = store.campaigns(status)
     runs = store.runs_of(c.id for c in campaigns)
     return [CampaignView(c, runs[c.id]) for c in campaigns]
 
 
-def _campaign(store: CampaignStore, campaign_id: uuid.UUID, *, lock: bool = False) -> CampaignRow:
+def _campaign(store: Campaigns, campaign_id: uuid.UUID, *, lock: bool = False) -> CampaignRow:
     found = store.campaign(campaign_id, for_update=lock)
     if found is None:
         raise CampaignNotFound(f"No campaign {campaign_id}.")
@@ -162,7 +165,7 @@ def _campaign(store: CampaignStore, campaign_id: uuid.UUID, *, lock: bool = Fals
 
 
 def change_lifecycle(
-    store: CampaignStore, campaign_id: uuid.UUID, action: Action, now: datetime
+    store: Campaigns, campaign_id: uuid.UUID, action: Action, now: datetime
 ) -> CampaignView:
     """Pause, resume or cancel; tells the mailer the new state under a higher version.
 
@@ -196,7 +199,7 @@ def change_lifecycle(
     return get_campaign(store, campaign.id)
 
 
-def start_run(store: CampaignStore, campaign_id: uuid.UUID, now: datetime) -> uuid.UUID:
+def start_run(store: Campaigns, campaign_id: uuid.UUID, now: datetime) -> uuid.UUID:
     """A manual run, now; only a scheduled campaign may start one."""
     campaign = _campaign(store, campaign_id, lock=True)
     rules.check_can_run(CampaignStatus(campaign.status))
@@ -206,7 +209,7 @@ def start_run(store: CampaignStore, campaign_id: uuid.UUID, now: datetime) -> uu
 
 
 def request_run(
-    store: CampaignStore,
+    store: Campaigns,
     campaign: CampaignRow,
     trigger: Trigger,
     scheduled_for: datetime | None,
@@ -246,7 +249,7 @@ def request_run(
     return run.id
 
 
-def apply_report(store: CampaignStore, report: dict[str, Any], now: datetime) -> ReportOutcome:
+def apply_report(store: Campaigns, report: dict[str, Any], now: datetime) -> ReportOutcome:
     """Take a loaded `mailer.run_report/1` into the run it names, if it is newer.
 
     The campaign is locked before its run, as every writer does. When the run has ended, a
@@ -279,7 +282,7 @@ def _run_report(report: dict[str, Any]) -> RunReport:
 
 
 def complete_if_finished(
-    store: CampaignStore, campaign_id: uuid.UUID, next_run_at: datetime | None, now: datetime
+    store: Campaigns, campaign_id: uuid.UUID, next_run_at: datetime | None, now: datetime
 ) -> bool:
     """Mark a scheduled campaign `completed` once nothing is left to run; True if it was."""
     campaign = _campaign(store, campaign_id)
@@ -296,20 +299,7 @@ def complete_if_finished(
     return True
 
 
-def _outbox_row(routing_key: str, body: dict[str, Any], now: datetime) -> dict[str, Any]:
-    load_message(body)  # a message the mailer would refuse must never be written
-    return {
-        "message_id": uuid.UUID(body["message_id"]),
-        "subject_id": None,
-        "routing_key": routing_key,
-        "payload": body,
-        "created_at": now,
-    }
-
-
-def _run_requested_message(
-    campaign: CampaignRow, run_id: uuid.UUID, now: datetime
-) -> dict[str, Any]:
+def _run_requested_message(campaign: CampaignRow, run_id: uuid.UUID, now: datetime) -> OutboxRow:
     body = {
         "schema": RUN_REQUESTED,
         "message_id": str(uuid.uuid4()),
@@ -321,12 +311,12 @@ def _run_requested_message(
         "default_locale": campaign.default_locale,
         "content": campaign.content,
     }
-    return _outbox_row("campaign.run_requested", body, now)
+    return outbox_row(None, "campaign.run_requested", body, now)
 
 
 def _control_message(
     campaign_id: uuid.UUID, status: CampaignStatus, version: int, now: datetime
-) -> dict[str, Any]:
+) -> OutboxRow:
     body = {
         "schema": CONTROL,
         "message_id": str(uuid.uuid4()),
@@ -335,4 +325,4 @@ def _control_message(
         "state": rules.CONTROL_STATE[status],
         "version": version,
     }
-    return _outbox_row("campaign.control", body, now)
+    return outbox_row(None, "campaign.control", body, now)

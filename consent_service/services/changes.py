@@ -1,21 +1,22 @@
 """Writing consent changes: state, ledger entry and outbox message, always together.
 
 Every path that changes a consent goes through `write_changes`, so no change can be stored
-without its proof and its announcement, and none can be announced without being stored. A
-change that makes a purpose `pending` also asks, in the same transaction, for the double
-opt-in email that can confirm it (`optin.confirmation_requested`).
+without its proof and its announcement, and none can be announced without being stored (the
+entry and the message are made by services/ledger_writer.py). A change that makes a purpose
+`pending` also asks, in the same transaction, for the double opt-in email that can confirm
+it (`optin.confirmation_requested`).
 """
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import Change, ConsentStatus
-from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash, timestamp
+from consent_service.domain.ledger import timestamp
+from consent_service.services.ledger_writer import Entry, Evidence, LedgerBatch
+from consent_service.services.ports import Repository
+from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 from plumbing.tokens import LinkSigner, confirm_url
-from schemas.messages import load_message
 
 CONSENT_CHANGED = "consent.changed/1"
 CONFIRMATION_REQUESTED = "optin.confirmation_requested/1"
@@ -66,7 +67,7 @@ def consent_changed_message(
 
 
 def confirmation_requested_message(
-    subject: SubjectRow, pending: list[str], links: ConfirmLinks, context: ChangeContext
+    subject: SubjectRow, pending: list[str], confirm_link: str, now: datetime
 ) -> tuple[str, dict[str, object]]:
     """The request for a double opt-in email, at the subject's version after the change.
 
@@ -76,28 +77,30 @@ def confirmation_requested_message(
     body: dict[str, object] = {
         "schema": CONFIRMATION_REQUESTED,
         "message_id": str(uuid.uuid4()),
-        "occurred_at": timestamp(context.now),
+        "occurred_at": timestamp(now),
         "subject_id": str(subject.id),
         "version": subject.version,
         "email": subject.email,
         "locale": subject.locale,
         "purposes": pending,
-        "confirm_url": links.url_for(subject.id),
+        "confirm_url": confirm_link,
     }
     return "optin.confirmation_requested", body
 
 
-def outbox_row(
-    subject: SubjectRow, routing_key: str, body: dict[str, object], now: datetime
-) -> dict[str, object]:
-    load_message(body)  # a message the mailer would refuse must never be written
-    return {
-        "message_id": uuid.UUID(str(body["message_id"])),
-        "subject_id": subject.id,
-        "routing_key": routing_key,
-        "payload": body,
-        "created_at": now,
-    }
+def consent_entry(change: Change, context: ChangeContext, evidence: Evidence) -> Entry:
+    """The ledger entry of one consent change."""
+    return Entry(
+        kind="consent",
+        purpose=change.purpose,
+        previous_status=change.previous.value if change.previous else None,
+        status=change.status.value,
+        source=context.source,
+        actor=context.actor,
+        policy_version=context.policy_version,
+        recorded_at=context.now,
+        evidence=evidence,
+    )
 
 
 def _pending_purposes(existing: dict[str, ConsentRow], written: dict[str, ConsentRow]) -> list[str]:
@@ -108,7 +111,7 @@ def _pending_purposes(existing: dict[str, ConsentRow], written: dict[str, Consen
 
 
 def write_changes(
-    registry: Registry,
+    registry: Repository,
     subject: SubjectRow,
     changes: list[Change],
     existing: dict[str, ConsentRow],
@@ -126,36 +129,14 @@ def write_changes(
     """
     if not changes:
         return []
-    first_seq = changes[0].version
-    prev_hash = (
-        genesis_hash(str(subject.id))
-        if first_seq == 1
-        else registry.ledger_hash(subject.id, first_seq - 1)
-    )
-    if prev_hash is None:
-        raise RuntimeError(f"ledger of subject {subject.id} has no entry {first_seq - 1}")
-    nonce = secrets.token_hex(16)
-    digest = evidence_digest(context.evidence, nonce)
-    entries, messages, rows = [], [], {}
+    batch = LedgerBatch()
+    batch.follow(registry, subject.id, changes[0].version - 1)
+    evidence = Evidence(context.evidence)
+    rows = {}
     for change in changes:
-        record = LedgerRecord(
-            subject_id=str(subject.id),
-            seq=change.version,
-            kind="consent",
-            purpose=change.purpose,
-            previous_status=change.previous.value if change.previous else None,
-            status=change.status.value,
-            source=context.source,
-            actor=context.actor,
-            policy_version=context.policy_version,
-            recorded_at=context.now,
-            evidence_digest=digest,
-            prev_hash=prev_hash,
-        )
-        prev_hash = record.hash()
-        entries.append((record, prev_hash, context.evidence, nonce))
+        batch.add(subject.id, consent_entry(change, context, evidence))
         routing_key, body = consent_changed_message(subject, change, context)
-        messages.append(outbox_row(subject, routing_key, body, context.now))
+        batch.announce(subject.id, routing_key, body, context.now)
         rows[change.purpose] = ConsentRow(
             purpose=change.purpose,
             status=change.status.value,
@@ -171,13 +152,13 @@ def write_changes(
             raise RuntimeError("a change made a purpose pending, but no confirmation link")
         pending = _pending_purposes(existing, rows)
         if pending:
-            routing_key, body = confirmation_requested_message(subject, pending, links, context)
-            messages.append(outbox_row(subject, routing_key, body, context.now))
+            link = links.url_for(subject.id)
+            routing_key, body = confirmation_requested_message(subject, pending, link, context.now)
+            batch.announce(subject.id, routing_key, body, context.now)
     if new_email_key is None:
         registry.set_subject_version(subject.id, subject.version, context.now)
     else:
         registry.add_subject(subject, new_email_key)
     registry.save_consents(subject.id, list(rows.values()), set(existing))
-    registry.append_ledger(entries)
-    registry.add_outbox(messages)
+    batch.write(registry)
     return list(rows.values())

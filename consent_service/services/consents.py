@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import ConsentStatus, SubjectConsents
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import DomainError, SubjectNotFound
@@ -18,6 +17,8 @@ from consent_service.domain.purposes import consent_purpose
 from consent_service.services.changes import ChangeContext, ConfirmLinks, write_changes
 from consent_service.services.erasure import admit_address
 from consent_service.services.policies import resolve_policy_version
+from consent_service.services.ports import Repository
+from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 from consent_service.services.views import SubjectView
 
 
@@ -37,7 +38,7 @@ class Decisions:
 
 
 def change_context(
-    registry: Registry,
+    registry: Repository,
     *,
     source: str,
     actor: str,
@@ -64,7 +65,7 @@ def _aggregate(subject: SubjectRow, existing: dict[str, ConsentRow]) -> SubjectC
 
 
 def _apply(
-    registry: Registry,
+    registry: Repository,
     subject: SubjectRow,
     decisions: dict[str, bool],
     double_opt_in: frozenset[str],
@@ -95,7 +96,7 @@ def _apply(
 
 
 def record_decisions(
-    registry: Registry,
+    registry: Repository,
     decisions: Decisions,
     *,
     default_locale: str,
@@ -155,7 +156,7 @@ def record_decisions(
 
 
 def set_consent(
-    registry: Registry,
+    registry: Repository,
     subject_id: uuid.UUID,
     purpose: str,
     status: ConsentStatus,
@@ -178,7 +179,9 @@ def set_consent(
     return _apply(registry, subject, {purpose: wants}, double_opt_in, context, links)
 
 
-def confirm_email(registry: Registry, subject_id: uuid.UUID, context: ChangeContext) -> SubjectView:
+def confirm_email(
+    registry: Repository, subject_id: uuid.UUID, context: ChangeContext
+) -> SubjectView:
     """Double opt-in: the address is proven, so every pending purpose becomes granted."""
     subject = registry.subject_by_id(subject_id, for_update=True)
     if subject is None:

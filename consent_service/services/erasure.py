@@ -21,15 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters import erasure_store, link_email_store, rights_store
-from consent_service.adapters.repository import Registry
-from consent_service.adapters.rights_store import RightsRequestRow
 from consent_service.domain.consent import Source
 from consent_service.domain.errors import Conflict, SubjectNotFound
 from consent_service.domain.ledger import timestamp
 from consent_service.domain.suppression import SuppressionReason
-from consent_service.services.changes import outbox_row
-from consent_service.services.subject_changes import ledger_entry
+from consent_service.services.ledger_writer import Entry, Evidence, LedgerBatch
+from consent_service.services.ports import Repository
+from consent_service.services.ports.rights import RightsRequestRow
 from consent_service.services.suppressions import (
     lift,
     suppress_every_address,
@@ -74,62 +72,59 @@ def _erased_message(subject_id: uuid.UUID, version: int, now: datetime) -> dict[
     }
 
 
-def erase(registry: Registry, subject_id: uuid.UUID, context: Erasure, secret_key: str) -> Erased:
+def erase(registry: Repository, subject_id: uuid.UUID, context: Erasure, secret_key: str) -> Erased:
     """Erase the subject in the caller's transaction; SubjectNotFound if unknown or erased.
 
     The subject row is locked first, so a consent change or a rectification running at the
-    same moment either comes before (and is erased with the rest) or finds no subject.
+    same moment either comes before (and is erased with the rest) or finds no subject. The
+    subject's messages are deleted before `subject.erased/1` is written, and the ledger is
+    pseudonymised after the erasure's own entry is appended, so that one keeps no nonce either.
     """
     subject = registry.subject_by_id(subject_id, for_update=True)
     if subject is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
-    now, version = context.now, subject.version + 1
-    addresses = erasure_store.addresses_in_messages(registry, subject.id)
+    now, personal = context.now, registry.personal_data
+    addresses = personal.addresses_in_messages(subject.id)
     if subject.email is not None:
         addresses.add(subject.email)
     suppress_every_address(
         registry, secret_key, subject.id, addresses, SuppressionReason.ERASED, now
     )
-    erasure_store.pseudonymise_ledger(registry, subject.id)
-    registry.append_ledger(
-        [
-            ledger_entry(
-                registry,
-                subject,
-                version,
-                kind=ERASURE,
-                source=context.source,
-                actor=context.actor,
-                now=now,
-                evidence=None,
-            )
-        ]
+    batch = LedgerBatch()
+    batch.follow(registry, subject.id, subject.version)
+    entry = Entry(
+        kind=ERASURE,
+        source=context.source,
+        actor=context.actor,
+        recorded_at=now,
+        evidence=Evidence(None),
     )
-    erasure_store.delete_consents(registry, subject.id)
-    erasure_store.forget_contact(registry, subject.id, version, now)
-    erasure_store.delete_outbox(registry, subject.id)
-    erasure_store.delete_idempotent_answers(registry, subject.id)
-    link_email_store.delete_of(registry, subject.id)
-    body = _erased_message(subject.id, version, now)
-    subject.version = version
-    registry.add_outbox([outbox_row(subject, "subject.erased", body, now)])
-    if not erasure_store.complete_rights_requests(registry, subject.id, ERASURE, now):
+    version = batch.add(subject.id, entry)
+    personal.delete_consents(subject.id)
+    personal.forget_contact(subject.id, version, now)
+    personal.delete_outbox(subject.id)
+    personal.delete_idempotent_answers(subject.id)
+    registry.link_emails.delete_of(subject.id)
+    batch.announce(subject.id, "subject.erased", _erased_message(subject.id, version, now), now)
+    batch.write(registry)
+    personal.pseudonymise_ledger(subject.id)
+    if not registry.rights.complete_requests(subject.id, ERASURE, now):
         # Nobody had filed a request to complete: asking and answering were one moment.
         request = RightsRequestRow(
             uuid.uuid4(), subject.id, ERASURE, context.source, "completed", now, now
         )
-        rights_store.add_request(registry, request)
+        registry.rights.add_request(request)
     return Erased(subject.id, version, subject.locale)
 
 
-def _erased(registry: Registry, secret_keys: tuple[str, ...], email: str) -> bool:
+def _erased(registry: Repository, secret_keys: tuple[str, ...], email: str) -> bool:
     if not secret_keys:
         raise RuntimeError("the suppression list cannot be read without the secret keys")
     return SuppressionReason.ERASED in suppression_reasons(registry, secret_keys, email)
 
 
 def refuse_if_erased(
-    registry: Registry, secret_keys: tuple[str, ...], email: str, source: str
+    registry: Repository, secret_keys: tuple[str, ...], email: str, source: str
 ) -> None:
     """Conflict if the address was erased and `source` is not the person signing up anew.
 
@@ -146,7 +141,7 @@ def refuse_if_erased(
 
 
 def admit_address(
-    registry: Registry, secret_keys: tuple[str, ...], email: str, source: str
+    registry: Repository, secret_keys: tuple[str, ...], email: str, source: str
 ) -> None:
     """Before a new subject is created: refuse an erased address, or readmit it.
 

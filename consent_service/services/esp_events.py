@@ -21,9 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from consent_service.adapters import webhook_store
-from consent_service.adapters.campaign_store import CampaignStore
-from consent_service.adapters.repository import Registry, SubjectRow
 from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import InvalidEmail
@@ -32,8 +29,11 @@ from consent_service.domain.purposes import EMAIL_PURPOSES
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services.changes import ChangeContext
 from consent_service.services.consents import set_consent
+from consent_service.services.ledger_writer import Entry, Evidence, LedgerBatch
 from consent_service.services.policies import resolve_policy_version
-from consent_service.services.subject_changes import ledger_entry, subject_updated_message
+from consent_service.services.ports import Repository
+from consent_service.services.ports.subjects import SubjectRow
+from consent_service.services.subject_changes import subject_updated_message
 from consent_service.services.suppressions import suppress, suppression_reasons
 
 ACTOR = "sendgrid"
@@ -53,12 +53,12 @@ class EventSettings:
     now: datetime
 
 
-def apply_event(registry: Registry, event: EspEvent, settings: EventSettings) -> Outcome:
+def apply_event(registry: Repository, event: EspEvent, settings: EventSettings) -> Outcome:
     """Carry the event out in the caller's transaction; what happened."""
     found = meaning(event)
     if found.effect is Effect.NONE:
         return "ignored"
-    if not webhook_store.record(registry, event.event_id, settings.now):
+    if not registry.webhook_events.record(event.event_id, settings.now):
         return "duplicate"
     address = _address(event.email)
     if found.suppression is not None:
@@ -77,11 +77,11 @@ def _address(raw: str) -> str:
         return raw
 
 
-def _purposes(registry: Registry, effect: Effect, campaign_id: str | None) -> frozenset[str]:
+def _purposes(registry: Repository, effect: Effect, campaign_id: str | None) -> frozenset[str]:
     """The purposes an event withdraws: its campaign's, else every email purpose."""
     if effect is Effect.WITHDRAW_CAMPAIGN and campaign_id is not None:
         try:
-            campaign = CampaignStore(registry.session).campaign(uuid.UUID(campaign_id))
+            campaign = registry.campaigns.campaign(uuid.UUID(campaign_id))
         except ValueError:
             campaign = None
         if campaign is not None:
@@ -90,7 +90,7 @@ def _purposes(registry: Registry, effect: Effect, campaign_id: str | None) -> fr
 
 
 def _withdraw(
-    registry: Registry,
+    registry: Repository,
     address: str,
     purposes: frozenset[str],
     event: EspEvent,
@@ -122,7 +122,7 @@ def _withdraw(
 
 
 def _suppress(
-    registry: Registry,
+    registry: Repository,
     address: str,
     reason: SuppressionReason,
     event: EspEvent,
@@ -139,24 +139,24 @@ def _suppress(
 
 
 def _record_suppression(
-    registry: Registry,
+    registry: Repository,
     subject: SubjectRow,
     reason: SuppressionReason,
     event: EspEvent,
     now: datetime,
 ) -> None:
     """The subject's next version: ledger entry and `subject.updated/1` with `suppressed`."""
-    entry = ledger_entry(
-        registry,
-        subject,
-        subject.version + 1,
+    batch = LedgerBatch()
+    batch.follow(registry, subject.id, subject.version)
+    entry = Entry(
         kind=SUPPRESSION,
         source=Source.ESP_WEBHOOK.value,
         actor=ACTOR,
-        now=now,
-        evidence=event.evidence() | {"reason": reason.value},
+        recorded_at=now,
+        evidence=Evidence(event.evidence() | {"reason": reason.value}),
     )
-    subject.version, subject.updated_at = subject.version + 1, now
+    subject.version, subject.updated_at = batch.add(subject.id, entry), now
     registry.set_subject_version(subject.id, subject.version, now)
-    registry.append_ledger([entry])
-    registry.add_outbox([subject_updated_message(subject, ["suppressed"], now, suppressed=True)])
+    routing_key, body = subject_updated_message(subject, ["suppressed"], now, suppressed=True)
+    batch.announce(subject.id, routing_key, body, now)
+    batch.write(registry)

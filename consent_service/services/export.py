@@ -17,10 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from consent_service.adapters import rights_store
-from consent_service.adapters.repository import Registry
+from consent_service.services.ports import Repository, UnitOfWork
 from consent_service.services.receipts import Controller, policy_url, receipts
 from consent_service.services.views import get_subject, history
 from schemas.api.subjects import HistoryEntrySchema, SubjectSchema
@@ -43,7 +40,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def registry_part(
-    registry: Registry, subject_id: uuid.UUID, controller: Controller
+    registry: Repository, subject_id: uuid.UUID, controller: Controller
 ) -> dict[str, Any]:
     """The registry's part; SubjectNotFound for an unknown or erased subject.
 
@@ -88,7 +85,7 @@ def registry_part(
         "receipts": receipts(subject.id, subject.locale, entries, controller),
         "requests": [
             {"kind": r.kind, "status": r.status, "requested_at": _iso(r.requested_at)}
-            for r in rights_store.requests_of(registry, subject_id)
+            for r in registry.rights.requests_of(subject_id)
         ],
     }
 
@@ -98,20 +95,20 @@ class Exporter:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        uow: UnitOfWork,
         controller: Controller,
         mailer: MailerPart,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.sessions = sessions
+        self.uow = uow
         self.controller = controller
         self.mailer = mailer
         self.clock = clock
 
     def export(self, subject_id: uuid.UUID) -> dict[str, Any]:
         """SubjectNotFound (before the mailer is asked) or MailerPartUnavailable, else all."""
-        with self.sessions() as session, session.begin():
-            part = registry_part(Registry(session), subject_id, self.controller)
+        with self.uow.transaction() as registry:
+            part = registry_part(registry, subject_id, self.controller)
         emails = self.mailer.emails_of(subject_id)
         return {
             "exported_at": self.clock().isoformat(),

@@ -10,8 +10,6 @@ not depend on whether the address is known: the caller shows the same thank-you 
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters import form_store
-from consent_service.adapters.repository import Registry
 from consent_service.domain.emails import normalize_email
 from consent_service.domain.errors import DomainError
 from consent_service.domain.forms import FormExists, FormNotFound, SignupForm
@@ -19,28 +17,29 @@ from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CONSENT_PURPOSES
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.consents import Decisions, record_decisions
+from consent_service.services.ports import Repository
 from plumbing.vocabulary import FORM_ID
 
 
-def create_form(registry: Registry, form: SignupForm) -> SignupForm:
+def create_form(registry: Repository, form: SignupForm) -> SignupForm:
     """Store a new form definition; FormExists (409) when the id is taken."""
-    if form_store.form(registry, form.form_id) is not None:
+    if registry.forms.form(form.form_id) is not None:
         raise FormExists(f"A form '{form.form_id}' already exists.")
-    form_store.add_form(registry, form)
+    registry.forms.add_form(form)
     return form
 
 
-def form_named(registry: Registry, form_id: str) -> SignupForm:
+def form_named(registry: Repository, form_id: str) -> SignupForm:
     """The form, or FormNotFound; an id no form could have (it comes from a URL, and may
     hold anything) names no form and is never looked up."""
-    found = form_store.form(registry, form_id) if FORM_ID.fullmatch(form_id) else None
+    found = registry.forms.form(form_id) if FORM_ID.fullmatch(form_id) else None
     if found is None:
         raise FormNotFound(f"No form '{form_id}'.")
     return found
 
 
-def all_forms(registry: Registry) -> list[SignupForm]:
-    return form_store.forms(registry)
+def all_forms(registry: Repository) -> list[SignupForm]:
+    return registry.forms.forms()
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ def check_submission(form: SignupForm, submission: Submission) -> dict[str, bool
 
 
 def submit(
-    registry: Registry,
+    registry: Repository,
     form: SignupForm,
     submission: Submission,
     *,

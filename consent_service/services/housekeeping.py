@@ -5,10 +5,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from consent_service.adapters.repository import Registry
 from consent_service.services import audit
+from consent_service.services.ports import UnitOfWork
 from consent_service.services.retention import Retention
 
 log = logging.getLogger(__name__)
@@ -26,7 +24,7 @@ class Housekeeping:
     and campaign schedules must not wait for it.
     """
 
-    sessions: sessionmaker[Session]
+    uow: UnitOfWork
     secret_key: str
     checkpoint_interval: timedelta
     retention: Retention | None = None
@@ -37,8 +35,8 @@ class Housekeeping:
 
     def tick(self, now: datetime) -> None:
         if now - self.last_checkpoint >= self.checkpoint_interval:
-            with self.sessions() as session, session.begin():
-                sealed = audit.checkpoint(Registry(session), self.secret_key, now)
+            with self.uow.transaction() as registry:
+                sealed = audit.checkpoint(registry, self.secret_key, now)
             self.last_checkpoint = now
             if sealed:
                 log.info(

@@ -5,8 +5,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters.repository import Registry
 from consent_service.domain.errors import DomainError
+from consent_service.services.ports import Repository
+from consent_service.services.ports.idempotency import StoredAnswer
 
 MAX_KEY_LENGTH = 255
 
@@ -18,7 +19,7 @@ class KeyReused(DomainError):
 
 
 def replay_or_run(
-    registry: Registry,
+    registry: Repository,
     *,
     api_key_id: str,
     key: str,
@@ -37,14 +38,6 @@ def replay_or_run(
         return stored.status_code, stored.response, True
     status, body, subject_id = run()
     registry.remember_request(
-        {
-            "api_key_id": api_key_id,
-            "key": key,
-            "request_hash": request_hash,
-            "status_code": status,
-            "response": body,
-            "subject_id": subject_id,
-            "created_at": now,
-        }
+        api_key_id, key, StoredAnswer(request_hash, status, body), subject_id, now
     )
     return status, body, False

@@ -4,26 +4,20 @@ Rows arrive a batch at a time. Each row is checked on its own (domain/import_row
 the batch is applied in one transaction: one read each for suppressions, existing subjects
 (locked), their consents and their newest ledger hashes; the domain's state machine for every
 row, in file order; and one bulk write per table. The rows written are those the normal path
-(`services.changes.write_changes`) writes for the same changes: the consent state, a ledger
-entry chained to the subject's previous one, and a `consent.changed/1` outbox message so the
-mailer learns of it. Only what changes is written, so importing a file twice changes
-nothing the second time.
+(`services.changes.write_changes`) writes for the same changes, made by the same writer
+(services/ledger_writer.py): the consent state, a ledger entry chained to the subject's
+previous one, and a `consent.changed/1` outbox message so the mailer learns of it. Only what
+changes is written, so importing a file twice changes nothing the second time.
 
 A rejected row is reported and skipped; it never stops the rest of its batch.
 """
 
-import secrets
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
-from consent_service.adapters.import_store import ImportStore
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import Change, ConsentStatus, Source, SubjectConsents
 from consent_service.domain.import_rows import (
     ImportRow,
@@ -33,22 +27,18 @@ from consent_service.domain.import_rows import (
     apply_row,
     parse_row,
 )
-from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash
+from consent_service.domain.ledger import genesis_hash
 from consent_service.domain.suppression import address_hashes
-from consent_service.services.changes import (
-    CONSENT_CHANGED,
-    ChangeContext,
-    consent_changed_message,
-)
-from schemas.messages import SCHEMAS, InvalidMessage
+from consent_service.services.changes import ChangeContext, consent_changed_message, consent_entry
+from consent_service.services.ledger_writer import Evidence, LedgerBatch
+from consent_service.services.ports import Repository, UnitOfWork, WriteConflict
+from consent_service.services.ports.imports import ImportBatch
+from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 
 RawRow = Mapping[str, str | None]
 OnRejected = Callable[[int, RawRow, str], None]
 """Called with the row's line number in the file, the row, and the reason."""
 WRITE_ATTEMPTS = 3
-_MESSAGE_SCHEMA = SCHEMAS[CONSENT_CHANGED]()
-"""Built once: building a marshmallow schema costs twice what loading a message with it does,
-and an import checks a message for every row (docs/performance.md)."""
 
 
 @dataclass
@@ -78,7 +68,6 @@ class _Person:
     decided_at: dict[str, datetime]
     held: set[str]
     """Purposes the database holds a row for already (UPDATE rather than INSERT)."""
-    prev_hash: str
     written: dict[str, ConsentRow] = field(default_factory=dict)
 
 
@@ -86,10 +75,7 @@ class _Person:
 class _Batch:
     counts: ImportCounts = field(default_factory=ImportCounts)
     rejections: list[tuple[int, str]] = field(default_factory=list)
-    entries: list[tuple[LedgerRecord, str, dict[str, str] | None, str]] = field(
-        default_factory=list
-    )
-    messages: list[dict[str, object]] = field(default_factory=list)
+    proofs: LedgerBatch = field(default_factory=LedgerBatch)
 
     def reject(self, number: int, reason: str) -> None:
         self.counts.rejected += 1
@@ -101,7 +87,7 @@ class Importer:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        uow: UnitOfWork,
         *,
         actor: str,
         default_locale: str,
@@ -109,7 +95,7 @@ class Importer:
         batch_size: int = 1000,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self.sessions = sessions
+        self.uow = uow
         self.actor = actor
         self.default_locale = default_locale
         self.secret_keys = secret_keys
@@ -123,8 +109,8 @@ class Importer:
         on_progress: Callable[[int], None] = lambda _n: None,
     ) -> ImportCounts:
         """Import every (line number, row); rejections go to `on_rejected` in file order."""
-        with self.sessions() as session:
-            policies = PolicyCalendar(ImportStore(Registry(session)).policies())
+        with self.uow.reading() as registry:
+            policies = PolicyCalendar(registry.import_batch().policies())
         total = ImportCounts()
         for chunk in _chunks(iter(rows), self.batch_size):
             total.add(self._batch(chunk, policies, on_rejected))
@@ -144,10 +130,10 @@ class Importer:
                 invalid.append((number, rejected.reason))
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
-                with self.sessions() as session, session.begin():
-                    batch = self._write(Registry(session), parsed, now)
+                with self.uow.transaction() as registry:
+                    batch = self._write(registry, parsed, now)
                 break
-            except IntegrityError:
+            except WriteConflict:
                 # Someone created one of these addresses meanwhile: read again, apply again.
                 if attempt == WRITE_ATTEMPTS:
                     raise
@@ -158,20 +144,20 @@ class Importer:
         return batch.counts
 
     def _write(
-        self, registry: Registry, rows: list[tuple[int, ImportRow]], now: datetime
+        self, registry: Repository, rows: list[tuple[int, ImportRow]], now: datetime
     ) -> _Batch:
-        store = ImportStore(registry)
+        store = registry.import_batch()
         hashes = {r.email_key: address_hashes(self.secret_keys, r.email_key) for _, r in rows}
         suppressed = store.suppressions({h for found in hashes.values() for h in found})
-        people = self._people(store, set(hashes))
         batch = _Batch()
+        people = self._people(store, set(hashes), batch.proofs)
         for number, row in rows:
             reasons = set().union(*(suppressed.get(h, set()) for h in hashes[row.email_key]))
             if reasons:
                 batch.reject(number, str(_suppressed(reasons)))
                 continue
             person = people.get(row.email_key) or people.setdefault(
-                row.email_key, self._newcomer(row, now)
+                row.email_key, self._newcomer(row, now, batch.proofs)
             )
             try:
                 change = apply_row(person.consents, person.decided_at, row)
@@ -188,7 +174,9 @@ class Importer:
         _save(registry, store, changed, batch)
         return batch
 
-    def _people(self, store: ImportStore, keys: set[str]) -> dict[str, _Person]:
+    def _people(
+        self, store: ImportBatch, keys: set[str], proofs: LedgerBatch
+    ) -> dict[str, _Person]:
         subjects = store.subjects_for_update(keys)
         ids = [subject.id for subject in subjects.values()]
         consents = store.consents_of(ids)
@@ -207,13 +195,14 @@ class Importer:
                 ),
                 decided_at={p: row.updated_at for p, row in held.items()},
                 held=set(held),
-                prev_hash=heads.get(subject.id) or genesis_hash(str(subject.id)),
             )
             if subject.version and subject.id not in heads:
                 raise RuntimeError(f"ledger of subject {subject.id} has no entry {subject.version}")
+            head = heads.get(subject.id) or genesis_hash(str(subject.id))
+            proofs.resume(subject.id, subject.version, head)
         return people
 
-    def _newcomer(self, row: ImportRow, now: datetime) -> _Person:
+    def _newcomer(self, row: ImportRow, now: datetime, proofs: LedgerBatch) -> _Person:
         subject = SubjectRow(
             id=uuid.uuid4(),
             email=row.email,
@@ -225,6 +214,7 @@ class Importer:
             created_at=now,
             updated_at=now,
         )
+        proofs.resume(subject.id, 0, genesis_hash(str(subject.id)))
         return _Person(
             subject=subject,
             email_key=row.email_key,
@@ -232,7 +222,6 @@ class Importer:
             consents=SubjectConsents(),
             decided_at={},
             held=set(),
-            prev_hash=genesis_hash(str(subject.id)),
         )
 
     def _record(
@@ -248,26 +237,10 @@ class Importer:
             now=now,
             evidence=row.evidence,
         )
-        nonce = secrets.token_hex(16)
-        record = LedgerRecord(
-            subject_id=str(subject.id),
-            seq=change.version,
-            kind="consent",
-            purpose=change.purpose,
-            previous_status=change.previous.value if change.previous else None,
-            status=change.status.value,
-            source=context.source,
-            actor=context.actor,
-            policy_version=context.policy_version,
-            recorded_at=now,
-            evidence_digest=evidence_digest(context.evidence, nonce),
-            prev_hash=person.prev_hash,
-        )
-        person.prev_hash = record.hash()
-        batch.entries.append((record, person.prev_hash, context.evidence, nonce))
-        subject.version, subject.updated_at = change.version, now
+        entry = consent_entry(change, context, Evidence(context.evidence))
+        subject.version, subject.updated_at = batch.proofs.add(subject.id, entry), now
         routing_key, body = consent_changed_message(subject, change, context)
-        batch.messages.append(_outbox_row(subject, routing_key, body, now))
+        batch.proofs.announce(subject.id, routing_key, body, now)
         person.written[change.purpose] = ConsentRow(
             purpose=change.purpose,
             status=change.status.value,
@@ -278,7 +251,7 @@ class Importer:
         )
 
 
-def _save(registry: Registry, store: ImportStore, people: list[_Person], batch: _Batch) -> None:
+def _save(registry: Repository, store: ImportBatch, people: list[_Person], batch: _Batch) -> None:
     """One statement per table for the whole batch."""
     store.add_subjects((p.subject, p.email_key) for p in people if p.is_new)
     store.set_versions(p.subject for p in people if not p.is_new)
@@ -289,25 +262,7 @@ def _save(registry: Registry, store: ImportStore, people: list[_Person], batch: 
         new=[(subject_id, row) for subject_id, row, held in rows if not held],
         changed=[(subject_id, row) for subject_id, row, held in rows if held],
     )
-    if batch.entries:
-        registry.append_ledger(batch.entries)
-        registry.add_outbox(batch.messages)
-
-
-def _outbox_row(
-    subject: SubjectRow, routing_key: str, body: dict[str, object], now: datetime
-) -> dict[str, object]:
-    """`services.changes.outbox_row`, checking the message with the schema built once."""
-    problems = _MESSAGE_SCHEMA.validate(body)
-    if problems:  # a message the mailer would refuse must never be written
-        raise InvalidMessage(f"{CONSENT_CHANGED}: {problems}")
-    return {
-        "message_id": uuid.UUID(str(body["message_id"])),
-        "subject_id": subject.id,
-        "routing_key": routing_key,
-        "payload": body,
-        "created_at": now,
-    }
+    batch.proofs.write(registry)
 
 
 def _suppressed(reasons: set[str]) -> Rejection:

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from consent_service.adapters import link_email_store
-from consent_service.adapters.repository import Registry, SubjectRow
 from consent_service.domain.ledger import timestamp
+from consent_service.services.ports import Repository
+from consent_service.services.ports.subjects import SubjectRow
 from plumbing.tokens import LinkSigner, preferences_url
 
 PER_DAY = 3
@@ -41,17 +41,17 @@ class PreferenceLinks:
         return preferences_url(self._base_url, self._signer.preferences_token(subject_id))
 
 
-def within_cap(registry: Registry, subject_id: uuid.UUID, kind: LinkEmail, now: datetime) -> bool:
+def within_cap(registry: Repository, subject_id: uuid.UUID, kind: LinkEmail, now: datetime) -> bool:
     """Count one more email of `kind` for the subject if the cap allows it, else False.
 
     The caller holds the subject's row lock, so two requests at the same moment are counted
     one after the other. Requests older than the period count for no one and are pruned.
     """
     since = now - PERIOD
-    link_email_store.prune(registry, since)
-    if link_email_store.count_since(registry, subject_id, kind.value, since) >= PER_DAY:
+    registry.link_emails.prune(since)
+    if registry.link_emails.count_since(subject_id, kind.value, since) >= PER_DAY:
         return False
-    link_email_store.add(registry, subject_id, kind.value, now)
+    registry.link_emails.add(subject_id, kind.value, now)
     return True
 
 

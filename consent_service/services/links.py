@@ -15,17 +15,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.errors import SubjectNotFound
 from consent_service.domain.evidence import LINK
 from consent_service.domain.purposes import EMAIL_PURPOSES
-from consent_service.services.changes import (
-    ConfirmLinks,
-    confirmation_requested_message,
-    outbox_row,
-)
+from consent_service.services.changes import ConfirmLinks, confirmation_requested_message
 from consent_service.services.consents import (
     Decisions,
     change_context,
@@ -33,12 +27,16 @@ from consent_service.services.consents import (
     record_decisions,
     set_consent,
 )
+from consent_service.services.ledger_writer import outbox_row
 from consent_service.services.link_emails import (
     LinkEmail,
     PreferenceLinks,
     preferences_link_message,
     within_cap,
 )
+from consent_service.services.ports import Repository
+from consent_service.services.ports.links import LinkTokens, TokenUse
+from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 from consent_service.services.subject_changes import email_changed_since
 from plumbing.tokens import ALL_EMAIL
 
@@ -85,7 +83,7 @@ class Resubscription:
     pending: list[str]
 
 
-def _subject(registry: Registry, subject_id: uuid.UUID, *, for_update: bool) -> SubjectRow:
+def _subject(registry: Repository, subject_id: uuid.UUID, *, for_update: bool) -> SubjectRow:
     subject = registry.subject_by_id(subject_id, for_update=for_update)
     if subject is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
@@ -96,15 +94,15 @@ def _pending(consents: dict[str, ConsentRow]) -> list[str]:
     return sorted(p for p, row in consents.items() if row.status == ConsentStatus.PENDING.value)
 
 
-def pending_confirmation(registry: Registry, subject_id: uuid.UUID) -> LinkTarget:
+def pending_confirmation(registry: Repository, subject_id: uuid.UUID) -> LinkTarget:
     """What the confirmation page offers to grant; SubjectNotFound for an erased subject."""
     subject = _subject(registry, subject_id, for_update=False)
     return LinkTarget(subject.locale, _pending(registry.consents_of(subject_id)))
 
 
 def confirmation_link(
-    registry: Registry,
-    used: LinkTokenStore,
+    registry: Repository,
+    used: LinkTokens,
     digest: bytes,
     subject_id: uuid.UUID,
     issued_at: datetime,
@@ -125,18 +123,18 @@ def confirmation_link(
     )
 
 
-def _still_granted(registry: Registry, subject_id: uuid.UUID, digest: bytes) -> tuple[str, ...]:
+def _still_granted(registry: Repository, subject_id: uuid.UUID, digest: bytes) -> tuple[str, ...]:
     """The purposes this confirmation link granted, if every one of them is granted now.
 
     A person who opens a used link again is told they are subscribed rather than that the
     link was used, as long as that is still true; a withdrawal since makes it false.
     """
     granted = {
-        entry.purpose
+        entry.record.purpose
         for entry in registry.history(subject_id)
-        if entry.source == Source.DOUBLE_OPT_IN.value
+        if entry.record.source == Source.DOUBLE_OPT_IN.value
         and (entry.evidence or {}).get(LINK) == digest.hex()
-        and entry.purpose is not None
+        and entry.record.purpose is not None
     }
     consents = registry.consents_of(subject_id)
     now_granted = {p for p, row in consents.items() if row.status == ConsentStatus.GRANTED.value}
@@ -144,8 +142,8 @@ def _still_granted(registry: Registry, subject_id: uuid.UUID, digest: bytes) -> 
 
 
 def confirm(
-    registry: Registry,
-    used: LinkTokenStore,
+    registry: Repository,
+    used: LinkTokens,
     use: TokenUse,
     now: datetime,
     evidence: dict[str, str],
@@ -185,14 +183,14 @@ def _targets(consents: dict[str, ConsentRow], purpose: str) -> list[str]:
     )
 
 
-def unsubscribe_target(registry: Registry, subject_id: uuid.UUID, purpose: str) -> LinkTarget:
+def unsubscribe_target(registry: Repository, subject_id: uuid.UUID, purpose: str) -> LinkTarget:
     """What the unsubscribe page offers to withdraw; SubjectNotFound for an erased subject."""
     subject = _subject(registry, subject_id, for_update=False)
     return LinkTarget(subject.locale, _targets(registry.consents_of(subject_id), purpose))
 
 
 def unsubscribe(
-    registry: Registry,
+    registry: Repository,
     subject_id: uuid.UUID,
     purpose: str,
     *,
@@ -234,7 +232,7 @@ def unsubscribe(
 
 
 def resend_confirmation(
-    registry: Registry, subject_id: uuid.UUID, links: ConfirmLinks, now: datetime
+    registry: Repository, subject_id: uuid.UUID, links: ConfirmLinks, now: datetime
 ) -> LinkTarget:
     """Ask for a new double opt-in email with a new link; nothing if nothing is pending.
 
@@ -246,16 +244,14 @@ def resend_confirmation(
     subject = _subject(registry, subject_id, for_update=True)
     pending = _pending(registry.consents_of(subject_id))
     if pending and within_cap(registry, subject_id, LinkEmail.CONFIRMATION, now):
-        context = change_context(
-            registry, source=Source.DOUBLE_OPT_IN.value, actor=LINK_ACTOR, now=now
-        )
-        routing_key, body = confirmation_requested_message(subject, pending, links, context)
-        registry.add_outbox([outbox_row(subject, routing_key, body, now)])
+        link = links.url_for(subject.id)
+        routing_key, body = confirmation_requested_message(subject, pending, link, now)
+        registry.add_outbox([outbox_row(subject.id, routing_key, body, now)])
     return LinkTarget(subject.locale, pending)
 
 
 def email_preferences_link(
-    registry: Registry, subject_id: uuid.UUID, links: PreferenceLinks, now: datetime
+    registry: Repository, subject_id: uuid.UUID, links: PreferenceLinks, now: datetime
 ) -> LinkTarget:
     """Have a new preference-centre link emailed to the stored address, within the cap.
 
@@ -267,12 +263,13 @@ def email_preferences_link(
     subject = _subject(registry, subject_id, for_update=True)
     if subject.email is not None and within_cap(registry, subject_id, LinkEmail.PREFERENCES, now):
         body = preferences_link_message(subject, links.url_for(subject_id), now)
-        registry.add_outbox([outbox_row(subject, "subject.preferences_link_requested", body, now)])
+        routing_key = "subject.preferences_link_requested"
+        registry.add_outbox([outbox_row(subject.id, routing_key, body, now)])
     return LinkTarget(subject.locale, [])
 
 
 def undo_unsubscribe(
-    registry: Registry,
+    registry: Repository,
     subject_id: uuid.UUID,
     link: bytes,
     *,
@@ -320,7 +317,7 @@ def undo_unsubscribe(
 
 
 def _withdrawn_by(
-    registry: Registry, subject_id: uuid.UUID, link: bytes, *, since: datetime
+    registry: Repository, subject_id: uuid.UUID, link: bytes, *, since: datetime
 ) -> list[str]:
     """The purposes whose current state is a withdrawal by this link's button since `since`.
 
@@ -336,5 +333,5 @@ def _withdrawn_by(
     }
     if not recent:
         return []
-    evidence = {entry.seq: entry.evidence or {} for entry in registry.history(subject_id)}
+    evidence = {entry.record.seq: entry.evidence or {} for entry in registry.history(subject_id)}
     return sorted(p for p, seq in recent.items() if evidence.get(seq, {}).get(LINK) == link.hex())

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters.repository import Registry
 from consent_service.domain.errors import Conflict, DomainError, UnknownPolicyVersion
+from consent_service.services.ports import Repository
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class PolicyVersion:
     documents: dict[str, str]
 
 
-def resolve_policy_version(registry: Registry, requested: str | None, now: datetime) -> str:
+def resolve_policy_version(registry: Repository, requested: str | None, now: datetime) -> str:
     """The version a consent is bound to: the one named if it is in effect, else the current."""
     if requested is None:
         current = registry.current_policy_version(now)
@@ -29,11 +29,11 @@ def resolve_policy_version(registry: Registry, requested: str | None, now: datet
     return requested
 
 
-def list_policies(registry: Registry) -> list[PolicyVersion]:
+def list_policies(registry: Repository) -> list[PolicyVersion]:
     return [PolicyVersion(v, at, docs) for v, at, docs in registry.policies()]
 
 
-def current_policy(registry: Registry, now: datetime) -> PolicyVersion:
+def current_policy(registry: Repository, now: datetime) -> PolicyVersion:
     version = registry.current_policy_version(now)
     for policy in list_policies(registry):
         if policy.version == version:
@@ -42,7 +42,7 @@ def current_policy(registry: Registry, now: datetime) -> PolicyVersion:
 
 
 def publish_policy(
-    registry: Registry,
+    registry: Repository,
     version: str,
     effective_at: datetime,
     documents: dict[str, str],

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters.repository import Registry, SubjectRow
 from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.locales import is_supported
@@ -33,6 +32,8 @@ from consent_service.services.consents import change_context, set_consent
 from consent_service.services.erasure import Erased, Erasure, erase
 from consent_service.services.export import Exporter
 from consent_service.services.links import LINK_ACTOR
+from consent_service.services.ports import Repository
+from consent_service.services.ports.subjects import SubjectRow
 from consent_service.services.subject_changes import Rectification, email_changed_since, rectify
 
 SOURCE = Source.PREFERENCE_CENTER.value
@@ -66,20 +67,20 @@ class Saved:
     locale_changed: bool
 
 
-def _subject(registry: Registry, subject_id: uuid.UUID, *, for_update: bool) -> SubjectRow:
+def _subject(registry: Repository, subject_id: uuid.UUID, *, for_update: bool) -> SubjectRow:
     subject = registry.subject_by_id(subject_id, for_update=for_update)
     if subject is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
     return subject
 
 
-def _preferences(registry: Registry, subject: SubjectRow) -> Preferences:
+def _preferences(registry: Repository, subject: SubjectRow) -> Preferences:
     consents = registry.consents_of(subject.id)
     statuses = {p: (consents[p].status if p in consents else None) for p in CONSENT_PURPOSES}
     return Preferences(subject.locale, statuses)
 
 
-def preferences(registry: Registry, subject_id: uuid.UUID) -> Preferences:
+def preferences(registry: Repository, subject_id: uuid.UUID) -> Preferences:
     """The page's content; SubjectNotFound for an unknown or erased subject."""
     return _preferences(registry, _subject(registry, subject_id, for_update=False))
 
@@ -105,14 +106,14 @@ def _changed(choices: Choices, current: Preferences) -> list[str]:
     ]
 
 
-def _mark_address_proven(registry: Registry, subject_id: uuid.UUID, now: datetime) -> None:
+def _mark_address_proven(registry: Repository, subject_id: uuid.UUID, now: datetime) -> None:
     subject = _subject(registry, subject_id, for_update=True)
     if subject.email_confirmed_at is None:
         registry.set_subject_version(subject.id, subject.version, now, email_confirmed_at=now)
 
 
 def save(
-    registry: Registry,
+    registry: Repository,
     subject_id: uuid.UUID,
     choices: Choices,
     *,
@@ -146,7 +147,7 @@ def save(
 
 
 def erase_on_request(
-    registry: Registry, subject_id: uuid.UUID, now: datetime, secret_key: str
+    registry: Repository, subject_id: uuid.UUID, now: datetime, secret_key: str
 ) -> Erased:
     """The person's own "delete my data": erased at once, in the caller's transaction.
 

@@ -13,21 +13,24 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from consent_service.adapters import retention_store
-from consent_service.adapters.repository import Registry
 from consent_service.domain.consent import (
     ConsentStatus,
     Source,
     SubjectConsents,
     is_pending_expired,
 )
-from consent_service.domain.retention import DESCRIPTIONS, RULES, RetentionRules, Rule, is_inactive
+from consent_service.domain.retention import (
+    DELETED_BY_DATE,
+    DESCRIPTIONS,
+    RULES,
+    RetentionRules,
+    Rule,
+    is_inactive,
+)
 from consent_service.services.changes import write_changes
 from consent_service.services.consents import change_context
 from consent_service.services.erasure import Erasure, erase
-from plumbing.db import scrub_sqlite
+from consent_service.services.ports import Repository, UnitOfWork
 
 RETENTION_ACTOR = "retention"
 """The ledger's actor for what the purge does: no person and no API key asked for it."""
@@ -46,85 +49,80 @@ class Retention:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        uow: UnitOfWork,
         rules: RetentionRules,
         secret_key: str,
         *,
         batch_size: int = 100,
     ) -> None:
-        self.sessions = sessions
+        self.uow = uow
         self.rules = rules
         self.secret_key = secret_key
         self.batch_size = batch_size
 
     def plan(self, now: datetime) -> dict[Rule, int]:
         """What a purge at `now` would remove or change, per rule; changes nothing."""
-        with self.sessions() as session:
-            registry = Registry(session)
+        with self.uow.reading() as registry:
             inactive = set(self._inactive(registry, now))
             pending = self._pending(registry, now)
             counts = {
                 Rule.INACTIVE_SUBJECTS: len(inactive),
                 Rule.PENDING_CONSENTS: sum(n for s, n in pending.items() if s not in inactive),
             }
-            for table in retention_store.DATED_TABLES:
-                rule = Rule(table)
+            for rule in DELETED_BY_DATE:
                 cutoff = self.rules.cutoff(rule, now)
-                counts[rule] = retention_store.count_before(registry, table, cutoff)
+                counts[rule] = registry.retention.count_before(rule, cutoff)
         return {rule: counts[rule] for rule in RULES}
 
     def purge(self, now: datetime, progress: Progress = no_progress) -> dict[Rule, int]:
         """Apply every rule in order; returns how many items each removed or changed."""
         done = {}
-        with self.sessions() as session:
-            inactive = self._inactive(Registry(session), now)
+        with self.uow.reading() as registry:
+            inactive = self._inactive(registry, now)
         with progress(DESCRIPTIONS[Rule.INACTIVE_SUBJECTS], len(inactive)) as advance:
             done[Rule.INACTIVE_SUBJECTS] = self._in_batches(inactive, self._erase, now, advance)
         if done[Rule.INACTIVE_SUBJECTS]:
-            scrub_sqlite(self.sessions.kw["bind"])  # erased addresses out of the SQLite log too
-        with self.sessions() as session:
-            pending = self._pending(Registry(session), now)
+            self.uow.forget_deleted()  # erased addresses out of the database's files too
+        with self.uow.reading() as registry:
+            pending = self._pending(registry, now)
         label = f"{DESCRIPTIONS[Rule.PENDING_CONSENTS]} (by subject)"
         with progress(label, len(pending)) as advance:
             done[Rule.PENDING_CONSENTS] = self._in_batches(
                 list(pending), self._expire, now, advance
             )
-        for table in retention_store.DATED_TABLES:
-            rule = Rule(table)
+        for rule in DELETED_BY_DATE:
             cutoff = self.rules.cutoff(rule, now)
-            with self.sessions() as session, session.begin():
-                registry = Registry(session)
-                total = retention_store.count_before(registry, table, cutoff)
+            with self.uow.transaction() as registry:
+                total = registry.retention.count_before(rule, cutoff)
                 with progress(DESCRIPTIONS[rule], total) as advance:
-                    done[rule] = retention_store.delete_before(registry, table, cutoff)
+                    done[rule] = registry.retention.delete_before(rule, cutoff)
                     advance(done[rule])
         return done
 
-    def _inactive(self, registry: Registry, now: datetime) -> list[uuid.UUID]:
+    def _inactive(self, registry: Repository, now: datetime) -> list[uuid.UUID]:
         cutoff = self.rules.cutoff(Rule.INACTIVE_SUBJECTS, now)
-        return retention_store.inactive_subjects(registry, cutoff)
+        return registry.retention.inactive_subjects(cutoff)
 
-    def _pending(self, registry: Registry, now: datetime) -> dict[uuid.UUID, int]:
+    def _pending(self, registry: Repository, now: datetime) -> dict[uuid.UUID, int]:
         cutoff = self.rules.cutoff(Rule.PENDING_CONSENTS, now)
-        return retention_store.expired_pending(registry, cutoff)
+        return registry.retention.expired_pending(cutoff)
 
     def _in_batches(
         self,
         ids: Sequence[uuid.UUID],
-        each: Callable[[Registry, uuid.UUID, datetime], int],
+        each: Callable[[Repository, uuid.UUID, datetime], int],
         now: datetime,
         advance: Callable[[int], None],
     ) -> int:
         done = 0
         for start in range(0, len(ids), self.batch_size):
             chunk = ids[start : start + self.batch_size]
-            with self.sessions() as session, session.begin():
-                registry = Registry(session)
+            with self.uow.transaction() as registry:
                 done += sum(each(registry, subject_id, now) for subject_id in chunk)
             advance(len(chunk))
         return done
 
-    def _erase(self, registry: Registry, subject_id: uuid.UUID, now: datetime) -> int:
+    def _erase(self, registry: Repository, subject_id: uuid.UUID, now: datetime) -> int:
         """Erase the subject if it is still inactive once locked; 1 if erased."""
         subject = registry.subject_by_id(subject_id, for_update=True)
         if subject is None:
@@ -136,7 +134,7 @@ class Retention:
         erase(registry, subject.id, context, self.secret_key)
         return 1
 
-    def _expire(self, registry: Registry, subject_id: uuid.UUID, now: datetime) -> int:
+    def _expire(self, registry: Repository, subject_id: uuid.UUID, now: datetime) -> int:
         """Withdraw the subject's expired pending consents; how many there were."""
         subject = registry.subject_by_id(subject_id, for_update=True)
         if subject is None:

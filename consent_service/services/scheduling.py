@@ -14,12 +14,11 @@ time passed beyond grace is completed without a run. See docs/decisions/0007.
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from consent_service.adapters.campaign_store import CampaignRow, CampaignStore
 from consent_service.domain.campaigns import Trigger
 from consent_service.domain.schedules import due_run, schedule_from_json
 from consent_service.services.campaigns import complete_if_finished, request_run
+from consent_service.services.ports import UnitOfWork
+from consent_service.services.ports.campaigns import CampaignRow, Campaigns
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ BATCH_SIZE = 100
 
 
 def schedule_due(
-    sessions: sessionmaker[Session],
+    uow: UnitOfWork,
     now: datetime,
     *,
     grace: timedelta = DEFAULT_GRACE,
@@ -37,15 +36,15 @@ def schedule_due(
     """Request every run due at `now`, a batch per transaction; returns how many."""
     requested = 0
     while True:
-        with sessions() as session, session.begin():
-            store = CampaignStore(session)
+        with uow.transaction() as registry:
+            store = registry.campaigns
             due = store.due_campaigns(now, batch_size)
             requested += sum(_schedule(store, campaign, now, grace) for campaign in due)
         if len(due) < batch_size:
             return requested
 
 
-def _schedule(store: CampaignStore, campaign: CampaignRow, now: datetime, grace: timedelta) -> int:
+def _schedule(store: Campaigns, campaign: CampaignRow, now: datetime, grace: timedelta) -> int:
     assert campaign.next_run_at is not None  # only campaigns with a next run are due
     schedule = schedule_from_json(campaign.schedule, campaign.created_at)
     due = due_run(schedule, campaign.next_run_at, now, grace)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters.repository import Registry
+from consent_service.services.ports import Repository
 
 
 @dataclass(frozen=True)
@@ -12,8 +12,8 @@ class OutboxLag:
     oldest_age_seconds: float
 
     @classmethod
-    def measure(cls, registry: Registry, now: datetime) -> "OutboxLag":
-        unsent, oldest = registry.outbox_lag()
+    def measure(cls, registry: Repository, now: datetime) -> "OutboxLag":
+        unsent, oldest = registry.relay.outbox_lag()
         age = (now - oldest).total_seconds() if oldest is not None else 0.0
         return cls(unsent, max(age, 0.0))
 

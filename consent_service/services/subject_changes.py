@@ -18,23 +18,24 @@ earlier holder was erased is taken, and leaves the list, since the person is pre
 a keyed hash, for the erasure that may come later to suppress it too (decision 0017).
 """
 
-import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from consent_service.adapters.repository import Registry, SubjectRow
 from consent_service.domain.consent import ConsentStatus
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
 from consent_service.domain.evidence import clean_evidence
-from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash, timestamp
+from consent_service.domain.ledger import timestamp
 from consent_service.domain.locales import is_supported
 from consent_service.domain.purposes import EMAIL_PURPOSES
 from consent_service.domain.suppression import SuppressionReason
-from consent_service.services.changes import CONFIRMATION_REQUESTED, ConfirmLinks, outbox_row
+from consent_service.services.changes import ConfirmLinks, confirmation_requested_message
+from consent_service.services.ledger_writer import Entry, Evidence, LedgerBatch
+from consent_service.services.ports import Repository
+from consent_service.services.ports.subjects import SubjectRow
 from consent_service.services.suppressions import (
     lift,
     remember_former_address,
@@ -43,15 +44,14 @@ from consent_service.services.suppressions import (
 from plumbing.tokens import token_digest
 
 SUBJECT_UPDATED = "subject.updated/1"
+SUBJECT = "subject"
+"""The kind of the ledger entry of a rectification."""
 RECTIFIABLE = ("email", "locale", "name", "external_id")
 CHANGED = "changed"
 """The evidence key naming the changed fields, comma-separated."""
 NEW_CONFIRM_LINK = "confirm_link"
 """The evidence key holding the digest of the double opt-in link sent to a new address."""
 REFUSED_ADDRESSES = (SuppressionReason.HARD_BOUNCE, SuppressionReason.INVALID_ADDRESS)
-
-LedgerRow = tuple[LedgerRecord, str, dict[str, str] | None, str | None]
-"""A ledger entry to append: (record, hash, evidence, evidence nonce)."""
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,13 @@ def _new_values(subject: SubjectRow, wanted: Mapping[str, str | None]) -> dict[s
     return values
 
 
-def _check_address_free(registry: Registry, subject: SubjectRow, key: str | None) -> None:
+def _check_address_free(registry: Repository, subject: SubjectRow, key: str | None) -> None:
     holder = registry.subject_by_email_key(key) if key is not None else None
     if holder is not None and holder.id != subject.id:
         raise Conflict("Another subject already has this email address.", field="email")
 
 
-def _admit_address(registry: Registry, secret_keys: tuple[str, ...], email: str) -> None:
+def _admit_address(registry: Repository, secret_keys: tuple[str, ...], email: str) -> None:
     """Refuse an address that cannot receive mail; readmit one whose holder was erased."""
     if not secret_keys:
         raise RuntimeError("a change of address needs the suppression list's keys")
@@ -111,53 +111,11 @@ def _admit_address(registry: Registry, secret_keys: tuple[str, ...], email: str)
         lift(registry, secret_keys, email, SuppressionReason.ERASED)
 
 
-def ledger_entry(
-    registry: Registry,
-    subject: SubjectRow,
-    seq: int,
-    *,
-    kind: str,
-    source: str,
-    actor: str,
-    now: datetime,
-    evidence: dict[str, str] | None,
-) -> LedgerRow:
-    """A ledger entry about the subject as a whole (no purpose, no status) at `seq`.
-
-    Without evidence the entry commits to an empty one under a nonce that is not kept, as an
-    entry blanked by erasure does.
-    """
-    nonce = secrets.token_hex(16)
-    previous = seq - 1
-    prev_hash = (
-        genesis_hash(str(subject.id))
-        if previous == 0
-        else registry.ledger_hash(subject.id, previous)
-    )
-    if prev_hash is None:
-        raise RuntimeError(f"ledger of subject {subject.id} has no entry {previous}")
-    record = LedgerRecord(
-        subject_id=str(subject.id),
-        seq=seq,
-        kind=kind,
-        purpose=None,
-        previous_status=None,
-        status=None,
-        source=source,
-        actor=actor,
-        policy_version=None,
-        recorded_at=now,
-        evidence_digest=evidence_digest(evidence, nonce),
-        prev_hash=prev_hash,
-    )
-    return record, record.hash(), evidence, (nonce if evidence is not None else None)
-
-
 def subject_updated_message(
     subject: SubjectRow, changed: list[str], now: datetime, *, suppressed: bool | None = None
-) -> dict[str, Any]:
-    """The outbox row of `subject.updated/1`: the whole contact record after the change, and
-    whether its address is suppressed when that is what changed (decision 0014)."""
+) -> tuple[str, dict[str, Any]]:
+    """`subject.updated/1`: the whole contact record after the change, and whether its
+    address is suppressed when that is what changed (decision 0014)."""
     body: dict[str, Any] = {
         "schema": SUBJECT_UPDATED,
         "message_id": str(uuid.uuid4()),
@@ -171,10 +129,10 @@ def subject_updated_message(
     }
     if suppressed is not None:
         body["suppressed"] = suppressed
-    return outbox_row(subject, "subject.updated", body, now)
+    return "subject.updated", body
 
 
-def _pending_email_purposes(registry: Registry, subject_id: uuid.UUID) -> list[str]:
+def _pending_email_purposes(registry: Repository, subject_id: uuid.UUID) -> list[str]:
     pending = ConsentStatus.PENDING.value
     return sorted(
         purpose
@@ -183,26 +141,8 @@ def _pending_email_purposes(registry: Registry, subject_id: uuid.UUID) -> list[s
     )
 
 
-def _confirmation_request(
-    subject: SubjectRow, pending: list[str], url: str, now: datetime
-) -> dict[str, Any]:
-    """`optin.confirmation_requested/1` to the new address, at the rectification's version."""
-    body: dict[str, Any] = {
-        "schema": CONFIRMATION_REQUESTED,
-        "message_id": str(uuid.uuid4()),
-        "occurred_at": timestamp(now),
-        "subject_id": str(subject.id),
-        "version": subject.version,
-        "email": subject.email,
-        "locale": subject.locale,
-        "purposes": pending,
-        "confirm_url": url,
-    }
-    return outbox_row(subject, "optin.confirmation_requested", body, now)
-
-
 def rectify(
-    registry: Registry,
+    registry: Repository,
     subject_id: uuid.UUID,
     wanted: Mapping[str, str | None],
     context: Rectification,
@@ -235,34 +175,36 @@ def rectify(
     for column, value in values.items():
         if column != "email_key":  # the lookup key is a column only, not part of the row
             setattr(subject, column, value)
-    subject.version, subject.updated_at = subject.version + 1, context.now
     evidence = (clean_evidence(context.evidence) or {}) | {CHANGED: ",".join(changed)}
-    messages = [subject_updated_message(subject, changed, context.now)]
     pending = _pending_email_purposes(registry, subject.id) if new_mailbox else []
+    url = None
     if pending:
         if links is None:
             raise RuntimeError("a new address has purposes to confirm, but no confirmation link")
         url = links.url_for(subject.id)
         evidence[NEW_CONFIRM_LINK] = token_digest(url.rpartition("/")[2]).hex()
-        messages.append(_confirmation_request(subject, pending, url, context.now))
-    entry = ledger_entry(
-        registry,
-        subject,
-        subject.version,
-        kind="subject",
+    batch = LedgerBatch()
+    batch.follow(registry, subject.id, subject.version)
+    entry = Entry(
+        kind=SUBJECT,
         source=context.source,
         actor=context.actor,
-        now=context.now,
-        evidence=evidence,
+        recorded_at=context.now,
+        evidence=Evidence(evidence),
     )
+    subject.version, subject.updated_at = batch.add(subject.id, entry), context.now
+    routing_key, body = subject_updated_message(subject, changed, context.now)
+    batch.announce(subject.id, routing_key, body, context.now)
+    if url is not None:
+        routing_key, body = confirmation_requested_message(subject, pending, url, context.now)
+        batch.announce(subject.id, routing_key, body, context.now)
     registry.set_subject_version(subject.id, subject.version, context.now, **values)
-    registry.append_ledger([entry])
-    registry.add_outbox(messages)
+    batch.write(registry)
     return changed
 
 
 def email_changed_since(
-    registry: Registry, subject_id: uuid.UUID, moment: datetime, link: bytes | None = None
+    registry: Repository, subject_id: uuid.UUID, moment: datetime, link: bytes | None = None
 ) -> bool:
     """Whether the address was rectified at or after `moment` (a link's issue time, say).
 
@@ -272,7 +214,7 @@ def email_changed_since(
     itself, for the new address, is told apart by its digest (`link`, `token_digest`).
     """
     for entry in registry.history(subject_id):
-        if entry.kind != "subject" or entry.recorded_at < moment:
+        if entry.record.kind != SUBJECT or entry.record.recorded_at < moment:
             continue
         evidence = entry.evidence or {}
         if "email" not in evidence.get(CHANGED, "").split(","):

@@ -10,8 +10,6 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TypeVar
 
-from consent_service.adapters import suppression_store
-from consent_service.adapters.repository import Registry
 from consent_service.domain.emails import email_key
 from consent_service.domain.suppression import (
     UNDELIVERABLE,
@@ -19,28 +17,27 @@ from consent_service.domain.suppression import (
     address_hash,
     address_hashes,
 )
+from consent_service.services.ports import Repository
 
 K = TypeVar("K")
 
 
 def suppress(
-    registry: Registry, secret_key: str, email: str, reason: SuppressionReason, now: datetime
+    registry: Repository, secret_key: str, email: str, reason: SuppressionReason, now: datetime
 ) -> None:
-    suppression_store.add(registry, address_hash(secret_key, email_key(email)), reason, now)
+    registry.suppressions.add(address_hash(secret_key, email_key(email)), reason, now)
 
 
 def remember_former_address(
-    registry: Registry, secret_key: str, subject_id: uuid.UUID, email: str, now: datetime
+    registry: Repository, secret_key: str, subject_id: uuid.UUID, email: str, now: datetime
 ) -> None:
     """Keep a keyed hash of an address the subject is leaving (a rectification), so that an
     erasure can suppress it too: every address the person had, not only the last."""
-    suppression_store.add_former(
-        registry, subject_id, address_hash(secret_key, email_key(email)), now
-    )
+    registry.suppressions.add_former(subject_id, address_hash(secret_key, email_key(email)), now)
 
 
 def suppress_every_address(
-    registry: Registry,
+    registry: Repository,
     secret_key: str,
     subject_id: uuid.UUID,
     addresses: Iterable[str],
@@ -51,28 +48,28 @@ def suppress_every_address(
     are deleted, as they now live on the list (hashed under whichever key was current)."""
     for email in set(map(email_key, addresses)):
         suppress(registry, secret_key, email, reason, now)
-    for hashed in suppression_store.take_former(registry, subject_id):
-        suppression_store.add(registry, hashed, reason, now)
+    for hashed in registry.suppressions.take_former(subject_id):
+        registry.suppressions.add(hashed, reason, now)
 
 
 def suppression_reasons(
-    registry: Registry, secret_keys: tuple[str, ...], email: str
+    registry: Repository, secret_keys: tuple[str, ...], email: str
 ) -> set[SuppressionReason]:
     """Why the address is suppressed (empty when it is not); `secret_keys` newest first."""
-    found = suppression_store.reasons(registry, address_hashes(secret_keys, email_key(email)))
+    found = registry.suppressions.reasons(address_hashes(secret_keys, email_key(email)))
     return {SuppressionReason(reason) for reason in found}
 
 
 def lift(
-    registry: Registry, secret_keys: tuple[str, ...], email: str, reason: SuppressionReason
+    registry: Repository, secret_keys: tuple[str, ...], email: str, reason: SuppressionReason
 ) -> int:
     """Remove one reason, e.g. erasure's once the person signs up again with fresh evidence."""
     hashes = address_hashes(secret_keys, email_key(email))
-    return suppression_store.remove(registry, hashes, reason)
+    return registry.suppressions.remove(hashes, reason)
 
 
 def undeliverable(
-    registry: Registry, secret_keys: tuple[str, ...], emails: Mapping[K, str]
+    registry: Repository, secret_keys: tuple[str, ...], emails: Mapping[K, str]
 ) -> set[K]:
     """The keys of `emails` whose address no campaign email may go to (`UNDELIVERABLE`).
 
@@ -85,5 +82,5 @@ def undeliverable(
         for key, email in emails.items()
         for hashed in address_hashes(secret_keys, email_key(email))
     }
-    found = suppression_store.held(registry, by_hash, [reason.value for reason in UNDELIVERABLE])
+    found = registry.suppressions.held(by_hash, [reason.value for reason in UNDELIVERABLE])
     return {by_hash[hashed] for hashed in found}

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 
-from consent_service.adapters.repository import Registry
+from consent_service.services.ports import Repository
 from consent_service.services.suppressions import undeliverable
 from plumbing.catch_up import BUCKETS, SubjectState, bucket_digests
 
@@ -33,56 +33,57 @@ def bucket_bounds(bucket: str) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 def _snapshots(
-    registry: Registry,
+    registry: Repository,
     bounds: tuple[uuid.UUID, uuid.UUID] | None,
     ids: Collection[uuid.UUID] | None = None,
 ) -> Iterator[SubjectSnapshot]:
     consents: dict[uuid.UUID, dict[str, tuple[str, int]]] = {}
-    for subject_id, purpose, status, version in registry.consent_states(bounds, ids):
+    for subject_id, purpose, status, version in registry.sync.consent_states(bounds, ids):
         consents.setdefault(subject_id, {})[purpose] = (status, version)
-    for row in registry.subject_states(bounds, ids):
-        erased = row.erased_at is not None
+    for row in registry.sync.subject_states(bounds, ids):
         state = SubjectState(
             subject_id=str(row.id),
             version=row.version,
-            erased=erased,
-            consents={} if erased else consents.get(row.id, {}),
+            erased=row.erased,
+            consents={} if row.erased else consents.get(row.id, {}),
         )
         yield SubjectSnapshot(state, row.email, row.locale, row.name)
 
 
-def digests(registry: Registry) -> dict[str, str]:
+def digests(registry: Repository) -> dict[str, str]:
     return bucket_digests(snapshot.state for snapshot in _snapshots(registry, None))
 
 
 def _with_suppression(
-    registry: Registry, snapshots: list[SubjectSnapshot], secret_keys: tuple[str, ...]
+    registry: Repository, snapshots: list[SubjectSnapshot], secret_keys: tuple[str, ...]
 ) -> list[SubjectSnapshot]:
     emails = {s.state.subject_id: s.email for s in snapshots if s.email and not s.state.erased}
     held = undeliverable(registry, secret_keys, emails)
     return [replace(s, suppressed=s.state.subject_id in held) for s in snapshots]
 
 
-def bucket(registry: Registry, name: str, *, secret_keys: tuple[str, ...]) -> list[SubjectSnapshot]:
+def bucket(
+    registry: Repository, name: str, *, secret_keys: tuple[str, ...]
+) -> list[SubjectSnapshot]:
     snapshots = list(_snapshots(registry, bucket_bounds(name)))
     return _with_suppression(registry, snapshots, secret_keys)
 
 
-def versions(registry: Registry, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
+def versions(registry: Repository, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, int]:
     """Current versions of the subjects among `ids` the registry holds, tombstones included;
     an id it never had (or no longer has at all) is absent."""
-    return registry.versions_of(set(ids))
+    return registry.sync.versions_of(set(ids))
 
 
 def purpose_versions(
-    registry: Registry, ids: Collection[uuid.UUID], purpose: str
+    registry: Repository, ids: Collection[uuid.UUID], purpose: str
 ) -> dict[uuid.UUID, int]:
     """The version of each subject's last change of `purpose`, for those holding it."""
-    return registry.purpose_versions_of(set(ids), purpose)
+    return registry.sync.purpose_versions_of(set(ids), purpose)
 
 
 def subjects(
-    registry: Registry, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
+    registry: Repository, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
 ) -> list[SubjectSnapshot]:
     """The same records as a bucket listing, for just these subjects."""
     snapshots = list(_snapshots(registry, None, set(ids)))
@@ -90,11 +91,11 @@ def subjects(
 
 
 def suppressed(
-    registry: Registry, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
+    registry: Repository, ids: Collection[uuid.UUID], *, secret_keys: tuple[str, ...]
 ) -> set[uuid.UUID]:
     """Those of `ids` whose current address no campaign email may go to.
 
     Asked by the fence for every batch, not only of subjects whose version moved: an address
     can be suppressed before its holder signs up, and that changes no version of theirs.
     """
-    return undeliverable(registry, secret_keys, registry.emails_of(set(ids)))
+    return undeliverable(registry, secret_keys, registry.sync.emails_of(set(ids)))

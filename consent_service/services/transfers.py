@@ -1,19 +1,20 @@
-"""Direct transfers to a third party (GDPR Art. 20(2)): registering recipients, requesting.
+"""Direct transfers to a third party (GDPR Art. 20(2)): registering, requesting, delivering.
 
 An admin registers a recipient with a generated secret; `POST /v1/subjects/{id}/transfers`
-queues a transfer; the relay delivers it (relay/transfer_delivery.py) and proves the outcome
-in the ledger.
+queues a transfer; the relay's transfer thread (`TransferWorker`) builds the person's full
+export (the same one `GET .../export` answers, mailer part included), signs it and POSTs it to
+the registered URL, retrying with backoff (domain/transfers.py). The final outcome, delivered
+or failed, is proved by a ledger entry of kind `transfer` (source `admin`, actor the name of
+the API key that asked; evidence names the recipient, the outcome and the last answer, never
+the body). Like every ledger entry it raises the subject's version, announced as a
+`subject.updated/1` with nothing changed so the mailer's view keeps the same version
+(decision 0006: every version has its message).
 """
 
 import secrets
 import uuid
 from datetime import datetime
-from typing import Protocol
 
-from consent_service.adapters import transfer_store
-from consent_service.adapters.repository import Registry
-from consent_service.adapters.transfer_client import url_host_and_port
-from consent_service.adapters.transfer_store import RecipientRow, TransferRow
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
 from consent_service.domain.transfers import (
     InvalidRecipient,
@@ -21,17 +22,14 @@ from consent_service.domain.transfers import (
     check_name,
     check_url,
     resolved_refusal,
+    url_host_and_port,
 )
+from consent_service.services.ports import Repository
+from consent_service.services.ports.transfers import RecipientRow, Resolver, TransferRow
 
 
 class UnknownRecipient(DomainError):
     field = "recipient"
-
-
-class Resolver(Protocol):
-    def resolve(self, host: str, port: int) -> list[str]:
-        """Every address the host name resolves to now; OSError if it resolves to none."""
-        ...
 
 
 def vetted_addresses(resolver: Resolver, url: str) -> list[str]:
@@ -48,7 +46,7 @@ def vetted_addresses(resolver: Resolver, url: str) -> list[str]:
 
 
 def register_recipient(
-    registry: Registry,
+    registry: Repository,
     name: str,
     url: str,
     *,
@@ -69,20 +67,20 @@ def register_recipient(
         except OSError as error:
             refusal = f"Refused URL: its host does not resolve ({error})."
             raise InvalidRecipient(refusal, field="url") from None
-    if transfer_store.recipient(registry, name) is not None:
+    if registry.transfers.recipient(name) is not None:
         raise Conflict(f"A recipient named {name!r} is registered already.", field="name")
     secret = secrets.token_urlsafe(32)
-    transfer_store.add_recipient(registry, RecipientRow(name, url, secret, now))
+    registry.transfers.add_recipient(RecipientRow(name, url, secret, now))
     return secret
 
 
 def request_transfer(
-    registry: Registry, subject_id: uuid.UUID, recipient: str, requested_by: str, now: datetime
+    registry: Repository, subject_id: uuid.UUID, recipient: str, requested_by: str, now: datetime
 ) -> TransferRow:
     """Queue a transfer; SubjectNotFound or UnknownRecipient (nothing written) otherwise."""
     if registry.subject_by_id(subject_id) is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
-    if transfer_store.recipient(registry, recipient) is None:
+    if registry.transfers.recipient(recipient) is None:
         raise UnknownRecipient(f"No recipient is registered as {recipient!r}.")
     row = TransferRow(
         id=uuid.uuid4(),
@@ -96,16 +94,16 @@ def request_transfer(
         created_at=now,
         finished_at=None,
     )
-    transfer_store.add_transfer(registry, row)
+    registry.transfers.add_transfer(row)
     return row
 
 
 def transfer_of(
-    registry: Registry, subject_id: uuid.UUID, transfer_id: uuid.UUID
+    registry: Repository, subject_id: uuid.UUID, transfer_id: uuid.UUID
 ) -> TransferRow | None:
     """The subject's transfer, None if it has no such transfer; SubjectNotFound for an
     unknown or erased subject."""
     if registry.subject_by_id(subject_id) is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
-    found = transfer_store.transfer(registry, transfer_id)
+    found = registry.transfers.transfer(transfer_id)
     return found if found is not None and found.subject_id == subject_id else None

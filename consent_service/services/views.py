@@ -4,8 +4,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from consent_service.adapters.repository import ConsentRow, Registry, SubjectRow
 from consent_service.domain.errors import SubjectNotFound
+from consent_service.services.ports import Repository
+from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 
 
 @dataclass(frozen=True)
@@ -18,18 +19,18 @@ class SubjectView:
         return self.subject.id
 
 
-def subject_view(registry: Registry, subject: SubjectRow) -> SubjectView:
+def subject_view(registry: Repository, subject: SubjectRow) -> SubjectView:
     return SubjectView(subject, registry.consents_of(subject.id))
 
 
-def get_subject(registry: Registry, subject_id: uuid.UUID) -> SubjectView:
+def get_subject(registry: Repository, subject_id: uuid.UUID) -> SubjectView:
     subject = registry.subject_by_id(subject_id)
     if subject is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
     return subject_view(registry, subject)
 
 
-def find_subject_by_email(registry: Registry, email_key: str) -> SubjectView:
+def find_subject_by_email(registry: Repository, email_key: str) -> SubjectView:
     subject = registry.subject_by_email_key(email_key)
     if subject is None:
         raise SubjectNotFound("No subject has this email address.")
@@ -50,21 +51,21 @@ class HistoryEntry:
     version: int
 
 
-def history(registry: Registry, subject_id: uuid.UUID) -> list[HistoryEntry]:
+def history(registry: Repository, subject_id: uuid.UUID) -> list[HistoryEntry]:
     if registry.subject_by_id(subject_id) is None:
         raise SubjectNotFound(f"No subject {subject_id}.")
     return [
         HistoryEntry(
-            purpose=e.purpose,
-            status=e.status,
-            previous_status=e.previous_status,
-            source=e.source,
-            actor=e.actor,
-            policy_version=e.policy_version,
-            recorded_at=e.recorded_at,
+            purpose=e.record.purpose,
+            status=e.record.status,
+            previous_status=e.record.previous_status,
+            source=e.record.source,
+            actor=e.record.actor,
+            policy_version=e.record.policy_version,
+            recorded_at=e.record.recorded_at,
             hash=e.hash,
-            kind=e.kind,
-            version=e.seq,
+            kind=e.record.kind,
+            version=e.record.seq,
         )
         for e in registry.history(subject_id)
     ]

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import DomainError
 from consent_service.domain.forms import HONEYPOT, SignupForm
 from consent_service.domain.locales import LOCALES
@@ -65,7 +65,7 @@ def _signup_form() -> SignupForm | None:
     return g.signup_form
 
 
-def _lookup(registry: Registry, form_id: str) -> SignupForm | None:
+def _lookup(registry: SqlRepository, form_id: str) -> SignupForm | None:
     try:
         return forms.form_named(registry, form_id)
     except DomainError:

@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 from flask import Response, request
 from flask_babel import gettext as _
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.faces.transactions import in_transaction, read_only
@@ -104,7 +104,7 @@ def evidence() -> dict[str, str]:
     return found
 
 
-def read(work: Callable[[Registry], T]) -> T | None:
+def read(work: Callable[[SqlRepository], T]) -> T | None:
     try:
         with read_only() as registry:
             target = work(registry)
@@ -114,7 +114,7 @@ def read(work: Callable[[Registry], T]) -> T | None:
     return target
 
 
-def write(work: Callable[[Registry], T]) -> T | None:
+def write(work: Callable[[SqlRepository], T]) -> T | None:
     """Run in a transaction committed before the answer is sent (SPEC guarantee 5)."""
     try:
         target = in_transaction(work)

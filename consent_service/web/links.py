@@ -16,7 +16,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
+from consent_service.adapters.link_token_store import LinkTokenStore
 from consent_service.domain.consent import Source
 from consent_service.faces.clock import now
 from consent_service.openapi.operations import documented, page
@@ -29,6 +29,7 @@ from consent_service.services.links import (
     LinkSuperseded,
     LinkTarget,
 )
+from consent_service.services.ports.links import TokenUse
 from consent_service.web import csrf
 from consent_service.web.i18n import language_choice
 from consent_service.web.limits import ONE_CLICK_FIELD, ONE_CLICK_VALUE, is_one_click

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, LegalBasis
 from consent_service.faces.clock import now
@@ -45,7 +45,7 @@ def _claim(token: str) -> LinkClaim | None:
         return None
 
 
-def _read(work: Callable[[Registry], T]) -> T | None:
+def _read(work: Callable[[SqlRepository], T]) -> T | None:
     """None when the subject is unknown or erased."""
     try:
         with read_only() as registry:

@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from consent_service.adapters.campaign_store import CampaignStore
+from consent_service.adapters.repository import SqlRepository
 from consent_service.services.campaigns import CampaignView, NewCampaign, create_campaign
 from tests.campaigns.factories import CONTENT
 
@@ -35,7 +36,7 @@ def store(app: Flask) -> Callable[[], Any]:
     @contextmanager
     def open_store() -> Iterator[CampaignStore]:
         with app.extensions["consent.sessions"]() as session, session.begin():
-            yield CampaignStore(session)
+            yield SqlRepository(session).campaigns
 
     return open_store
 

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from consent_service.adapters.campaign_store import CampaignStore
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.domain.campaigns import Trigger
 from consent_service.services.campaigns import apply_report, request_run
 from consent_service.services.scheduling import schedule_due
@@ -18,8 +19,8 @@ FIRST = datetime(2027, 3, 22, 8, tzinfo=UTC)  # Monday 09:00 CET
 SECOND = datetime(2027, 3, 29, 7, tzinfo=UTC)  # Monday 09:00 CEST
 
 
-def sessions_of(app):
-    return app.extensions["consent.sessions"]
+def sessions_of(app) -> SqlUnitOfWork:
+    return SqlUnitOfWork(app.extensions["consent.sessions"])
 
 
 def test_a_due_occurrence_becomes_one_run_and_one_run_request(app, new_campaign, store) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.app import create_app
 from consent_service.config import Settings
 from consent_service.services.api_keys import create_key
@@ -98,7 +98,7 @@ def test_put_grant_of_an_email_purpose_waits_for_double_opt_in(client, writer) -
 def test_double_opt_in_can_be_turned_off_by_configuration(environ) -> None:
     app = create_app(Settings.from_env(environ | {"CONSENT_DOUBLE_OPT_IN": ""}))
     with app.extensions["consent.sessions"]() as session, session.begin():
-        key = create_key(Registry(session), "t", ["consents:write"], datetime.now(UTC))
+        key = create_key(SqlRepository(session), "t", ["consents:write"], datetime.now(UTC))
     answer = app.test_client().post(
         "/v1/consents", json=consent_body(), headers={"Authorization": f"Bearer {key}"}
     )

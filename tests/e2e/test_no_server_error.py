@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import Rule
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import SystemResolver
 from consent_service.faces.exports import MAILER_PART
 from consent_service.services import api_keys
@@ -96,7 +96,7 @@ def seeds(app: Flask, client: FlaskClient, make_key: Callable[..., str]) -> Seed
     assert client.post("/v1/forms", json=form_definition(), headers=auth).status_code == 201
     with app.extensions["consent.sessions"]() as session, session.begin():
         register_recipient(
-            Registry(session),
+            SqlRepository(session),
             "archive",
             "http://127.0.0.1:9/in",
             production=False,

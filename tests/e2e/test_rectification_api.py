@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services.suppressions import suppress, suppression_reasons
 from tests.factories import consent_body, unique_email
@@ -34,7 +34,7 @@ def sign_up(client, writer):
 def in_registry(app):
     def run(work):
         with app.extensions["consent.sessions"]() as session, session.begin():
-            return work(Registry(session))
+            return work(SqlRepository(session))
 
     return run
 

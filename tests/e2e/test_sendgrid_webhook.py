@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.app import create_app
 from consent_service.config import ConfigError, Settings
+from consent_service.domain.ledger import StoredEntry
 from consent_service.services import audit
 from tests.campaigns.factories import CONTENT
 from tests.factories import consent_body
@@ -72,10 +73,10 @@ def statuses(client, writer, subject_id: str) -> dict[str, str]:
     return {purpose: state["status"] for purpose, state in subject["consents"].items()}
 
 
-def ledger(app, subject_id: str) -> list[orm.LedgerEntry]:
+def ledger(app, subject_id: str) -> list[StoredEntry]:
     """The subject's ledger rows, read in a session closed at once (SQLite holds one writer)."""
-    with app.extensions["consent.sessions"](expire_on_commit=False) as session:
-        return Registry(session).history(uuid.UUID(subject_id))
+    with app.extensions["consent.sessions"]() as session:
+        return SqlRepository(session).history(uuid.UUID(subject_id))
 
 
 def outbox(app) -> list[dict[str, Any]]:
@@ -113,7 +114,8 @@ def test_a_hard_bounce_suppresses_the_address_as_a_change_of_its_subject(
     assert subject["version"] == version + 1
     assert statuses(client, writer, subject_id)["newsletters"] == "granted", "consent untouched"
     entry = ledger(app, subject_id)[-1]
-    assert (entry.kind, entry.source, entry.actor, entry.seq) == (
+    record = entry.record
+    assert (record.kind, record.source, record.actor, record.seq) == (
         "suppression",
         "esp_webhook",
         "sendgrid",
@@ -191,10 +193,11 @@ def test_a_spam_report_withdraws_every_email_purpose(
         "surveys": "withdrawn",
         "personalization": "granted",
     }
-    entries = [e for e in ledger(app, subject_id) if e.source == "esp_webhook"]
-    assert {e.purpose for e in entries} == EMAIL_PURPOSES
+    entries = [e for e in ledger(app, subject_id) if e.record.source == "esp_webhook"]
+    assert {e.record.purpose for e in entries} == EMAIL_PURPOSES
     for entry in entries:
-        assert (entry.kind, entry.status, entry.actor) == ("consent", "withdrawn", "sendgrid")
+        record = entry.record
+        assert (record.kind, record.status, record.actor) == ("consent", "withdrawn", "sendgrid")
         assert entry.evidence == {"esp_event": "spamreport", "sg_event_id": report["sg_event_id"]}
     published = [m for m in outbox(app) if m.get("source") == "esp_webhook"]
     assert {(m["schema"], m["purpose"], m["status"]) for m in published} == {
@@ -472,4 +475,4 @@ def test_the_ledger_still_verifies_after_suppressions_and_withdrawals(
         ]
     )
     with app.extensions["consent.sessions"]() as session:
-        assert audit.verify(Registry(session), [settings.secret_key]).ok
+        assert audit.verify(SqlRepository(session), [settings.secret_key]).ok

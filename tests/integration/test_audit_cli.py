@@ -5,7 +5,7 @@ import dataclasses
 import pytest
 from sqlalchemy import text
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.ledger import genesis_hash
 from tests.factories import consent_body
 from tests.processes import consent_cli
@@ -64,7 +64,9 @@ def rewrite_chain_with_valid_hashes(app, subject_id: str) -> None:
     sessions = app.extensions["consent.sessions"]
     with sessions() as session, session.begin():
         entries = [
-            e for e in Registry(session).ledger_entries() if e.record.subject_id == subject_id
+            e
+            for e in SqlRepository(session).audit.ledger_entries()
+            if e.record.subject_id == subject_id
         ]
         prev = genesis_hash(subject_id)
         for stored in entries:

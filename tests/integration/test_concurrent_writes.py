@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from tests.factories import consent_body
 from tests.processes import consent_cli
 
@@ -60,7 +60,7 @@ def test_a_failure_after_the_ledger_write_leaves_nothing_behind(
     def broken_outbox(self, messages) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Registry, "add_outbox", broken_outbox)
+    monkeypatch.setattr(SqlRepository, "add_outbox", broken_outbox)
     before = table_counts()
     response = app.test_client().post("/v1/consents", json=consent_body(), headers=writer)
     assert response.status_code == 500

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import delete, select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.cli import main
 from consent_service.domain.import_rows import COLUMNS
 from consent_service.domain.suppression import SuppressionReason
@@ -90,7 +90,7 @@ def erase(client, writer, subject_id: str):
 
 def in_registry(app, work):
     with app.extensions["consent.sessions"]() as session, session.begin():
-        return work(Registry(session))
+        return work(SqlRepository(session))
 
 
 def test_erasure_answers_204_and_the_subject_is_then_404_everywhere(client, writer, person) -> None:
@@ -132,7 +132,7 @@ def test_the_ledger_is_pseudonymised_chained_on_and_still_verifies(
     entries = in_registry(app, lambda r: r.history(subject_id))
     assert [(e.evidence, e.evidence_nonce) for e in entries] == [(None, None)] * len(entries)
     assert [e.hash for e in entries[:-1]] == [e["hash"] for e in before["entries"]]
-    last = entries[-1]
+    last = entries[-1].record
     assert (last.kind, last.seq, last.source, last.purpose) == (
         "erasure",
         before["entries"][-1]["version"] + 1,
@@ -246,7 +246,7 @@ def test_an_address_changed_before_former_addresses_were_kept_is_refused_too(
     subject_id = uuid.UUID(person["subject_id"])
     gone = {"outbox": orm.IdempotentRequest, "idempotency_keys": orm.OutboxMessage}[kept_in]
 
-    def as_an_older_release_left_it(registry: Registry) -> None:
+    def as_an_older_release_left_it(registry: SqlRepository) -> None:
         session = registry.session
         session.execute(delete(orm.FormerAddress).where(orm.FormerAddress.subject_id == subject_id))
         session.execute(delete(gone).where(gone.subject_id == subject_id))
@@ -344,4 +344,4 @@ def test_two_erasures_at_once_erase_once_and_the_other_finds_nobody(app, writer,
         thread.join(timeout=30)
     assert sorted(statuses) == [204, 404]
     entries = in_registry(app, lambda r: r.history(uuid.UUID(person["subject_id"])))
-    assert [e.kind for e in entries].count("erasure") == 1
+    assert [e.record.kind for e in entries].count("erasure") == 1

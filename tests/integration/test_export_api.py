@@ -14,10 +14,10 @@ import jsonschema
 import pytest
 from sqlalchemy import update
 
-from consent_service.adapters import orm, transfer_store
-from consent_service.adapters.transfer_store import RecipientRow
+from consent_service.adapters import orm
 from consent_service.faces.exports import MAILER_PART
 from consent_service.services.export import MailerPartUnavailable
+from consent_service.services.ports.transfers import RecipientRow
 from plumbing.tokens import LinkSigner
 from tests.factories import consent_body
 from tests.web.conftest import hidden_fields
@@ -324,10 +324,10 @@ def test_the_export_needs_a_key_with_subjects_read(
 @pytest.fixture
 def recipient(app) -> str:
     with app.extensions["consent.sessions"]() as session, session.begin():
-        from consent_service.adapters.repository import Registry
+        from consent_service.adapters.repository import SqlRepository
 
         row = RecipientRow("crm", "https://crm.example.kg/in", "s3cret", datetime.now(UTC))
-        transfer_store.add_recipient(Registry(session), row)
+        SqlRepository(session).transfers.add_recipient(row)
     return "crm"
 
 

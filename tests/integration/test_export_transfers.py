@@ -12,10 +12,11 @@ import jsonschema
 import pytest
 from sqlalchemy import select, update
 
-from consent_service.adapters import orm, transfer_store
+from consent_service.adapters import orm
 from consent_service.adapters.export_requests import exporter_for
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import HttpPoster, SystemResolver
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.domain.transfers import MAX_ATTEMPTS
 from consent_service.relay.transfer_delivery import LEASE, TransferWorker
 from consent_service.services import audit
@@ -63,7 +64,7 @@ def mailer() -> StandInMailer:
 def secret(app, recipient_server: Recipient) -> str:
     with app.extensions["consent.sessions"]() as session, session.begin():
         return register_recipient(
-            Registry(session),
+            SqlRepository(session),
             "crm",
             recipient_server.url(),
             production=False,
@@ -86,7 +87,8 @@ def person(client, writer) -> str:
 def worker_for(app, clock: Clock, mailer: StandInMailer, *, production: bool = False):
     sessions = app.extensions["consent.sessions"]
     exporter = exporter_for(app.extensions["consent.settings"], sessions, mailer)
-    return TransferWorker(sessions, exporter, HttpPoster(2.0), production=production, clock=clock)
+    uow = SqlUnitOfWork(sessions)
+    return TransferWorker(uow, exporter, HttpPoster(2.0), production=production, clock=clock)
 
 
 def request(client, dpo, person: str, clock: Clock) -> str:
@@ -156,7 +158,7 @@ def test_the_ledger_entry_raises_the_version_announces_it_and_still_verifies(
             select(orm.OutboxMessage.payload).order_by(orm.OutboxMessage.id.desc()).limit(1)
         ).scalars()
         [last] = list(payloads)
-        report = audit.verify(Registry(session), ["test-secret"])
+        report = audit.verify(SqlRepository(session), ["test-secret"])
     assert (last["schema"], last["version"], last["changed"]) == ("subject.updated/1", after, [])
     assert report.ok, report.findings
 
@@ -261,7 +263,7 @@ def test_a_person_erased_before_delivery_is_not_sent(
     assert worker_for(app, clock, mailer).step()
     assert recipient_server.received == []
     with app.extensions["consent.sessions"]() as session:
-        row = transfer_store.transfer(Registry(session), transfer_id)
+        row = SqlRepository(session).transfers.transfer(transfer_id)
     assert (row.status, row.last_error) == ("failed", "the subject is no longer held")
     assert ledger_evidence(app, person) == []
 
@@ -272,16 +274,16 @@ def test_an_attempt_taken_over_after_its_lease_cannot_record_its_outcome(
     request(client, dpo, person, clock)
     sessions = app.extensions["consent.sessions"]
     with sessions() as session, session.begin():
-        stale = transfer_store.claim_due(Registry(session), clock.now, clock.now + LEASE)
+        stale = SqlRepository(session).transfers.claim_due(clock.now, clock.now + LEASE)
     assert stale is not None
     later = clock.now + LEASE + timedelta(seconds=1)
     with sessions() as session, session.begin():
-        registry = Registry(session)
-        assert transfer_store.claim_due(registry, clock.now, clock.now + LEASE) is None
-        fresh = transfer_store.claim_due(registry, later, later + LEASE)
+        transfers = SqlRepository(session).transfers
+        assert transfers.claim_due(clock.now, clock.now + LEASE) is None
+        fresh = transfers.claim_due(later, later + LEASE)
     assert fresh is not None and fresh.attempts == 2
     with sessions() as session, session.begin():
-        registry = Registry(session)
-        assert not transfer_store.finish(registry, stale, "delivered", later, None)
-        assert not transfer_store.retry_later(registry, stale, later, "late")
-        assert transfer_store.finish(registry, fresh, "delivered", later, None)
+        transfers = SqlRepository(session).transfers
+        assert not transfers.finish(stale, "delivered", later, None)
+        assert not transfers.retry_later(stale, later, "late")
+        assert transfers.finish(fresh, "delivered", later, None)

@@ -4,7 +4,7 @@ it needs did not exist when it was made."""
 from datetime import UTC, datetime
 
 from consent_service.adapters.processes import internal_key
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.services import api_keys
 
 
@@ -12,7 +12,7 @@ def test_the_mailers_key_may_sync_and_is_reused(app, settings) -> None:
     key = internal_key(settings, "mailer catch-up", ["sync:read"])
     assert internal_key(settings, "mailer catch-up", ["sync:read"]) == key
     with app.extensions["consent.sessions"]() as session:
-        client = api_keys.authenticate(Registry(session), key)
+        client = api_keys.authenticate(SqlRepository(session), key)
     assert client is not None
     assert client.scopes == {"sync:read"}
 
@@ -20,14 +20,14 @@ def test_the_mailers_key_may_sync_and_is_reused(app, settings) -> None:
 def test_a_kept_key_made_before_sync_read_existed_is_revoked_and_replaced(app, settings) -> None:
     with app.extensions["consent.sessions"]() as session, session.begin():
         old = api_keys.create_key(
-            Registry(session), "mailer catch-up", ["subjects:read"], datetime.now(UTC)
+            SqlRepository(session), "mailer catch-up", ["subjects:read"], datetime.now(UTC)
         )
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     (settings.instance_dir / "mailer_catch-up.key").write_text(old)
     new = internal_key(settings, "mailer catch-up", ["sync:read"])
     assert new != old
     with app.extensions["consent.sessions"]() as session:
-        registry = Registry(session)
+        registry = SqlRepository(session)
         assert api_keys.authenticate(registry, old) is None
         assert api_keys.authenticate(registry, new).scopes == {"sync:read"}
     assert (settings.instance_dir / "mailer_catch-up.key").read_text() == new

@@ -12,7 +12,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, text
 
-from consent_service.adapters import orm, retention_store
+from consent_service.adapters import orm
+from consent_service.adapters.retention_store import RetentionStore
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.cli import main
 from consent_service.domain.retention import RetentionRules, Rule
 from consent_service.services.retention import Retention
@@ -26,7 +28,8 @@ RULES = RetentionRules(pending=30 * DAY, inactive=730 * DAY)
 
 @pytest.fixture
 def retention(app) -> Retention:
-    return Retention(app.extensions["consent.sessions"], RULES, "test-secret", batch_size=2)
+    uow = SqlUnitOfWork(app.extensions["consent.sessions"])
+    return Retention(uow, RULES, "test-secret", batch_size=2)
 
 
 @pytest.fixture
@@ -117,7 +120,7 @@ def test_a_subject_active_again_since_the_listing_is_not_erased(
         headers=writer,
     )
     # As if it had been listed as inactive just before the person came back.
-    monkeypatch.setattr(retention_store, "inactive_subjects", lambda *_: [uuid.UUID(subject_id)])
+    monkeypatch.setattr(RetentionStore, "inactive_subjects", lambda *_: [uuid.UUID(subject_id)])
     assert retention.purge(datetime.now(UTC) + 731 * DAY)[Rule.INACTIVE_SUBJECTS] == 0
     assert consent_status(subject_id, "personalization") == "granted"
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.services.housekeeping import Housekeeping
 from plumbing.logs import EMAIL_LIKE
 from tests.factories import consent_body
@@ -39,7 +40,10 @@ class FakeRetention:
 
 def housekeeping(app, retention: FakeRetention) -> Housekeeping:
     return Housekeeping(
-        app.extensions["consent.sessions"], "test-secret", timedelta(days=365), retention=retention
+        SqlUnitOfWork(app.extensions["consent.sessions"]),
+        "test-secret",
+        timedelta(days=365),
+        retention=retention,
     )
 
 

@@ -10,9 +10,10 @@ from flask import Flask
 from kombu import Connection
 
 from consent_service.adapters import rabbitmq_admin
-from consent_service.adapters.broker import OutgoingMessage, Publisher, PublishError
+from consent_service.adapters.broker import Publisher
 from consent_service.app import create_app
 from consent_service.config import Settings
+from consent_service.services.ports.outbox import OutgoingMessage, PublishError
 from schemas.messages import topology
 from tests.processes import consent_cli
 

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from consent_service.adapters import orm
-from consent_service.adapters.broker import Publisher, PublishError
+from consent_service.adapters.broker import Publisher
+from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.relay.outbox_publishing import relay_batch
+from consent_service.services.ports.outbox import PublishError
 from plumbing.broker.connection import embedded_broker
 from schemas.messages import load_message, topology
 from tests.factories import consent_body
@@ -47,11 +49,11 @@ def test_relay_publishes_every_outbox_message_persistently_and_marks_it_sent(
 ) -> None:
     write_consents(client, writer, 30)
     publisher = Publisher(rabbitmq_url, settings.instance_dir)
-    sessions = app.extensions["consent.sessions"]
-    assert relay_batch(sessions, publisher, batch_size=25) == 25
-    assert relay_batch(sessions, publisher, batch_size=25) == 25
-    assert relay_batch(sessions, publisher, batch_size=25) == 10
-    assert relay_batch(sessions, publisher, batch_size=25) == 0
+    uow = SqlUnitOfWork(app.extensions["consent.sessions"])
+    assert relay_batch(uow, publisher, batch_size=25) == 25
+    assert relay_batch(uow, publisher, batch_size=25) == 25
+    assert relay_batch(uow, publisher, batch_size=25) == 10
+    assert relay_batch(uow, publisher, batch_size=25) == 0
     publisher.close()
     assert unsent(app) == 0
     delivered = drain_queue(rabbitmq_url, topology.MAILER_QUEUE)
@@ -75,11 +77,11 @@ def test_an_unroutable_message_is_returned_and_stays_in_the_outbox(
     connection = pika.BlockingConnection(pika.URLParameters(rabbitmq_url))
     connection.channel().queue_delete(topology.MAILER_QUEUE)
     connection.close()
-    sessions = app.extensions["consent.sessions"]
-    assert relay_batch(sessions, publisher, batch_size=10) == 0
+    uow = SqlUnitOfWork(app.extensions["consent.sessions"])
+    assert relay_batch(uow, publisher, batch_size=10) == 0
     assert unsent(app) == 2
     publisher.reset()  # a fresh connection declares the queue again
-    assert relay_batch(sessions, publisher, batch_size=10) == 2
+    assert relay_batch(uow, publisher, batch_size=10) == 2
     publisher.close()
 
 
@@ -89,7 +91,7 @@ def test_with_the_broker_unreachable_publishing_fails_and_the_outbox_keeps_every
     write_consents(client, writer, 2)
     publisher = Publisher("amqp://guest:guest@127.0.0.1:1//", settings.instance_dir)
     with pytest.raises(PublishError):
-        relay_batch(app.extensions["consent.sessions"], publisher, batch_size=10)
+        relay_batch(SqlUnitOfWork(app.extensions["consent.sessions"]), publisher, batch_size=10)
     assert unsent(app) == 4
 
 
@@ -99,7 +101,10 @@ def test_the_embedded_broker_receives_every_message_as_a_file(
     write_consents(client, writer, 3)
     publisher = Publisher(None, settings.instance_dir)
     _, options = embedded_broker(str(settings.instance_dir))
-    assert relay_batch(app.extensions["consent.sessions"], publisher, batch_size=100) == 6
+    assert (
+        relay_batch(SqlUnitOfWork(app.extensions["consent.sessions"]), publisher, batch_size=100)
+        == 6
+    )
     files = list(Path(options["data_folder_in"]).glob(f"*{topology.MAILER_QUEUE}.msg"))
     assert len(files) == 6
     assert unsent(app) == 0

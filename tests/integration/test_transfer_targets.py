@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from consent_service.adapters import transfer_store
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import HttpPoster, SystemResolver
 from consent_service.domain.transfers import InvalidRecipient
 from consent_service.services.transfers import register_recipient
@@ -92,13 +91,13 @@ def url_with(host: str) -> st.SearchStrategy[str]:
 
 def registered(app) -> list[str]:
     with app.extensions["consent.sessions"]() as session:
-        return [row.name for row in transfer_store.recipients(Registry(session))]
+        return [row.name for row in SqlRepository(session).transfers.recipients()]
 
 
 def register(app, name: str, url: str, *, production: bool = True) -> str:
     with app.extensions["consent.sessions"]() as session, session.begin():
         return register_recipient(
-            Registry(session),
+            SqlRepository(session),
             name,
             url,
             production=production,

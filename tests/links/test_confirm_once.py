@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from consent_service.adapters import orm
-from consent_service.adapters.link_token_store import LinkTokenStore, TokenUse
+from consent_service.adapters.link_token_store import LinkTokenStore
+from consent_service.services.ports.links import TokenUse
 from consent_service.web import csrf
 from tests.links.conftest import form_with
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.consent import ConsentStatus
 from consent_service.services.consents import change_context, set_consent
 from plumbing.tokens import Intent
@@ -106,7 +106,7 @@ def test_a_pending_change_without_a_way_to_mint_the_link_is_refused_whole(
 
     def grant_without_links() -> None:
         with app.extensions["consent.sessions"]() as session, session.begin():
-            registry = Registry(session)
+            registry = SqlRepository(session)
             context = change_context(registry, source="survey", actor="t", now=datetime.now(UTC))
             surveys = frozenset({"surveys"})
             status = ConsentStatus.GRANTED

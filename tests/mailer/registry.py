@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from consent_service.adapters import orm
 from consent_service.adapters import schema as registry_schema
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.app import create_app
 from consent_service.config import Settings
 from consent_service.services import api_keys
@@ -61,7 +61,7 @@ def running_registry(tmp_path: Path) -> Iterator[RunningRegistry]:
     app = create_app(settings)
     with app.extensions["consent.sessions"]() as session, session.begin():
         scopes = ["consents:write", "subjects:read", "subjects:write", "sync:read"]
-        key = api_keys.create_key(Registry(session), "mailer test", scopes, datetime.now(UTC))
+        key = api_keys.create_key(SqlRepository(session), "mailer test", scopes, datetime.now(UTC))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()

@@ -9,6 +9,8 @@
 - Mailer services depend on the ports they declare (`typing.Protocol`s), never on an adapter:
   the SQL stores, the broker, the backends and the registry client are plugged in by the
   entrypoints (`mailer/cli.py`), or by the in-memory fakes of `tests/fakes/mailer/`.
+- Registry services depend on the ports they declare (`services/ports`), never on an adapter:
+  the SQL and broker implementations are handed to them, so fakes can stand in (tests/fakes).
 - `schemas/` holds schemas: marshmallow its only library, neither part imported.
 - The registry and the mailer never import each other; `plumbing` imports neither, nor
   `schemas`, so both may import it.
@@ -138,6 +140,13 @@ def test_the_shared_face_helpers_import_no_face(face: str) -> None:
 @pytest.mark.parametrize("module", modules("mailer/services"), ids=name_of)
 def test_mailer_service_imports_no_adapter(module: Path) -> None:
     assert [n for n in imported(module) if within(n, "mailer.adapters")] == []
+
+
+@pytest.mark.parametrize("module", modules("consent_service/services"), ids=name_of)
+def test_registry_service_imports_no_adapter_and_no_database_library(module: Path) -> None:
+    """Services get their stores through the ports; fakes run them without a database."""
+    below = ("consent_service.adapters", "sqlalchemy", "psycopg", "kombu")
+    assert [n for n in imported(module) if any(within(n, b) for b in below)] == []
 
 
 @pytest.mark.parametrize("module", modules("schemas"), ids=name_of)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import Conflict, DomainError
 from consent_service.services import audit
 from consent_service.services.subject_changes import Rectification, rectify
@@ -20,7 +20,7 @@ def in_registry(app):
 
     def run(work):
         with app.extensions["consent.sessions"]() as session, session.begin():
-            return work(Registry(session))
+            return work(SqlRepository(session))
 
     return run
 

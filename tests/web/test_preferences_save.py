@@ -11,7 +11,7 @@ from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from consent_service.adapters import orm
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.services import audit
 from consent_service.services.subject_changes import Rectification, rectify
 from plumbing.tokens import LinkSigner
@@ -160,7 +160,7 @@ def test_a_new_language_is_stored_proved_and_announced(
             select(orm.LedgerEntry.evidence).where(orm.LedgerEntry.kind == "subject")
         ).one()
         assert evidence["changed"] == "locale"
-        assert audit.verify(Registry(session), [SECRET]).ok
+        assert audit.verify(SqlRepository(session), [SECRET]).ok
 
 
 def test_language_and_consents_changed_together_carry_the_new_language(
@@ -206,7 +206,7 @@ def test_after_a_change_of_address_an_older_link_no_longer_proves_the_mailbox(
         token = LinkSigner(SECRET).preferences_token(uuid.UUID(subject_id))
     with app.extensions["consent.sessions"]() as session, session.begin():
         rectify(
-            Registry(session),
+            SqlRepository(session),
             uuid.UUID(subject_id),
             {"email": "new.address@example.kg"},
             Rectification("admin", "test", datetime.now(UTC)),

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from consent_service.adapters.repository import Registry
+from consent_service.adapters.repository import SqlRepository
 from consent_service.app import create_app
 from consent_service.config import Settings
 from consent_service.services import api_keys
@@ -235,7 +235,7 @@ def test_beyond_the_rate_limit_submissions_get_429(environ, admin_key_for) -> No
 def admin_key_for() -> Callable[[Flask], dict[str, str]]:
     def create(app: Flask) -> dict[str, str]:
         with app.extensions["consent.sessions"]() as session, session.begin():
-            key = api_keys.create_key(Registry(session), "admin", ["admin"], datetime.now(UTC))
+            key = api_keys.create_key(SqlRepository(session), "admin", ["admin"], datetime.now(UTC))
         return {"Authorization": f"Bearer {key}"}
 
     return create

@@ -1,0 +1,18 @@
+"""Published privacy policy versions: which one a consent is given under."""
+
+from datetime import datetime
+from typing import Protocol
+
+
+class Policies(Protocol):
+    def policy_effective_at(self, version: str) -> datetime | None: ...
+
+    def current_policy_version(self, now: datetime) -> str | None: ...
+
+    def policies(self) -> list[tuple[str, datetime, dict[str, str]]]:
+        """(version, effective at, documents by locale), oldest first."""
+        ...
+
+    def add_policy(
+        self, version: str, effective_at: datetime, documents: dict[str, str], now: datetime
+    ) -> None: ...
