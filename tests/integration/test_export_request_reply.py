@@ -28,8 +28,7 @@ from mailer.adapters import orm
 from mailer.adapters import schema as mailer_schema
 from mailer.adapters.broker import connect
 from mailer.adapters.export_responder import ExportResponder
-from mailer.adapters.repository import transaction
-from mailer.services.catchup import Transaction
+from mailer.adapters.repository import MailerTransaction, transaction
 from plumbing.broker.connection import broker_connection
 from plumbing.db import make_engine, session_factory
 from schemas.messages import topology
@@ -48,7 +47,7 @@ def instance(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def mailer_db(tmp_path: Path) -> Iterator[Transaction]:
+def mailer_db(tmp_path: Path) -> Iterator[MailerTransaction]:
     url = f"sqlite:///{tmp_path / 'mailer.db'}"
     mailer_schema.upgrade(url)
     engine = make_engine(url)
@@ -57,7 +56,9 @@ def mailer_db(tmp_path: Path) -> Iterator[Transaction]:
 
 
 @contextmanager
-def responding(broker_url: str | None, instance: Path, mailer_db: Transaction) -> Iterator[None]:
+def responding(
+    broker_url: str | None, instance: Path, mailer_db: MailerTransaction
+) -> Iterator[None]:
     """`mailer work`'s export responder in a thread, stopped (and checked) at the end."""
     stop = [False]
     responder = ExportResponder(connect(broker_url, instance), mailer_db, lambda: stop[0])
@@ -71,7 +72,7 @@ def responding(broker_url: str | None, instance: Path, mailer_db: Transaction) -
         assert not thread.is_alive(), "the responder did not stop"
 
 
-def seed(mailer_db: Transaction, subject_id: uuid.UUID) -> dict[str, uuid.UUID]:
+def seed(mailer_db: MailerTransaction, subject_id: uuid.UUID) -> dict[str, uuid.UUID]:
     """Four runs reached this person (sent, failed, skipped, in flight), one reached someone
     else; one confirmation email was sent to them and another is still queued."""
     runs = {name: uuid.uuid4() for name in ("sent", "failed", "skipped", "claimed", "other")}
