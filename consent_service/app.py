@@ -20,7 +20,8 @@ from consent_service.api import exports as export_api
 from consent_service.api import forms as forms_api
 from consent_service.api import keys as keys_api
 from consent_service.config import Settings
-from consent_service.faces import problems
+from consent_service.console import register as register_console
+from consent_service.faces import languages, problems
 from consent_service.web import register as register_public_pages
 from plumbing.db import make_engine, session_factory
 from plumbing.logs import configure_logging
@@ -45,10 +46,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["consent.engine"] = engine
     app.extensions["consent.sessions"] = session_factory(engine)
     problems.register(app)
+    languages.init(app, settings)
     headers.register(app)
     for module in (health, catalogue, consents, subjects, sync, webhooks, openapi):
         app.register_blueprint(module.blueprint)
     register_public_pages(app, settings)
+    register_console(app, settings)
     app.register_blueprint(campaign_api.blueprint)
     app.register_blueprint(export_api.blueprint)
     app.register_blueprint(forms_api.blueprint)

@@ -7,7 +7,7 @@ work on the same instance directory, database and broker.
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +15,9 @@ from consent_service.adapters.signatures import InvalidPublicKey, load_public_ke
 from consent_service.domain.contrast import AA_NORMAL_TEXT, WHITE, contrast_ratio, parse_hex_colour
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import EMAIL_PURPOSES
+from consent_service.domain.staff.groups import GroupRoles, InvalidRoleMapping, parse_group_roles
+from consent_service.domain.staff.sessions import DEFAULT_IDLE_MINUTES, SessionPolicy
+from consent_service.domain.transfers import url_refusal
 from plumbing.production import ProductionSettingsMissing, check_production
 from plumbing.secrets import MissingSecret, previous_secret_keys, secret_key
 from plumbing.shop import Shop, shop_from_env
@@ -169,6 +172,82 @@ def _contacts(env: Mapping[str, str], shop: Shop) -> Contacts:
 
 
 @dataclass(frozen=True)
+class SingleSignOn:
+    """The console's OpenID Connect provider (decision 0028): who it is, the client the
+    registry is at it, and which of its groups give which roles."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    group_roles: GroupRoles
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """How people sign in to the console (SPEC section 9)."""
+
+    sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    local_login: bool = True
+    second_factor_required: bool = False
+    single_sign_on: SingleSignOn | None = None
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name} must be 1 (on) or 0 (off).")
+    return raw == "1"
+
+
+def _single_sign_on(env: Mapping[str, str], production: bool) -> SingleSignOn | None:
+    try:
+        group_roles = parse_group_roles(env.get("CONSOLE_OIDC_ROLES", ""))
+    except InvalidRoleMapping as error:
+        raise ConfigError(str(error)) from None
+    # exactly as the provider writes it (some end in a slash): ID tokens must name it so
+    issuer = env.get("CONSOLE_OIDC_ISSUER", "").strip()
+    if not issuer:
+        return None
+    refusal = url_refusal(issuer, production=production)
+    if refusal is None and ("?" in issuer or "#" in issuer):
+        refusal = "it must not have a query or a fragment"
+    if refusal is not None:
+        raise ConfigError(f"CONSOLE_OIDC_ISSUER {issuer}: {refusal}.")
+    client_id = env.get("CONSOLE_OIDC_CLIENT_ID", "").strip()
+    client_secret = env.get("CONSOLE_OIDC_CLIENT_SECRET", "").strip()
+    if not client_id or not client_secret:
+        raise ConfigError(
+            "CONSOLE_OIDC_ISSUER needs CONSOLE_OIDC_CLIENT_ID and CONSOLE_OIDC_CLIENT_SECRET."
+        )
+    if not group_roles:
+        raise ConfigError(
+            "CONSOLE_OIDC_ROLES must map at least one group to a role (e.g. mkt=marketing) "
+            "when CONSOLE_OIDC_ISSUER is set; otherwise single sign-on would let nobody in."
+        )
+    return SingleSignOn(issuer, client_id, client_secret, group_roles)
+
+
+def _console(env: Mapping[str, str], production: bool) -> ConsoleSettings:
+    raw_idle = env.get("CONSOLE_SESSION_IDLE_MINUTES", str(DEFAULT_IDLE_MINUTES)).strip()
+    try:
+        sessions = SessionPolicy(idle=timedelta(minutes=int(raw_idle)))
+    except ValueError as error:
+        raise ConfigError(f"CONSOLE_SESSION_IDLE_MINUTES {raw_idle!r}: {error}") from None
+    single_sign_on = _single_sign_on(env, production)
+    local_login = _switch(env, "CONSOLE_LOCAL_LOGIN", True)
+    if not local_login and single_sign_on is None:
+        raise ConfigError("CONSOLE_LOCAL_LOGIN=0 needs CONSOLE_OIDC_ISSUER: nobody could sign in.")
+    return ConsoleSettings(
+        sessions=sessions,
+        local_login=local_login,
+        second_factor_required=_switch(env, "CONSOLE_REQUIRE_2FA", False),
+        single_sign_on=single_sign_on,
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     instance_dir: Path
     env: str
@@ -196,6 +275,7 @@ class Settings:
     export_timeout: float = 10.0
     """Seconds an export waits for the mailer's part before answering 503 (decision 0013)."""
     sendgrid_webhook_public_key: str | None = None
+    console: ConsoleSettings = ConsoleSettings()
 
     @property
     def production(self) -> bool:
@@ -251,4 +331,5 @@ class Settings:
             trusted_proxies=_count(env, "CONSENT_TRUSTED_PROXIES", 0),
             export_timeout=_seconds(env, "CONSENT_EXPORT_TIMEOUT", 10),
             sendgrid_webhook_public_key=_webhook_public_key(env),
+            console=_console(env, production),
         )

@@ -45,7 +45,11 @@ class Part:
 PARTS = (
     Part(
         "consent_service",
-        [("**.py", "python"), ("templates/web/**.html", "jinja2")],
+        [
+            ("**.py", "python"),
+            ("templates/web/**.html", "jinja2"),
+            ("templates/console/**.html", "jinja2"),
+        ],
     ),
     Part(
         "mailer",

@@ -32,6 +32,10 @@ hypothesis.settings.register_profile("suite", deadline=None)
 hypothesis.settings.load_profile("suite")
 
 REGISTRY_TABLES = (
+    "console_audit",
+    "login_failures",
+    "staff_sessions",
+    "staff_users",
     "forms",
     "former_addresses",
     "link_emails",

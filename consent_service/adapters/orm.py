@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -342,3 +343,83 @@ class SignupForm(Base):
     default_locale: Mapped[str] = mapped_column(String(8))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class StaffUser(Base):
+    """A member of the shop's staff who works in the console (SPEC section 9, decision 0028).
+
+    Someone with a password has an `email_key` (their address casefolded), unique among those
+    who sign in with one; someone who signs in through the identity provider is found by
+    issuer and `sub` instead, and their address is only shown (a provider may give it to
+    someone else later). Nobody is deleted: a person who leaves is disabled.
+    """
+
+    __tablename__ = "staff_users"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_key: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    must_change_password: Mapped[bool] = mapped_column(Boolean)
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The time step of the last code accepted: a code of that step or earlier is refused."""
+    language: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in console session, found by the SHA-256 of the id in the person's cookie."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    method: Mapped[str] = mapped_column(String(16))
+    signed_in_at: Mapped[datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[datetime]
+    second_factor_at: Mapped[datetime | None]
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """A secret being enrolled: shown to the person, kept until they type a code made from it."""
+
+
+class LoginFailure(Base):
+    """A refused console login: a keyed hash of the typed address, the client, the time.
+
+    The throttle counts these (domain/staff/throttle.py); rows older than its window are
+    deleted as new ones come. The address is whatever was typed, maybe someone else's
+    mistyped, so only its keyed hash is kept.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    address_hash: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ConsoleAuditEntry(Base):
+    """Who did what in the console, when, and from where: append-only.
+
+    The code has no way to change or remove a row, and on both databases a trigger refuses
+    UPDATE and DELETE (migration 0008). `user_id` is empty for what the command line did.
+    """
+
+    __tablename__ = "console_audit"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]]

@@ -18,9 +18,7 @@ from functools import cached_property
 from argon2 import Parameters, PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-MAX_LENGTH = 1024
-"""Characters; longer passwords are refused rather than hashed (a cheap request must not buy
-an expensive hash of a megabyte)."""
+from consent_service.domain.staff.sign_in import MAX_PASSWORD_LENGTH as MAX_LENGTH
 
 
 class PasswordTooLong(ValueError):

@@ -16,6 +16,7 @@ from consent_service.cli.recipients import recipients_group
 from consent_service.cli.serving import serve, up
 from consent_service.cli.status import status
 from consent_service.cli.topology import topology_group
+from consent_service.cli.users import users_group
 from consent_service.cli.workers import relay, scheduler
 from plumbing.logs import configure_logging
 
@@ -40,5 +41,6 @@ for command in (
     export_command,
     recipients_group,
     keys_group,
+    users_group,
 ):
     main.add_command(command)

@@ -9,6 +9,9 @@ from consent_service.adapters.processes import internal_key
 from consent_service.cli.support import broker_name, settings, upgrade_embedded
 from consent_service.supervisor import Part, Supervisor, python_command
 
+FIRST_LOGIN = "consent users create --email you@example.org --role admin"
+"""What `consent up` tells a newcomer to run for the console's first login."""
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -51,6 +54,8 @@ def up(host: str, port: int) -> None:
             # Links in emails must reach this very API, whatever port it was given.
             part.env["PUBLIC_BASE_URL"] = base
     click.echo(f"API        {base}/  (OpenAPI: {base}/openapi.json)")
+    click.echo(f"Console    {base}/console/")
+    click.echo(f"           first login: {FIRST_LOGIN}")
     click.echo(f"Policy     {base}/v1/policies/current")
     click.echo(f"Instance   {current.instance_dir}")
     click.echo(f"Broker     {broker_name(current)}")

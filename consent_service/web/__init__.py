@@ -8,13 +8,12 @@ CSRF, security headers, rate limiting and error pages.
 from flask import Blueprint, Flask, Response, request
 
 from consent_service.config import Settings
+from consent_service.faces import csrf, languages
 from consent_service.web import (
     assets,
-    csrf,
     errors,
     forms,
     home,
-    i18n,
     limits,
     links,
     pages,
@@ -35,7 +34,6 @@ def public_blueprints() -> list[Blueprint]:
 
 
 def register(app: Flask, settings: Settings) -> None:
-    i18n.init(app, settings)
     pages.init(app)
     blueprints = public_blueprints()
     names = {blueprint.name for blueprint in (*blueprints, assets.blueprint)}
@@ -48,8 +46,11 @@ def register(app: Flask, settings: Settings) -> None:
 
     @app.after_request
     def _public_response(response: Response) -> Response:
-        if request.blueprint in names or response.mimetype == "text/html":
+        # Pages of the public blueprints, and the error pages of addresses no face claims;
+        # another face's pages (the console's) carry their own headers.
+        unclaimed_page = request.blueprint is None and response.mimetype == "text/html"
+        if request.blueprint in names or unclaimed_page:
             pages.secure(response)
             csrf.set_cookie(response, secure)
-            i18n.remember_switch(response, secure)
+            languages.remember_switch(response, secure)
         return response

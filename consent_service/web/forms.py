@@ -22,8 +22,10 @@ from consent_service.domain.errors import DomainError
 from consent_service.domain.forms import HONEYPOT, SignupForm
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import CATALOGUE
+from consent_service.faces import csrf
 from consent_service.faces.bodies import json_body
 from consent_service.faces.clock import now
+from consent_service.faces.languages import fall_back_to, speak_as_subject
 from consent_service.faces.problems import Problem, invalid_body
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import (
@@ -37,8 +39,6 @@ from consent_service.openapi.operations import (
 )
 from consent_service.services import forms
 from consent_service.services.forms import Submission
-from consent_service.web import csrf
-from consent_service.web.i18n import fall_back_to, speak_as_subject
 from consent_service.web.link_pages import confirm_links, evidence
 from consent_service.web.pages import allow_form_action, render, settings
 from plumbing.origins import normalize_origin, origin_of

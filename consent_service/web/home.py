@@ -3,7 +3,7 @@
 `consent up` prints this address first, and a person may type the service's address
 without a link in hand, so `/` says whose service it is and links what can be opened
 without a token: the policy, a note on the links in the shop's emails, and, for the shop's
-team, the API's OpenAPI document and where the documentation is.
+team, the console, the API's OpenAPI document and where the documentation is.
 """
 
 from typing import NamedTuple
@@ -23,8 +23,13 @@ class TeamLink(NamedTuple):
 
 
 def _team_links() -> list[TeamLink]:
-    """What the shop's own people open from here; the staff console joins this list."""
+    """What the shop's own people open from here: the console, and the API's document."""
     return [
+        TeamLink(
+            url_for("console_sign_in.login"),
+            _("The console"),
+            _("Where the shop's team works, signed in with the account an administrator gave."),
+        ),
         TeamLink(
             url_for("openapi.openapi"),
             _("The API"),

@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE
+from consent_service.faces.languages import speak_as_subject
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.link_emails import PreferenceLinks
-from consent_service.web.i18n import speak_as_subject
 from consent_service.web.pages import render, settings
 from plumbing.card_numbers import looks_like_card_number
 from plumbing.tokens import ALL_EMAIL, Intent, InvalidToken, LinkClaim, LinkSigner

@@ -18,7 +18,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consent_service.adapters.link_token_store import LinkTokenStore
 from consent_service.domain.consent import Source
+from consent_service.faces import csrf
 from consent_service.faces.clock import now
+from consent_service.faces.languages import language_choice
 from consent_service.openapi.operations import documented, page
 from consent_service.services import links
 from consent_service.services.link_emails import PER_DAY
@@ -30,8 +32,6 @@ from consent_service.services.links import (
     LinkTarget,
 )
 from consent_service.services.ports.links import TokenUse
-from consent_service.web import csrf
-from consent_service.web.i18n import language_choice
 from consent_service.web.limits import ONE_CLICK_FIELD, ONE_CLICK_VALUE, is_one_click
 from consent_service.web.link_pages import (
     claim_of,

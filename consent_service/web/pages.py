@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask, Response, current_app, g, render_template, request, url_for
 
 from consent_service.config import Settings
-from consent_service.web import csrf
-from consent_service.web.i18n import LANGUAGE_NAMES, current_locale
+from consent_service.faces import csrf
+from consent_service.faces.languages import LANGUAGE_NAMES, current_locale
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

@@ -10,9 +10,9 @@ from flask import Blueprint, Response, abort
 from consent_service.domain.errors import UnknownPolicyVersion
 from consent_service.domain.policy_text import sections
 from consent_service.faces.clock import now
+from consent_service.faces.languages import current_locale
 from consent_service.faces.transactions import read_only
 from consent_service.services.policies import PolicyVersion, current_policy, list_policies
-from consent_service.web.i18n import current_locale
 from consent_service.web.pages import render, settings
 
 blueprint = Blueprint("policy", __name__)

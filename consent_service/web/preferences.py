@@ -16,16 +16,16 @@ from flask_babel import gettext as _
 from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, LegalBasis
+from consent_service.faces import csrf
 from consent_service.faces.clock import now
 from consent_service.faces.exports import exporter
+from consent_service.faces.languages import LANGUAGE_NAMES, speak_as_subject
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services import preferences
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.export import MailerPartUnavailable
 from consent_service.services.preferences import Choices, Preferences
-from consent_service.web import csrf
 from consent_service.web.errors import error_page
-from consent_service.web.i18n import LANGUAGE_NAMES, speak_as_subject
 from consent_service.web.link_pages import evidence, gone, invalid_link, signer
 from consent_service.web.pages import render, settings
 from plumbing.db import scrub_sqlite

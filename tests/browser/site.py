@@ -129,9 +129,13 @@ def rabbitmq_vhost() -> Iterator[str]:
 
 @contextmanager
 def running_site(
-    workdir: Path, parts: tuple[str, ...] = ("api", "relay", "mailer"), **settings: str
+    workdir: Path,
+    parts: tuple[str, ...] = ("api", "relay", "mailer"),
+    port: int | None = None,
+    **settings: str,
 ) -> Iterator[PublicSite]:
-    """The registry, relay and mailer as processes; `settings` add to their environment.
+    """The registry, relay and mailer as processes; `settings` add to their environment, and
+    `port`, when given, is the registry's (an identity provider must know it beforehand).
 
     The public rate limit is off: one browser run opens far more pages than one person would.
     """
@@ -156,7 +160,7 @@ def running_site(
         }
         migrated = consent_cli(environ, "db", "upgrade")
         assert migrated.returncode == 0, migrated.stderr
-        stack = Stack(environ, workdir)
+        stack = Stack(environ, workdir) if port is None else Stack(environ, workdir, port=port)
         stack.environ["PUBLIC_BASE_URL"] = stack.base
         stack.create_key("consents:write", "subjects:read", "subjects:write", "admin")
         try:

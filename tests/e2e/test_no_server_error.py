@@ -27,10 +27,10 @@ from werkzeug.routing import Rule
 
 from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.transfer_client import SystemResolver
+from consent_service.faces import csrf
 from consent_service.faces.exports import MAILER_PART
 from consent_service.services import api_keys
 from consent_service.services.transfers import register_recipient
-from consent_service.web import csrf
 from plumbing.tokens import LinkSigner
 from tests.campaigns.factories import campaign_body
 from tests.factories import consent_body, form_definition

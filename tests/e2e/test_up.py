@@ -58,6 +58,8 @@ def test_up_runs_every_part_and_a_consent_reaches_the_mailer(tmp_path, stop_sign
             os.killpg(up.pid, signal.SIGKILL)
     assert up.returncode == 0
     assert base in output
+    assert f"Console    {base}/console/" in output
+    assert "first login: consent users create --email you@example.org --role admin" in output
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{base}/healthz", timeout=2)
     leftovers = subprocess.run(

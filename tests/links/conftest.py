@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from consent_service.adapters import orm
-from consent_service.web import csrf
+from consent_service.faces import csrf
 from plumbing.tokens import LinkSigner
 from tests.factories import consent_body
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from consent_service.adapters import orm
 from consent_service.adapters.link_token_store import LinkTokenStore
+from consent_service.faces import csrf
 from consent_service.services.ports.links import TokenUse
-from consent_service.web import csrf
 from tests.links.conftest import form_with
 
 

@@ -14,8 +14,8 @@ import pytest
 from werkzeug.test import TestResponse
 
 from consent_service.domain.purpose_texts import TITLES
+from consent_service.faces.languages import LANGUAGE_COOKIE
 from consent_service.translations import translate
-from consent_service.web.i18n import LANGUAGE_COOKIE
 from plumbing.tokens import CONFIRM_MAX_AGE
 from tests.links.conftest import ONE_CLICK
 

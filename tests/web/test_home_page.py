@@ -31,7 +31,7 @@ def test_every_link_on_the_front_page_leads_somewhere(client) -> None:
     page = client.get("/?lang=en").get_data(as_text=True)
     found = links(page)
 
-    assert {"/policy", "/openapi.json", "#email-links"} <= set(found)
+    assert {"/policy", "/openapi.json", "#email-links", "/console/login"} <= set(found)
     for href in found:
         if href.startswith("#"):
             assert f'id="{href[1:]}"' in page

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from consent_service.domain.locales import LOCALES
-from consent_service.web.i18n import single_full_stops
+from consent_service.faces.languages import single_full_stops
 
 DOUBLED = re.compile(r"(?<!\.)\.\.(?!\.)")
 

@@ -1,4 +1,5 @@
-"""CSRF protection for the public forms: a cookie and a hidden field derived from it.
+"""CSRF protection for the forms of the public pages and the console: a cookie and a hidden
+field derived from it.
 
 The first GET of a form sets a random cookie (HttpOnly, SameSite=Lax, Secure only when the
 public base URL is https); the form carries an HMAC of it under the secret key. A POST is

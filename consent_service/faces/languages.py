@@ -1,10 +1,12 @@
 """Which language a page speaks, and the gettext plumbing behind it (Flask-Babel).
 
-The choice follows SPEC section 5: `?lang=`, the cookie the language switch sets, the stored
-locale of the person a token names (a view puts it in `g.subject_locale` before rendering),
-`Accept-Language`, a sign-up form's default language (`fall_back_to`), `DEFAULT_LOCALE`.
-A `?lang=` also sets the cookie, so the switch keeps
-working on the next page without JavaScript.
+The choice follows SPEC section 5, on the public pages and in the console alike: `?lang=`, the
+cookie the language switch sets, the stored locale of the person the page is for (the subject
+a token names, or the signed-in member of staff: a view puts it in `g.subject_locale` with
+`speak_as_subject` before rendering), `Accept-Language`, a sign-up form's default language
+(`fall_back_to`), `DEFAULT_LOCALE`. A `?lang=` also sets the cookie, so the switch keeps
+working on the next page without JavaScript. The app has one locale selector, so `init` runs
+once per app (app.py), for every face.
 """
 
 import re

@@ -1,0 +1,128 @@
+"""Drawing a console page: the layout's context, the navigation, the security headers.
+
+The console wears the public pages' look (their stylesheet and the brand colour) with a
+stylesheet of its own for denser work, and runs one script of ours (static/console.js) that only
+adds live parts. The Content-Security-Policy therefore allows scripts, styles and fetches from
+the registry itself and nothing inline; frames from the registry itself (an email preview is a
+document of its own, with its own policy, decision 0029); and form submissions to the registry
+and to the identity provider, whose authorization endpoint the single sign-on form redirects to.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Response, render_template, request, url_for
+from flask_babel import gettext as _
+
+from consent_service.console import access, sessions
+from consent_service.domain.staff.sign_in import Step
+from consent_service.faces import csrf
+from consent_service.faces.error_pages import error_texts
+from consent_service.faces.languages import LANGUAGE_NAMES, current_locale
+
+POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; frame-src 'self'; form-action {form_action}; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+HSTS = "max-age=31536000"
+
+
+def content_security_policy() -> str:
+    form_action = ["'self'"]
+    single_sign_on = sessions.settings().console.single_sign_on
+    if single_sign_on is not None:
+        issuer = urlsplit(single_sign_on.issuer)
+        form_action.append(f"{issuer.scheme}://{issuer.netloc}")
+    return POLICY.format(form_action=" ".join(form_action))
+
+
+def secure(response: Response) -> Response:
+    response.headers.update(HEADERS)
+    response.headers["Content-Security-Policy"] = content_security_policy()
+    if sessions.is_https():
+        response.headers["Strict-Transport-Security"] = HSTS
+    return response
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the console in the navigation."""
+
+    endpoint: str
+    title: str
+    current: bool
+
+
+def _sections() -> list[tuple[str, str | None, str]]:
+    """(endpoint, scope, title) of every section that exists, in the navigation's order. A new
+    page joins here with the scope its access declares."""
+    return [
+        ("console_home.dashboard", None, _("Overview")),
+        ("console_users.users", "users:admin", _("Users")),
+    ]
+
+
+def navigation() -> list[Section]:
+    """The sections the signed-in person may open; nothing for someone still signing in."""
+    visit = access.visit()
+    if visit is None or visit.step is not Step.DONE:
+        return []
+    return [
+        Section(endpoint, title, request.endpoint == endpoint)
+        for endpoint, scope, title in _sections()
+        if scope is None or visit.may(scope)
+    ]
+
+
+def language_links() -> list[dict[str, Any]]:
+    chosen = current_locale()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "href": f"{request.path}?lang={code}",
+            "current": code == chosen,
+        }
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+
+
+def render(template: str, status: int = 200, **context: Any) -> Response:
+    html = render_template(
+        template,
+        brand=sessions.settings().branding,
+        lang=current_locale(),
+        languages=language_links,
+        csrf_field=csrf.field,
+        visit=access.visit(),
+        navigation=navigation,
+        **context,
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def forbidden() -> Response:
+    """The page for a signed-in person whose roles do not include what a page needs."""
+    return render(
+        "console/notice.html",
+        403,
+        title=_("Not for your role"),
+        lead=_("Your roles do not include this page. Ask an administrator if your work needs it."),
+        back=url_for("console_home.dashboard"),
+    )
+
+
+def error_page(status: int) -> Response:
+    title, lead = error_texts(status)
+    return render("console/notice.html", status, title=title, lead=lead)

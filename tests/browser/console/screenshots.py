@@ -1,0 +1,57 @@
+"""Screenshots of every console page for docs/console.md, as a laptop shows them.
+
+    .venv/bin/python -m tests.browser.console.screenshots [--locale ky] [--out docs/console]
+
+Starts the registry and a test OpenID provider (tests/browser/console/site.py), visits each
+stop of the console's tour (tests/browser/console/tour.py) in a new Chromium window and saves
+the page as `<out>/<stop>.png`. The demo shop has a Kyrgyz name and a logo, so the pictures
+show where a shop's own looks appear.
+"""
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import ViewportSize, sync_playwright
+
+from tests.browser.chromium import TIMEOUT_MS, launch
+from tests.browser.console.site import running_console
+from tests.browser.console.tour import TOUR
+from tests.processes import ROOT
+
+LAPTOP: ViewportSize = {"width": 1024, "height": 720}
+
+
+def take(out: Path, locale: str) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        running_console(Path(workdir)) as console,
+        sync_playwright() as playwright,
+    ):
+        browser = launch(playwright)
+        for stop in TOUR:
+            context = browser.new_context(viewport=LAPTOP, locale=locale)
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            stop.visit(page, console)
+            path = out / f"{stop.name}.png"
+            page.screenshot(path=str(path), full_page=True)
+            saved.append(path)
+            context.close()
+        browser.close()
+    return saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--locale", default="ky", choices=["ky", "ru", "en"])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "console")
+    arguments = parser.parse_args()
+    for path in take(arguments.out, arguments.locale):
+        print(f"{path} ({path.stat().st_size // 1024} KiB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""axe-core on every console page in Kyrgyz and English: no serious or critical violation.
+
+Run on a laptop's window and on a phone's: the console is for daily work at a desk, and must
+still be usable from a phone.
+"""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.chromium import DESKTOP, PHONE
+from tests.browser.console.tour import TOUR
+from tests.browser.test_accessibility import BLOCKING, describe
+
+axe = Axe()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["laptop", "phone"])
+@pytest.mark.parametrize("locale", ["ky", "en"])
+@pytest.mark.parametrize("stop", TOUR, ids=[stop.name for stop in TOUR])
+def test_console_page_has_no_serious_accessibility_violations(
+    open_page, console, screenshot, stop, locale, viewport
+) -> None:
+    page = open_page(viewport, locale=locale)
+    stop.visit(page, console)
+    assert page.locator("html").get_attribute("lang") == locale
+    screenshot(page)
+
+    violations = axe.run(page).response["violations"]
+    blocking = [describe(v) for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, f"{page.url}:\n" + "\n".join(blocking)
