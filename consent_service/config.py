@@ -276,6 +276,8 @@ class Settings:
     """Seconds an export waits for the mailer's part before answering 503 (decision 0013)."""
     sendgrid_webhook_public_key: str | None = None
     console: ConsoleSettings = ConsoleSettings()
+    shop: Shop = Shop("", "")
+    """Who the shop is (plumbing/shop.py): the default email layout is made of it."""
 
     @property
     def production(self) -> bool:
@@ -332,4 +334,5 @@ class Settings:
             export_timeout=_seconds(env, "CONSENT_EXPORT_TIMEOUT", 10),
             sendgrid_webhook_public_key=_webhook_public_key(env),
             console=_console(env, production),
+            shop=shop_from_env(env),
         )
