@@ -102,8 +102,8 @@ NOT_FOUND = problem(404, "No such campaign.")
     ),
     problem(
         422,
-        "The purpose, content, schedule or layout is refused (`errors.content.<locale>.<part>` for a "
-        "template).",
+        "The purpose, content, schedule or layout is refused "
+        "(`errors.content.<locale>.<part>` for a template).",
     ),
     body=CampaignCreateSchema,
 )

@@ -18,7 +18,7 @@ FIT = {
     "PUBLIC_BASE_URL": "https://consent.ayu.kg",
     "CONSENT_BRAND_NAME": "Аю Дүкөн",
     "CONSENT_CONTROLLER_CONTACT": "privacy@ayu.kg, Бишкек",
-    "CONSENT_LEGAL_NAME": "ОсОО «Аю Дүкөн»",
+    "CONSENT_LEGAL_NAME": "Ayu Dukon LLC",
     "CONSENT_POSTAL_ADDRESS": "Бишкек ш., Чүй пр. 1",
     "MAILER_FROM": "Аю Дүкөн <news@ayu.kg>",
     "CONSENT_DATABASE_URL": "postgresql://consent@db/consent",
