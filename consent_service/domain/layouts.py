@@ -69,7 +69,7 @@ def _web_address(raw: str) -> bool:
 def layout_errors(
     name: str, versions: Mapping[str, Mapping[str, str]], default_locale: str
 ) -> dict[str, object]:
-    """Every problem at once, shaped like the body: `{"versions": {"ky": {"legal_name": [...]}}}`."""
+    """Every problem at once, shaped like the body: `{"versions": {"ky": {"why": [...]}}}`."""
     errors: dict[str, object] = {}
     if not name.strip() or len(name) > MAX_NAME:
         errors["name"] = [f"Give the layout a name of 1 to {MAX_NAME} characters."]
