@@ -24,7 +24,6 @@ from schemas.api.layouts import LayoutSchema, LayoutsSchema, LayoutWriteSchema
 blueprint = Blueprint("layouts", __name__)
 _write = LayoutWriteSchema()
 _layout = LayoutSchema()
-_layouts = LayoutsSchema()
 NOT_FOUND = problem(404, "No such layout.")
 INVALID = problem(
     422,
@@ -108,12 +107,10 @@ def list_all() -> Response:
     with read_only() as registry:
         found = layouts.list_layouts(registry.layouts)
         return jsonify(
-            _layouts.dump(
-                {
-                    "layouts": [layout_body(layout) for layout in found],
-                    "default": {locale: v.to_json() for locale, v in default.items()},
-                }
-            )
+            {
+                "layouts": [layout_body(layout) for layout in found],
+                "default": {locale: v.to_json() for locale, v in default.items()},
+            }
         )
 
 
