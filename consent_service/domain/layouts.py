@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from consent_service.domain.errors import DomainError
 from consent_service.domain.locales import LOCALES
 from plumbing.layouts import FIELDS, REQUIRED, LayoutVersion
+from plumbing.text import storable
 
 MAX_NAME = 200
 MAX_VALUE = {
@@ -49,6 +50,8 @@ class InvalidLayout(DomainError):
 
 
 def _value_errors(field: str, value: str) -> list[str]:
+    if not storable(value):
+        return ["Text may not contain NUL characters or unpaired surrogates."]
     if field in REQUIRED and not value.strip():
         return ["Every email must show this; it may not be empty."]
     if len(value) > MAX_VALUE[field]:
@@ -71,7 +74,7 @@ def layout_errors(
 ) -> dict[str, object]:
     """Every problem at once, shaped like the body: `{"versions": {"ky": {"why": [...]}}}`."""
     errors: dict[str, object] = {}
-    if not name.strip() or len(name) > MAX_NAME:
+    if not name.strip() or len(name) > MAX_NAME or not storable(name):
         errors["name"] = [f"Give the layout a name of 1 to {MAX_NAME} characters."]
     version_errors: dict[str, object] = {}
     for locale, values in versions.items():
