@@ -15,6 +15,7 @@ from consent_service.config import Settings
 from consent_service.console import (
     access,
     dashboard,
+    layouts,
     pages,
     sessions,
     sign_in,
@@ -38,6 +39,7 @@ def page_blueprints() -> list[Blueprint]:
         sign_in.blueprint,
         single_sign_on.blueprint,
         dashboard.blueprint,
+        layouts.blueprint,
         users.blueprint,
     ]
 

@@ -69,6 +69,7 @@ def _sections() -> list[tuple[str, str | None, str]]:
     page joins here with the scope its access declares."""
     return [
         ("console_home.dashboard", None, _("Overview")),
+        ("console_layouts.layouts", "layouts:write", _("Email layouts")),
         ("console_users.users", "users:admin", _("Users")),
     ]
 
