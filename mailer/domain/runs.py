@@ -70,6 +70,8 @@ class RunRecord:
     default_locale: str
     content: Mapping[str, Mapping[str, str]]
     status: str
+    retry_of: uuid.UUID | None = None
+    """A retry run sends only to this earlier run's `failed` recipients."""
 
 
 @dataclass(frozen=True)

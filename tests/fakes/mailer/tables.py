@@ -6,6 +6,7 @@ Rows are immutable, so a transaction's copy of the tables is a copy of the dicts
 import uuid
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
+from typing import Any
 
 from mailer.domain.recipients import SubjectView
 from mailer.domain.runs import RunCounts, RunRecord
@@ -47,6 +48,7 @@ class DeliveryRow:
     claimed_at: datetime | None = None
     finished_at: datetime | None = None
     reason: str | None = None
+    content: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
