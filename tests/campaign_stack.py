@@ -30,6 +30,7 @@ SCOPES = (
     "subjects:write",
     "campaigns:read",
     "campaigns:write",
+    "campaigns:send",
     "sync:read",
 )
 CONTENT = {

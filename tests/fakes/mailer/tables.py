@@ -48,7 +48,6 @@ class DeliveryRow:
     claimed_at: datetime | None = None
     finished_at: datetime | None = None
     reason: str | None = None
-    content: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,7 @@ class ConfirmationRow:
     claimed_at: datetime | None = None
     finished_at: datetime | None = None
     reason: str | None = None
+    content: dict[str, Any] | None = None
 
 
 @dataclass
