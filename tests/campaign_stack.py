@@ -177,6 +177,13 @@ def mailer_run(stack: Stack, run_id: str) -> dict[str, Any]:
     return dict(row[0]._mapping) if row else {}
 
 
+def ledger_of(stack: Stack, run_id: str) -> dict[str, str]:
+    """The mailer's send ledger of a run: each subject id's state."""
+    query = f"SELECT subject_id, state FROM mailer_deliveries WHERE run_id = '{run_id}'"
+    rows = _rows(stack.environ["MAILER_DATABASE_URL"], _uuid_literal(stack, query, run_id))
+    return {str(uuid.UUID(str(subject))): state for subject, state in rows}
+
+
 def sent_so_far(fake: FakeSendGrid) -> int:
     return fake.stats()["recipients"]
 

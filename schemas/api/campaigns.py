@@ -52,7 +52,9 @@ class CampaignCreateSchema(RequestSchema):
     name = text(200, required=True)
     purpose = Text(required=True, validate=validate.Length(min=1, max=32))
     content = fields.Nested(CampaignContentSchema, required=True)
-    schedule = fields.Nested(ScheduleSchema, metadata={"description": SCHEDULE_NEEDS_SEND})
+    schedule = fields.Nested(
+        ScheduleSchema, allow_none=True, metadata={"description": SCHEDULE_NEEDS_SEND}
+    )
 
 
 CampaignContentChangesSchema = type(
@@ -146,7 +148,10 @@ class CampaignSchema(Schema):
     purpose = fields.String()
     status = fields.String()
     next_run_at = fields.AwareDateTime(allow_none=True)
-    schedule = fields.Dict()
+    schedule = fields.Dict(
+        allow_none=True,
+        metadata={"description": "As given; null for a draft nobody gave a schedule yet."},
+    )
     created_at = fields.AwareDateTime()
     runs = fields.List(fields.Nested(RunSchema))
 
