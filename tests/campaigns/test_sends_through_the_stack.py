@@ -73,8 +73,9 @@ def test_a_retry_sends_to_the_refused_still_granted_only(tmp_path, fake) -> None
     with campaign_stack(tmp_path, "embedded", fake, MAILER_BATCH_SIZE="2") as stack:
         _ready(stack, 8)
         campaign_id = create_campaign(stack)
-        # Each batch of two people (two locales) is two requests: the first two are refused,
-        # the third taken without an answer (its person's email may have gone: `unknown`).
+        # A batch of two people is one or two requests (one per locale): the first two are
+        # refused (2 to 4 people `failed`), the third taken without an answer (its people's
+        # email may have gone: `unknown`).
         fake.fail_next(400, 2)
         fake.drop_next(1)
         first = start_run(stack, campaign_id)
@@ -82,7 +83,8 @@ def test_a_retry_sends_to_the_refused_still_granted_only(tmp_path, fake) -> None
         states = ledger_of(stack, first)
         failed = sorted(s for s, state in states.items() if state == "failed")
         unknown = sorted(s for s, state in states.items() if state == "unknown")
-        assert (len(failed), len(unknown), run["counts"]["failed"]) == (2, 1, 2), states
+        assert len(failed) >= 2 and unknown, states
+        assert run["counts"]["failed"] == len(failed)
         status, _ = stack.call(
             "PUT",
             f"/v1/subjects/{failed[0]}/consents/newsletters",
@@ -95,11 +97,11 @@ def test_a_retry_sends_to_the_refused_still_granted_only(tmp_path, fake) -> None
         retry = answer["run_id"]
         retried = wait_for_run(stack, campaign_id, retry)
 
-        assert recipients_of(fake, retry) == [failed[1]]
+        assert sorted(recipients_of(fake, retry)) == failed[1:]
         assert (retried["trigger"], retried["retry_of"]) == ("retry", first)
-        assert retried["counts"]["sent"] == 1
+        assert retried["counts"]["sent"] == len(failed) - 1
         received = Counter(a.custom_args["subject_id"] for a in fake.accepted())
         assert all(n == 1 for n in received.values()), received
-        assert unknown[0] not in recipients_of(fake, retry)
+        assert not set(unknown) & set(recipients_of(fake, retry))
         status, again = stack.call("POST", f"/v1/campaigns/{campaign_id}/runs/{first}/retry")
         assert status == 409, again
