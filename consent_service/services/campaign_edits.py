@@ -23,6 +23,7 @@ from consent_service.domain.errors import Conflict
 from consent_service.domain.schedules import ScheduleError, parse_schedule, schedule_from_json
 from consent_service.services.campaigns import (
     CampaignView,
+    complete_if_finished,
     content_problems,
     control_message,
     find_campaign,
@@ -90,6 +91,7 @@ def update_campaign(
         values["control_version"] = campaign.control_version + 1
         store.add_outbox([control_message(campaign.id, after, values["control_version"], now)])
     store.update_campaign(campaign.id, **values)
+    complete_if_finished(store, campaign.id, values["next_run_at"], now)
     log.info(
         "campaign edited",
         extra={
