@@ -143,7 +143,9 @@ def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict
         "MAILER_FROM": "news@example.kg",
         "MAILER_CATCHUP_INTERVAL": "86400",
     }
-    key = create_api_key(os.environ | environ, "sync:read", "campaigns:write", "campaigns:read")
+    key = create_api_key(
+        os.environ | environ, "sync:read", "campaigns:write", "campaigns:send", "campaigns:read"
+    )
     logs = work / f"logs-{size}"
     logs.mkdir()
     server = start_server(os.environ | environ, logs, workers=2)

@@ -193,6 +193,8 @@ class ConsoleSettings:
     local_login: bool = True
     second_factor_required: bool = False
     single_sign_on: SingleSignOn | None = None
+    test_recipients: frozenset[str] = frozenset()
+    """Addresses besides the active staff's that may get a campaign's test email, casefolded."""
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -247,7 +249,17 @@ def _console(env: Mapping[str, str], production: bool) -> ConsoleSettings:
         local_login=local_login,
         second_factor_required=_switch(env, "CONSOLE_REQUIRE_2FA", False),
         single_sign_on=single_sign_on,
+        test_recipients=_test_recipients(env),
     )
+
+
+def _test_recipients(env: Mapping[str, str]) -> frozenset[str]:
+    raw = env.get("CONSOLE_TEST_RECIPIENTS", "")
+    addresses = [a.strip() for a in raw.split(",") if a.strip()]
+    malformed = [a for a in addresses if "@" not in a.strip("@") or any(c.isspace() for c in a)]
+    if malformed:
+        raise ConfigError(f"CONSOLE_TEST_RECIPIENTS: not an email address: {malformed[0]!r}.")
+    return frozenset(a.casefold() for a in addresses)
 
 
 @dataclass(frozen=True)

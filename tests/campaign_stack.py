@@ -30,6 +30,7 @@ SCOPES = (
     "subjects:write",
     "campaigns:read",
     "campaigns:write",
+    "campaigns:send",
     "sync:read",
 )
 CONTENT = {
@@ -174,6 +175,13 @@ def mailer_run(stack: Stack, run_id: str) -> dict[str, Any]:
     )
     row = _rows(stack.environ["MAILER_DATABASE_URL"], _uuid_literal(stack, query, run_id))
     return dict(row[0]._mapping) if row else {}
+
+
+def ledger_of(stack: Stack, run_id: str) -> dict[str, str]:
+    """The mailer's send ledger of a run: each subject id's state."""
+    query = f"SELECT subject_id, state FROM mailer_deliveries WHERE run_id = '{run_id}'"
+    rows = _rows(stack.environ["MAILER_DATABASE_URL"], _uuid_literal(stack, query, run_id))
+    return {str(uuid.UUID(str(subject))): state for subject, state in rows}
 
 
 def sent_so_far(fake: FakeSendGrid) -> int:

@@ -45,6 +45,7 @@ REGISTRY_TABLES = (
     "transfers",
     "used_link_tokens",
     "rights_requests",
+    "campaign_test_sends",
     "campaign_runs",
     "campaigns",
     "layouts",

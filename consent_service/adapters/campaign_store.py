@@ -29,6 +29,7 @@ from consent_service.services.ports.campaigns import CampaignRow, RunRow
 from consent_service.services.ports.outbox import Outbox, OutboxRow
 
 _CAMPAIGNS, _RUNS = orm.Campaign.__table__, orm.CampaignRun.__table__
+_TESTS, _STAFF = orm.CampaignTestSend.__table__, orm.StaffUser.__table__
 _COUNT_FIELDS = list(RunCounts.__dataclass_fields__)
 
 
@@ -47,6 +48,7 @@ def _run(row: Any) -> RunRow:
         trigger=values["trigger"],
         scheduled_for=values["scheduled_for"],
         created_at=values["created_at"],
+        retry_of=values["retry_of"],
         state=RunState(
             status=RunStatus(values["status"]),
             counts=RunCounts(**{f: values[f] for f in _COUNT_FIELDS}),
@@ -141,6 +143,7 @@ class CampaignStore:
             "trigger": run.trigger,
             "scheduled_for": run.scheduled_for,
             "created_at": run.created_at,
+            "retry_of": run.retry_of,
             **_state_values(run.state),
         }
         dialect = self.session.get_bind().dialect.name
@@ -193,6 +196,45 @@ class CampaignStore:
             .values(status=RunStatus.CANCELLED.value, finished_at=now, reason=reason)
         )
         return result.rowcount or 0
+
+    def retried(self, run_id: uuid.UUID) -> bool:
+        query = select(_RUNS.c.id).where(_RUNS.c.retry_of == run_id)
+        return self.session.execute(query).first() is not None
+
+    # test sends
+    def test_sends_since(
+        self, campaign_id: uuid.UUID, actor: str, since: datetime
+    ) -> list[datetime]:
+        query = (
+            select(_TESTS.c.sent_at)
+            .where(
+                _TESTS.c.campaign_id == campaign_id,
+                _TESTS.c.actor == actor,
+                _TESTS.c.sent_at > since,
+            )
+            .order_by(_TESTS.c.sent_at)
+        )
+        return list(self.session.execute(query).scalars())
+
+    def add_test_send(
+        self, campaign_id: uuid.UUID, actor: str, recipients: int, now: datetime
+    ) -> None:
+        self.session.execute(
+            insert(_TESTS).values(
+                campaign_id=campaign_id, actor=actor, recipients=recipients, sent_at=now
+            )
+        )
+
+    def active_staff_among(self, addresses: Iterable[str]) -> set[str]:
+        """Those of `addresses` a member of staff who is not disabled has (any case)."""
+        wanted = {address.casefold(): address for address in addresses}
+        if not wanted:
+            return set()
+        query = select(func.lower(_STAFF.c.email)).where(
+            func.lower(_STAFF.c.email).in_(list(wanted)), _STAFF.c.disabled_at.is_(None)
+        )
+        found = {row.casefold() for row in self.session.execute(query).scalars()}
+        return {given for key, given in wanted.items() if key in found}
 
     # outbox
     def add_outbox(self, messages: list[OutboxRow]) -> None:

@@ -183,7 +183,8 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(32))
     content: Mapped[dict[str, Any]]
-    schedule: Mapped[dict[str, Any]]
+    schedule: Mapped[dict[str, Any] | None]
+    """None: a draft nobody gave a schedule yet."""
     default_locale: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16))
     next_run_at: Mapped[datetime | None]
@@ -233,6 +234,21 @@ class CampaignRun(Base):
     finished_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    retry_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("campaign_runs.id"), unique=True)
+    """The run whose failed recipients this run sends to again; a run is retried once."""
+
+
+class CampaignTestSend(Base):
+    """One test send of a campaign, by whom: what the hourly limit of test sends counts."""
+
+    __tablename__ = "campaign_test_sends"
+    __table_args__ = (Index("ix_campaign_test_sends_campaign_actor", "campaign_id", "actor"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id"))
+    actor: Mapped[str] = mapped_column(String(100))
+    recipients: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[datetime]
 
 
 class UsedLinkToken(Base):

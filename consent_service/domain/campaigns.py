@@ -1,8 +1,13 @@
 """Campaign and run lifecycles: which moves are allowed and how a mailer report is applied.
 
-    scheduled --pause--> paused --resume--> scheduled
-        |                  |
-        +-----cancel-------+--> cancelled          scheduled --(no more runs)--> completed
+    draft --schedule (campaigns:send)--> scheduled --pause--> paused --resume--> scheduled
+      |                                     |                   |
+      +----------------cancel---------------+-------------------+--> cancelled
+    scheduled --(no more runs)--> completed
+    scheduled | paused --edit without campaigns:send--> draft
+
+A draft never runs: it waits until someone who may send (`campaigns:send`) gives it its
+schedule, so whoever may only edit cannot make mail go out (decision 0030).
 
 A run is `planned` when the registry asks for it, `running` once the mailer starts it, and
 ends `completed`, `cancelled` or `failed`. An ended run never moves again: a late report of
@@ -20,6 +25,7 @@ from consent_service.domain.purposes import CATALOGUE
 
 
 class CampaignStatus(StrEnum):
+    DRAFT = "draft"
     SCHEDULED = "scheduled"
     PAUSED = "paused"
     CANCELLED = "cancelled"
@@ -45,6 +51,7 @@ UNFINISHED_RUN_STATUSES = frozenset(set(RunStatus) - TERMINAL_RUN_STATUSES)
 class Trigger(StrEnum):
     SCHEDULE = "schedule"
     MANUAL = "manual"
+    RETRY = "retry"
 
 
 class Action(StrEnum):
@@ -58,9 +65,11 @@ _TRANSITIONS: dict[tuple[CampaignStatus, Action], CampaignStatus] = {
     (CampaignStatus.PAUSED, Action.RESUME): CampaignStatus.SCHEDULED,
     (CampaignStatus.SCHEDULED, Action.CANCEL): CampaignStatus.CANCELLED,
     (CampaignStatus.PAUSED, Action.CANCEL): CampaignStatus.CANCELLED,
+    (CampaignStatus.DRAFT, Action.CANCEL): CampaignStatus.CANCELLED,
 }
 
 CONTROL_STATE = {
+    CampaignStatus.DRAFT: "paused",
     CampaignStatus.SCHEDULED: "running",
     CampaignStatus.PAUSED: "paused",
     CampaignStatus.CANCELLED: "cancelled",
@@ -103,6 +112,56 @@ def check_can_run(status: CampaignStatus) -> None:
     """Only a scheduled campaign starts runs; a paused one would hold it, an ended one never."""
     if status is not CampaignStatus.SCHEDULED:
         raise CampaignConflict(f"A {status.value} campaign cannot start a run.")
+
+
+ENDED = frozenset({CampaignStatus.CANCELLED, CampaignStatus.COMPLETED})
+
+
+def check_can_edit(status: CampaignStatus, unfinished_runs: int) -> None:
+    """An ended campaign is history, and a run in progress sends the content it was given:
+    an edit then would change what people get halfway through, so both are refused."""
+    if status in ENDED:
+        raise CampaignConflict(f"A {status.value} campaign cannot be edited.")
+    if unfinished_runs:
+        raise CampaignConflict(
+            "A run of this campaign is in progress; edit it once the run has ended, "
+            "or pause or cancel the campaign."
+        )
+
+
+def status_after_edit(
+    status: CampaignStatus, *, may_send: bool, schedule_given: bool
+) -> CampaignStatus:
+    """The status of an edited campaign.
+
+    An edit by someone who may not send makes it a draft again, so that nobody may change
+    what goes out without someone who may send approving it. Someone who may send schedules
+    a draft by giving its schedule; a paused campaign stays paused until resumed.
+    """
+    if not may_send:
+        return CampaignStatus.DRAFT
+    if status is CampaignStatus.DRAFT and schedule_given:
+        return CampaignStatus.SCHEDULED
+    return status
+
+
+RETRIABLE_CAMPAIGN = frozenset({CampaignStatus.SCHEDULED, CampaignStatus.COMPLETED})
+
+
+def check_can_retry(campaign: CampaignStatus, run: "RunState", retried: bool) -> None:
+    """A run's failed recipients may be sent again once: after the run has ended, when some
+    failed, and while the campaign is neither stopped (paused, cancelled) nor an unapproved
+    draft. A second retry goes through the retry run, whose own failures it takes."""
+    if campaign not in RETRIABLE_CAMPAIGN:
+        raise CampaignConflict(f"A {campaign.value} campaign's runs cannot be retried.")
+    if not run.status.is_terminal:
+        raise CampaignConflict("The run has not ended yet; retry it once it has.")
+    if retried:
+        raise CampaignConflict(
+            "This run was retried already; retry the retry run for what failed again."
+        )
+    if run.counts.failed == 0:
+        raise CampaignConflict("No email of this run failed: there is nothing to retry.")
 
 
 def purpose_errors(purpose: str) -> list[str]:

@@ -24,6 +24,7 @@ SCOPES = (
     "subjects:write",
     "campaigns:read",
     "campaigns:write",
+    "campaigns:send",
     "sync:read",
     "admin",
 )

@@ -1,5 +1,8 @@
 """Campaign use cases: create, pause, resume, cancel, run now, and take in the mailer's reports.
 
+Editing (campaign_edits.py), retrying a run's failures (campaign_retries.py) and test sends
+(campaign_tests.py) have modules of their own.
+
 Every lifecycle change and every run request writes its message to the outbox in the same
 transaction as the rows it announces (as consent changes do, services/changes.py): the mailer
 learns of a run or a pause exactly when it is committed, never before and never not at all.
@@ -43,12 +46,12 @@ CONTROL = "campaign.control/1"
 
 @dataclass(frozen=True)
 class NewCampaign:
-    """A campaign as the API received it; `schedule` holds parsed datetimes."""
+    """A campaign as the API received it; `schedule` holds parsed datetimes, None for none."""
 
     name: str
     purpose: str
     content: dict[str, dict[str, str]]
-    schedule: dict[str, Any]
+    schedule: dict[str, Any] | None = None
     layout: uuid.UUID | None = None
     """The layout to send inside; None: the default layout (brand settings)."""
 
@@ -77,7 +80,7 @@ class CampaignView:
     campaign: CampaignRow
     runs: list[RunRow]
     warnings: tuple[LocaleFallback, ...] = ()
-    """Only when the campaign is created."""
+    """Only when the campaign is created or edited."""
 
 
 class ReportOutcome(StrEnum):
@@ -87,52 +90,68 @@ class ReportOutcome(StrEnum):
 
 
 def create_campaign(
-    store: Campaigns, new: NewCampaign, *, default_locale: str, now: datetime
+    store: Campaigns, new: NewCampaign, *, may_send: bool, default_locale: str, now: datetime
 ) -> CampaignView:
     """Validate everything at once (purpose, content, schedule) and store the campaign;
     warn of the locales its recipients use that the content lacks.
 
-    Validation renders the content (up to its time budget, decision 0018) before the first
-    statement, so the transaction has taken no lock meanwhile.
+    It is `scheduled` only when it has a schedule and its author `may_send` (holds
+    `campaigns:send`); otherwise it is a `draft` that keeps the schedule it was given until
+    someone who may send schedules it (decision 0030). Validation renders the content (up to
+    its time budget, decision 0018) before the first statement, so the transaction has taken
+    no lock meanwhile.
     """
-    errors: dict[str, Any] = {}
-    if problems := rules.purpose_errors(new.purpose):
-        errors["purpose"] = problems
-    if problems := content_errors(new.content, default_locale):
-        errors["content"] = _nested(problems)
-    try:
-        schedule, first_run_at = parse_schedule(new.schedule, now)
-    except ScheduleError as error:
-        errors["schedule"] = {error.field or "_schema": [error.message]}
+    errors = content_problems(new.purpose, new.content, default_locale)
+    schedule, first_run_at = None, None
+    if new.schedule is not None:
+        try:
+            parsed, first_run_at = parse_schedule(new.schedule, now)
+            schedule = parsed.to_json()
+        except ScheduleError as error:
+            errors["schedule"] = {error.field or "_schema": [error.message]}
     if new.layout is not None and store.layout(new.layout) is None:
         errors["layout"] = [f"No layout {new.layout}."]
     if errors:
         raise InvalidCampaign(errors)
+    scheduled = may_send and schedule is not None
     campaign = CampaignRow(
         id=uuid.uuid4(),
         name=new.name,
         purpose=new.purpose,
         content=new.content,
-        schedule=schedule.to_json(),
+        schedule=schedule,
         default_locale=default_locale,
-        status=CampaignStatus.SCHEDULED.value,
-        next_run_at=first_run_at,
+        status=(CampaignStatus.SCHEDULED if scheduled else CampaignStatus.DRAFT).value,
+        next_run_at=first_run_at if scheduled else None,
         control_version=0,
         created_at=now,
         updated_at=now,
         layout_id=new.layout,
     )
     store.add_campaign(campaign)
-    return CampaignView(campaign, [], _locale_fallbacks(store, new, default_locale))
+    return CampaignView(
+        campaign, [], locale_fallbacks(store, new.purpose, new.content, default_locale)
+    )
 
 
-def _locale_fallbacks(
-    store: Campaigns, new: NewCampaign, default_locale: str
+def content_problems(purpose: str, content: dict[str, Any], default_locale: str) -> dict[str, Any]:
+    """The body's errors of a campaign's purpose and content, nested like the body."""
+    errors: dict[str, Any] = {}
+    if problems := rules.purpose_errors(purpose):
+        errors["purpose"] = problems
+    if problems := content_errors(content, default_locale):
+        errors["content"] = _nested(problems)
+    return errors
+
+
+def locale_fallbacks(
+    store: Campaigns, purpose: str, content: dict[str, Any], default_locale: str
 ) -> tuple[LocaleFallback, ...]:
-    missing = [locale for locale in LOCALES if locale not in new.content]
-    counts = store.recipients_by_locale(new.purpose, missing)
+    """One warning per locale that recipients of `purpose` use and `content` lacks."""
+    missing = [locale for locale in LOCALES if locale not in content]
+    counts = store.recipients_by_locale(purpose, missing)
     return tuple(
-        _fallback(locale, counts[locale], default_locale, new.purpose)
+        _fallback(locale, counts[locale], default_locale, purpose)
         for locale in missing
         if counts.get(locale)
     )
@@ -151,7 +170,7 @@ def _nested(flat: dict[str, list[str]]) -> dict[str, Any]:
 
 
 def get_campaign(store: Campaigns, campaign_id: uuid.UUID) -> CampaignView:
-    campaign = _campaign(store, campaign_id)
+    campaign = find_campaign(store, campaign_id)
     return CampaignView(campaign, store.runs_of([campaign.id])[campaign.id])
 
 
@@ -162,7 +181,8 @@ def list_campaigns(store: Campaigns, status: CampaignStatus | None) -> list[Camp
     return [CampaignView(c, runs[c.id]) for c in campaigns]
 
 
-def _campaign(store: Campaigns, campaign_id: uuid.UUID, *, lock: bool = False) -> CampaignRow:
+def find_campaign(store: Campaigns, campaign_id: uuid.UUID, *, lock: bool = False) -> CampaignRow:
+    """The campaign, locked for the transaction with `lock`; CampaignNotFound if none."""
     found = store.campaign(campaign_id, for_update=lock)
     if found is None:
         raise CampaignNotFound(f"No campaign {campaign_id}.")
@@ -178,11 +198,12 @@ def change_lifecycle(
     now. A one-off whose time passed while it was paused therefore has none left and is
     completed. Cancelling also cancels the runs that have not ended.
     """
-    campaign = _campaign(store, campaign_id, lock=True)
+    campaign = find_campaign(store, campaign_id, lock=True)
     status = rules.transition(CampaignStatus(campaign.status), action)
     version = campaign.control_version + 1
     next_run_at = campaign.next_run_at
     if action is Action.RESUME:
+        assert campaign.schedule is not None  # only a draft has none, and drafts never pause
         next_run_at = schedule_from_json(campaign.schedule, campaign.created_at).next_after(now)
     elif action is Action.CANCEL:
         next_run_at = None
@@ -194,7 +215,7 @@ def change_lifecycle(
         control_version=version,
         updated_at=now,
     )
-    store.add_outbox([_control_message(campaign.id, status, version, now)])
+    store.add_outbox([control_message(campaign.id, status, version, now)])
     log.info(
         "campaign lifecycle changed",
         extra={"event": f"campaign_{action.value}", "campaign_id": str(campaign.id)},
@@ -206,7 +227,7 @@ def change_lifecycle(
 
 def start_run(store: Campaigns, campaign_id: uuid.UUID, now: datetime) -> uuid.UUID:
     """A manual run, now; only a scheduled campaign may start one."""
-    campaign = _campaign(store, campaign_id, lock=True)
+    campaign = find_campaign(store, campaign_id, lock=True)
     rules.check_can_run(CampaignStatus(campaign.status))
     run_id = request_run(store, campaign, Trigger.MANUAL, None, now)
     assert run_id is not None  # only a scheduled occurrence can collide
@@ -219,12 +240,16 @@ def request_run(
     trigger: Trigger,
     scheduled_for: datetime | None,
     now: datetime,
+    *,
+    retry_of: uuid.UUID | None = None,
 ) -> uuid.UUID | None:
     """Insert a `planned` run and its `campaign.run_requested` message, together.
 
     None when the occurrence `scheduled_for` already has its run: nothing is written then.
+    A run that `retry_of` names another sends only to that run's failed recipients.
     """
     run = RunRow(
+        retry_of=retry_of,
         id=uuid.uuid4(),
         campaign_id=campaign.id,
         trigger=trigger.value,
@@ -241,7 +266,7 @@ def request_run(
     )
     if not store.add_run(run):
         return None
-    store.add_outbox([_run_requested_message(campaign, _layout_of(store, campaign), run.id, now)])
+    store.add_outbox([_run_requested_message(campaign, layout_of(store, campaign), run, now)])
     log.info(
         "campaign run requested",
         extra={
@@ -263,7 +288,7 @@ def apply_report(store: Campaigns, report: dict[str, Any], now: datetime) -> Rep
     found = store.run(report["run_id"])
     if found is None or found.campaign_id != report["campaign_id"]:
         return ReportOutcome.UNKNOWN_RUN
-    campaign = _campaign(store, found.campaign_id, lock=True)
+    campaign = find_campaign(store, found.campaign_id, lock=True)
     run = store.run(found.id, for_update=True)
     assert run is not None  # runs are never deleted
     updated = rules.apply_report(run.state, _run_report(report))
@@ -290,7 +315,7 @@ def complete_if_finished(
     store: Campaigns, campaign_id: uuid.UUID, next_run_at: datetime | None, now: datetime
 ) -> bool:
     """Mark a scheduled campaign `completed` once nothing is left to run; True if it was."""
-    campaign = _campaign(store, campaign_id)
+    campaign = find_campaign(store, campaign_id)
     status = CampaignStatus(campaign.status)
     if not rules.is_finished(status, next_run_at, store.unfinished_runs(campaign_id)):
         return False
@@ -304,7 +329,7 @@ def complete_if_finished(
     return True
 
 
-def _layout_of(store: Campaigns, campaign: CampaignRow) -> dict[str, dict[str, str]] | None:
+def layout_of(store: Campaigns, campaign: CampaignRow) -> dict[str, dict[str, str]] | None:
     """The campaign's layout as the run's message carries it; None asks for the default.
 
     The run takes the layout as it is now: an edit made while the run is sending does not
@@ -321,25 +346,27 @@ def _layout_of(store: Campaigns, campaign: CampaignRow) -> dict[str, dict[str, s
 def _run_requested_message(
     campaign: CampaignRow,
     layout: dict[str, dict[str, str]] | None,
-    run_id: uuid.UUID,
+    run: RunRow,
     now: datetime,
 ) -> OutboxRow:
-    body = {
+    body: dict[str, Any] = {
         "schema": RUN_REQUESTED,
         "message_id": str(uuid.uuid4()),
         "occurred_at": timestamp(now),
         "campaign_id": str(campaign.id),
-        "run_id": str(run_id),
+        "run_id": str(run.id),
         "campaign_name": campaign.name,
         "purpose": campaign.purpose,
         "default_locale": campaign.default_locale,
         "content": campaign.content,
         "layout": layout,
     }
+    if run.retry_of is not None:
+        body["retry_of"] = str(run.retry_of)
     return outbox_row(None, "campaign.run_requested", body, now)
 
 
-def _control_message(
+def control_message(
     campaign_id: uuid.UUID, status: CampaignStatus, version: int, now: datetime
 ) -> OutboxRow:
     body = {

@@ -46,6 +46,7 @@ def schedule_due(
 
 def _schedule(store: Campaigns, campaign: CampaignRow, now: datetime, grace: timedelta) -> int:
     assert campaign.next_run_at is not None  # only campaigns with a next run are due
+    assert campaign.schedule is not None  # only drafts have none, and drafts are never due
     schedule = schedule_from_json(campaign.schedule, campaign.created_at)
     due = due_run(schedule, campaign.next_run_at, now, grace)
     if due.missed:

@@ -7,8 +7,9 @@ address is forgotten as soon as the email's outcome is recorded (`mailer.domain.
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -38,8 +39,10 @@ class SqlConfirmations:
         purposes: Iterable[str],
         now: datetime,
         kind: str = CONFIRMATION,
+        content: Mapping[str, Any] | None = None,
     ) -> None:
         statement = dialect_insert(self.dialect, _Confirmation).values(
+            content=dict(content) if content is not None else None,
             message_id=message_id,
             subject_id=subject_id,
             kind=kind,
@@ -83,6 +86,7 @@ class SqlConfirmations:
                 _Confirmation.locale,
                 _Confirmation.confirm_url,
                 _Confirmation.purposes,
+                _Confirmation.content,
             )
         )
         return [QueuedEmail(*row) for row in self.session.execute(statement)]
@@ -97,7 +101,7 @@ class SqlConfirmations:
                 _Confirmation.message_id == message_id,
                 _Confirmation.state == confirmations.CLAIMED,
             )
-            .values(state=state, finished_at=now, reason=reason, address=None)
+            .values(state=state, finished_at=now, reason=reason, address=None, content=None)
         )
 
     def release(self, message_ids: Sequence[uuid.UUID]) -> None:

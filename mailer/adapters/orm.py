@@ -104,6 +104,8 @@ class Run(Base):
     finished_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
+    retry_of: Mapped[uuid.UUID | None]
+    """A retry run: it sends to this earlier run's `failed` recipients only."""
 
 
 class CampaignState(Base):
@@ -169,6 +171,8 @@ class Confirmation(Base):
     locale: Mapped[str] = mapped_column(String(8))
     confirm_url: Mapped[str] = mapped_column(String(2000))
     purposes: Mapped[list[str]] = mapped_column(JSON)
+    content: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """A campaign's test email (`kind` `campaign_test`): the campaign as the test renders it."""
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]

@@ -1,4 +1,5 @@
-"""The queue of transactional emails: double opt-in emails and preference-centre links.
+"""The queue of transactional emails: double opt-in emails, preference-centre links, and
+campaigns' test emails to staff.
 
 An email the registry asks for is `queued`, `claimed` by one worker (committed before the
 backend is called, like a campaign row of the send ledger), then ends `sent`, `failed` or
@@ -9,11 +10,13 @@ over puts it back (`queued`).
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 CONFIRMATION: Final = "confirmation"
 PREFERENCES: Final = "preferences"
+CAMPAIGN_TEST: Final = "campaign_test"
 """The kinds of email in the queue."""
 
 QUEUED: Final = "queued"
@@ -32,3 +35,6 @@ class QueuedEmail:
     locale: str
     confirm_url: str
     purposes: list[str]
+    content: Mapping[str, Any] | None = None
+    """A campaign test's campaign: `campaign_id`, `campaign_name`, `purpose`,
+    `default_locale` and its `content` per locale."""

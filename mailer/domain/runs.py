@@ -72,6 +72,8 @@ class RunRecord:
     status: str
     layout: Mapping[str, Mapping[str, str]] | None = None
     """The campaign's layout per locale as the run was requested; None: the default layout."""
+    retry_of: uuid.UUID | None = None
+    """A retry run sends only to this earlier run's `failed` recipients."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from mailer.domain import recipients, runs
-from mailer.domain.confirmations import CONFIRMATION, PREFERENCES
+from mailer.domain.confirmations import CAMPAIGN_TEST, CONFIRMATION, PREFERENCES
 from mailer.domain.events import ConsentChanged, Contact, ContactUpdated, Erased, Fact
 from mailer.domain.runs import RunRecord
 from mailer.services.view import RecipientView
@@ -30,6 +30,7 @@ COMMANDS = frozenset(
         "campaign.control/1",
         "optin.confirmation_requested/1",
         "subject.preferences_link_requested/1",
+        "campaign.test_requested/1",
     }
 )
 HANDLED = SUBJECT_FACTS | COMMANDS
@@ -62,6 +63,7 @@ class ConfirmationRequests(Protocol):
         purposes: Iterable[str],
         now: datetime,
         kind: str = CONFIRMATION,
+        content: Mapping[str, Any] | None = None,
     ) -> None:
         """Queue an email once per message id."""
         ...
@@ -146,6 +148,8 @@ def apply_message(
             return _confirmation_requested(store, message, now)
         case "subject.preferences_link_requested/1":
             return _preferences_link_requested(store, message, now)
+        case "campaign.test_requested/1":
+            return _test_requested(store, message, now)
     fact = fact_from(message)
     store.lock(fact.subject_id)
     if isinstance(fact, Erased):
@@ -168,6 +172,7 @@ def _run_requested(store: ApplyStore, message: Mapping[str, Any], now: datetime)
         content=message["content"],
         status=runs.RUN_PLANNED,
         layout=message.get("layout"),
+        retry_of=message.get("retry_of"),
     )
     return "applied" if store.campaigns.add_run(run, now) else "duplicate"
 
@@ -222,4 +227,32 @@ def _preferences_link_requested(
         now,
         kind=PREFERENCES,
     )
+    return "applied"
+
+
+def _test_requested(store: ApplyStore, message: Mapping[str, Any], now: datetime) -> Result:
+    """Queue one test email per address, in the queue of transactional emails: a test is no
+    run, so it has no send ledger, counts nothing and checks no consent. Each gets an id of
+    its own, derived from the message's, and a stand-in subject id (it is nobody's email)."""
+    campaign = {
+        "campaign_id": str(message["campaign_id"]),
+        "campaign_name": message["campaign_name"],
+        "purpose": message["purpose"],
+        "default_locale": message["default_locale"],
+        "content": message["content"],
+        "layout": message.get("layout"),
+    }
+    for address in message["to"]:
+        key = f"{message['message_id']}:{address.casefold()}"
+        store.confirmations.queue(
+            uuid.uuid5(uuid.NAMESPACE_URL, f"test-email:{key}"),
+            uuid.uuid5(uuid.NAMESPACE_URL, f"test-recipient:{key}"),
+            address,
+            message["locale"],
+            "",
+            [message["purpose"]],
+            now,
+            kind=CAMPAIGN_TEST,
+            content=campaign,
+        )
     return "applied"

@@ -1,5 +1,6 @@
-"""Double opt-in emails, and emails with a preference-centre link the person asked for:
-queued by the consumer, sent by the sender's loop, each at most once.
+"""Double opt-in emails, emails with a preference-centre link the person asked for, and
+campaigns' test emails to staff: queued by the consumer, sent by the sender's loop, each at
+most once.
 
 A confirmation is transactional: it goes whatever the person's consents say (it is how they
 give one) and does not count towards the frequency cap. Like a campaign email it is claimed
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from mailer.domain import send_ledger
-from mailer.domain.confirmations import PREFERENCES, QueuedEmail
+from mailer.domain.confirmations import CAMPAIGN_TEST, PREFERENCES, QueuedEmail
 from mailer.domain.outgoing import EmailBackend, Outgoing
 from mailer.services.compose import confirmation_email, preferences_link_email
 from mailer.services.unit_of_work import Transaction
@@ -64,11 +65,14 @@ def send_confirmations(
     now: Callable[[], datetime],
     wait_for: Callable[[int], bool],
     shop: Shop,
+    compose_test: Callable[[QueuedEmail], Outgoing] | None = None,
 ) -> int:
     """Send up to CHUNK queued confirmation emails; how many were handed to the backend.
 
     `wait_for(n)` waits for the throttle and answers True if the worker is stopping, in
     which case the confirmations not yet sent go back to the queue untouched.
+    `compose_test` composes a campaign's test email (`services.test_emails`); without it a
+    test email fails.
     """
     with transaction() as store:
         store.confirmations.expire_claims(now() - CLAIM_TIMEOUT, now())
@@ -78,11 +82,20 @@ def send_confirmations(
             with transaction() as store:
                 store.confirmations.release([r.message_id for r in claimed[position:]])
             return position
-        _send(transaction, backend, default_locale, row, now, shop)
+        _send(transaction, backend, default_locale, row, now, shop, compose_test)
     return len(claimed)
 
 
-def _compose(row: QueuedEmail, default_locale: str, shop: Shop) -> Outgoing:
+def _compose(
+    row: QueuedEmail,
+    default_locale: str,
+    shop: Shop,
+    compose_test: Callable[[QueuedEmail], Outgoing] | None,
+) -> Outgoing:
+    if row.kind == CAMPAIGN_TEST:
+        if compose_test is None:
+            raise ValueError("this worker cannot compose test emails")
+        return compose_test(row)
     if row.kind == PREFERENCES:
         return preferences_link_email(
             row.subject_id, row.address, row.locale, default_locale, row.confirm_url, shop
@@ -105,10 +118,11 @@ def _send(
     row: QueuedEmail,
     now: Callable[[], datetime],
     shop: Shop,
+    compose_test: Callable[[QueuedEmail], Outgoing] | None = None,
 ) -> None:
     reason: str | None
     try:
-        outgoing = _compose(row, default_locale, shop)
+        outgoing = _compose(row, default_locale, shop, compose_test)
     # Nothing was handed to the backend, so `failed` is the truth whatever went wrong.
     except Exception as error:
         log.exception("confirmation email not composed", extra={"event": "confirmation_failed"})

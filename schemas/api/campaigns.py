@@ -1,4 +1,5 @@
-"""`/v1/campaigns` bodies: the campaign to create, and campaigns and runs as answered.
+"""`/v1/campaigns` bodies: the campaign to create or edit, a test send, and campaigns and
+runs as answered.
 
 The request schemas check shape only (fields, types, lengths); what needs the catalogue, the
 template rules or the clock (purpose, content, schedule) is the service's to judge, so that
@@ -8,6 +9,7 @@ every part of a campaign is refused with one set of messages.
 from marshmallow import Schema, fields, validate
 
 from plumbing.vocabulary import LOCALES
+from schemas.api.consents import valid_email
 from schemas.api.fields import Instant, RequestSchema, Text, text
 
 MAX_TEMPLATE_LENGTH = 100_000
@@ -39,11 +41,21 @@ class ScheduleSchema(RequestSchema):
     until = Instant()
 
 
+SCHEDULE_NEEDS_SEND = (
+    "Needs `campaigns:send` to take effect: without it, or without a schedule, the campaign "
+    "is a `draft` that keeps the schedule given until someone holding `campaigns:send` gives "
+    "it one."
+)
+
+
 class CampaignCreateSchema(RequestSchema):
     name = text(200, required=True)
     purpose = Text(required=True, validate=validate.Length(min=1, max=32))
     content = fields.Nested(CampaignContentSchema, required=True)
-    schedule = fields.Nested(ScheduleSchema, required=True)
+    schedule = fields.Nested(
+        ScheduleSchema, allow_none=True, metadata={"description": SCHEDULE_NEEDS_SEND}
+    )
+
     layout = fields.UUID(
         load_default=None,
         allow_none=True,
@@ -52,6 +64,66 @@ class CampaignCreateSchema(RequestSchema):
             "absent: the default layout, made of the brand settings."
         },
     )
+
+
+CampaignContentChangesSchema = type(
+    "CampaignContentChangesSchema",
+    (RequestSchema,),
+    {locale: fields.Nested(LocalizedContentSchema, allow_none=True) for locale in LOCALES},
+)
+"""The locales an edit changes: a version replaces that locale's, null removes it."""
+
+
+class CampaignUpdateSchema(RequestSchema):
+    """Any of the fields of a campaign; those left out stay as they are."""
+
+    name = text(200)
+    purpose = Text(validate=validate.Length(min=1, max=32))
+    content = fields.Nested(
+        CampaignContentChangesSchema,
+        metadata={
+            "description": "Per locale: a version replaces that locale's, null removes it, "
+            "a locale left out stays."
+        },
+    )
+    schedule = fields.Nested(
+        ScheduleSchema,
+        metadata={
+            "description": "With `campaigns:send`: schedules a draft, or replaces the "
+            "schedule. Any edit by a key without `campaigns:send` makes the campaign a draft."
+        },
+    )
+
+    layout = fields.UUID(
+        allow_none=True,
+        metadata={"description": "A layout's id; null: back to the default layout."},
+    )
+
+
+MAX_TEST_RECIPIENTS = 20
+
+
+class CampaignTestSchema(RequestSchema):
+    """A test send: the campaign's email to a few members of staff."""
+
+    to = fields.List(
+        Text(validate=valid_email),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_TEST_RECIPIENTS),
+        metadata={
+            "description": "Addresses of active console users or of CONSOLE_TEST_RECIPIENTS."
+        },
+    )
+    locale = Text(
+        validate=validate.OneOf(LOCALES),
+        metadata={"description": "The version to send; the campaign's default locale if left out."},
+    )
+
+
+class QueuedTestSchema(Schema):
+    campaign_id = fields.UUID()
+    to = fields.List(fields.String())
+    locale = fields.String()
 
 
 class RunCountsSchema(Schema):
@@ -66,7 +138,11 @@ class RunCountsSchema(Schema):
 class RunSchema(Schema):
     id = fields.UUID()
     status = fields.String()
-    trigger = fields.String()
+    trigger = fields.String(metadata={"description": "`schedule`, `manual` or `retry`."})
+    retry_of = fields.UUID(
+        allow_none=True,
+        metadata={"description": "The run whose failed recipients a retry run sends to."},
+    )
     scheduled_for = fields.AwareDateTime(allow_none=True)
     started_at = fields.AwareDateTime(allow_none=True)
     finished_at = fields.AwareDateTime(allow_none=True)
@@ -86,7 +162,10 @@ class CampaignSchema(Schema):
     purpose = fields.String()
     status = fields.String()
     next_run_at = fields.AwareDateTime(allow_none=True)
-    schedule = fields.Dict()
+    schedule = fields.Dict(
+        allow_none=True,
+        metadata={"description": "As given; null for a draft nobody gave a schedule yet."},
+    )
     layout = fields.UUID(
         allow_none=True,
         metadata={"description": "The layout's id; null: the default layout."},
@@ -107,14 +186,14 @@ class LocaleFallbackSchema(Schema):
 
 
 class CampaignCreatedSchema(CampaignSchema):
-    """The created campaign, and what its author should know before it goes out."""
+    """The created or edited campaign, and what its author should know before it goes out."""
 
     warnings = fields.List(
         fields.Nested(LocaleFallbackSchema),
         metadata={
             "description": "One per locale that recipients of the campaign's purpose use and "
             "the content lacks: they will get the `DEFAULT_LOCALE` version. Empty when every "
-            "recipient gets their own language. Only in the answer to the creation."
+            "recipient gets their own language. Only in the answer to a creation or an edit."
         },
     )
 

@@ -6,7 +6,12 @@ know or whose body does not load; it never applies part of one.
 
 from marshmallow import Schema, ValidationError
 
-from schemas.messages.campaigns import CampaignControlV1, CampaignRunRequestedV1, RunReportV1
+from schemas.messages.campaigns import (
+    CampaignControlV1,
+    CampaignRunRequestedV1,
+    CampaignTestRequestedV1,
+    RunReportV1,
+)
 from schemas.messages.consent_changed import ConsentChangedV1
 from schemas.messages.exports import ExportMailerPartV1, ExportRequestedV1
 from schemas.messages.subject_events import (
@@ -24,6 +29,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "subject.preferences_link_requested/1": PreferencesLinkRequestedV1,
     "campaign.run_requested/1": CampaignRunRequestedV1,
     "campaign.control/1": CampaignControlV1,
+    "campaign.test_requested/1": CampaignTestRequestedV1,
     "mailer.run_report/1": RunReportV1,
     "export.requested/1": ExportRequestedV1,
     "export.mailer_part/1": ExportMailerPartV1,

@@ -1,10 +1,11 @@
 """Campaign commands to the mailer and the mailer's reports back.
 
-The registry owns campaigns and runs; the mailer owns the sending. They meet in three
+The registry owns campaigns and runs; the mailer owns the sending. They meet in four
 messages: a run to send (`campaign.run_requested`), the campaign's lifecycle state
-(`campaign.control`, for pause, resume and cancel) and the mailer's report of a run
-(`mailer.run_report`). Lifecycle states and reports carry a number that only grows, so that a
-late or duplicated message never undoes a newer one.
+(`campaign.control`, for pause, resume and cancel), a test email to a few members of staff
+(`campaign.test_requested`) and the mailer's report of a run (`mailer.run_report`).
+Lifecycle states and reports carry a number that only grows, so that a late or duplicated
+message never undoes a newer one.
 """
 
 from marshmallow import fields, validate
@@ -64,6 +65,51 @@ class CampaignRunRequestedV1(MessageSchema):
             "description": "The campaign's layout per locale, as it was when the run was "
             "requested; null or absent: the default layout (the brand settings)."
         },
+    )
+    retry_of = fields.UUID(
+        load_default=None,
+        metadata={
+            "description": "A retry: send only to this earlier run's `failed` recipients "
+            "(never its `unknown` ones), each still checked at send time."
+        },
+    )
+
+
+MAX_TEST_RECIPIENTS = 20
+
+
+class CampaignTestRequestedV1(MessageSchema):
+    """`campaign.test_requested/1`: send the campaign's email once to each of `to`, rendered
+    in `locale` as a real send would render it, its subject marked `[TEST] `.
+
+    The registry only lets addresses of its staff through; the mailer checks no consent and
+    counts nothing: a test is not a run.
+    """
+
+    schema = fields.String(required=True, validate=validate.Equal("campaign.test_requested/1"))
+    campaign_id = fields.UUID(required=True)
+    campaign_name = fields.String(required=True)
+    purpose = fields.String(required=True, validate=validate.OneOf(sorted(EMAIL_PURPOSES)))
+    default_locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
+    content = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.Nested(ContentSchema),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    layout = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.Nested(LayoutVersionSchema),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "The campaign's layout per locale; null: the default layout."},
+    )
+    to = fields.List(
+        fields.Email(),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_TEST_RECIPIENTS),
     )
 
 

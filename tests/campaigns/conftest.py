@@ -20,7 +20,15 @@ from tests.campaigns.factories import CONTENT
 
 @pytest.fixture
 def marketer(make_key: Callable[..., str]) -> dict[str, str]:
-    """Headers of a key that may read and write campaigns."""
+    """Headers of a key that may read, write and send campaigns (what `campaigns:write`
+    alone allowed before `campaigns:send`)."""
+    scopes = ("campaigns:read", "campaigns:write", "campaigns:send")
+    return {"Authorization": f"Bearer {make_key(*scopes)}"}
+
+
+@pytest.fixture
+def editor(make_key: Callable[..., str]) -> dict[str, str]:
+    """Headers of a key that may read and write campaigns but not send them."""
     return {"Authorization": f"Bearer {make_key('campaigns:read', 'campaigns:write')}"}
 
 
@@ -53,6 +61,6 @@ def new_campaign(store: Callable[[], Any]) -> Callable[..., CampaignView]:
             schedule=schedule,
         )
         with store() as campaigns:
-            return create_campaign(campaigns, new, default_locale="ky", now=now)
+            return create_campaign(campaigns, new, may_send=True, default_locale="ky", now=now)
 
     return create

@@ -33,6 +33,7 @@ RUN_FIELDS = {
     "id",
     "status",
     "trigger",
+    "retry_of",
     "scheduled_for",
     "started_at",
     "finished_at",

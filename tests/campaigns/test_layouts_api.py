@@ -189,3 +189,39 @@ def test_a_campaign_naming_no_known_layout_is_refused_and_nothing_is_stored(
     assert response.status_code == 422
     assert "layout" in response.get_json()["errors"]
     assert table_counts() == before
+
+
+def test_an_edit_changes_the_layout_and_null_returns_to_the_default(app, client, marketer) -> None:
+    layout = create_layout(client, marketer)
+    created = client.post("/v1/campaigns", json=campaign_body(), headers=marketer).get_json()
+    path = f"/v1/campaigns/{created['id']}"
+
+    chosen = client.patch(path, json={"layout": layout["id"]}, headers=marketer)
+    assert chosen.status_code == 200, chosen.get_json()
+    assert chosen.get_json()["layout"] == layout["id"]
+
+    back = client.patch(path, json={"layout": None}, headers=marketer)
+    assert back.status_code == 200, back.get_json()
+    assert back.get_json()["layout"] is None
+
+
+def test_an_edit_naming_no_known_layout_is_refused_and_changes_nothing(
+    client, marketer, table_counts
+) -> None:
+    layout = create_layout(client, marketer)
+    created = client.post(
+        "/v1/campaigns", json=campaign_body(layout=layout["id"]), headers=marketer
+    ).get_json()
+    before = table_counts()
+
+    response = client.patch(
+        f"/v1/campaigns/{created['id']}", json={"layout": UNKNOWN_ID}, headers=marketer
+    )
+
+    assert response.status_code == 422
+    assert "layout" in response.get_json()["errors"]
+    assert table_counts() == before
+    assert (
+        client.get(f"/v1/campaigns/{created['id']}", headers=marketer).get_json()["layout"]
+        == layout["id"]
+    )

@@ -27,6 +27,7 @@ ALLOWED = [
     (CampaignStatus.PAUSED, Action.RESUME, CampaignStatus.SCHEDULED),
     (CampaignStatus.SCHEDULED, Action.CANCEL, CampaignStatus.CANCELLED),
     (CampaignStatus.PAUSED, Action.CANCEL, CampaignStatus.CANCELLED),
+    (CampaignStatus.DRAFT, Action.CANCEL, CampaignStatus.CANCELLED),
 ]
 REFUSED = [
     (status, action)

@@ -68,3 +68,12 @@ def test_the_registry_does_not_start_on_a_malformed_role_mapping(tmp_path) -> No
 
     assert served.returncode != 0
     assert "CONSOLE_OIDC_ROLES: 'dpo' is not group=role" in served.stderr
+
+
+def test_test_recipients_are_read_casefolded_and_a_malformed_one_stops_the_registry() -> None:
+    settings = {"CONSOLE_TEST_RECIPIENTS": " QA@Agency.example , boss@shop.example.kg,"}
+    console = Settings.from_env(BASE | settings).console
+    assert console.test_recipients == {"qa@agency.example", "boss@shop.example.kg"}
+    assert Settings.from_env(BASE).console.test_recipients == frozenset()
+    with pytest.raises(ConfigError, match="CONSOLE_TEST_RECIPIENTS"):
+        Settings.from_env(BASE | {"CONSOLE_TEST_RECIPIENTS": "qa@agency.example,not-an-address"})

@@ -18,6 +18,7 @@ ARGUMENTS = {
     "form_id": "newsletter",
     "key_id": "0123456789ab",
     "layout_id": str(uuid.uuid4()),
+    "run_id": str(uuid.uuid4()),
 }
 PUBLIC = {blueprint.name for blueprint in public_blueprints()} | {"assets", "static"}
 

@@ -23,7 +23,13 @@ import pytest
 from tests.processes import consent_cli, free_port, wait_for_http
 from tests.stack import mailer_state, wait_until
 
-SCOPES = ("consents:write", "subjects:read", "campaigns:write", "campaigns:read")
+SCOPES = (
+    "consents:write",
+    "subjects:read",
+    "campaigns:write",
+    "campaigns:send",
+    "campaigns:read",
+)
 
 
 class Up:

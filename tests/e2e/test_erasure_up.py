@@ -27,7 +27,14 @@ from tests.leftovers import files_holding, sqlite_files, tables_holding
 from tests.processes import consent_cli
 from tests.stack import mailer_state, wait_until
 
-SCOPES = ("consents:write", "subjects:read", "subjects:write", "campaigns:write", "campaigns:read")
+SCOPES = (
+    "consents:write",
+    "subjects:read",
+    "subjects:write",
+    "campaigns:write",
+    "campaigns:send",
+    "campaigns:read",
+)
 CONTENT = {
     "ky": {"subject": "Жаңылыктар", "html": "<p>Салам!</p>", "text": "Салам!"},
     "en": {"subject": "News", "html": "<p>Hello!</p>", "text": "Hello!"},

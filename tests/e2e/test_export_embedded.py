@@ -30,7 +30,14 @@ def recipient_server() -> Iterator[Recipient]:
     yield from serving()
 
 
-SCOPES = ("consents:write", "subjects:read", "subjects:write", "campaigns:read", "campaigns:write")
+SCOPES = (
+    "consents:write",
+    "subjects:read",
+    "subjects:write",
+    "campaigns:read",
+    "campaigns:write",
+    "campaigns:send",
+)
 
 
 @pytest.fixture

@@ -138,6 +138,12 @@ def seeds(app: Flask, client: FlaskClient, make_key: Callable[..., str]) -> Seed
                 "documents": {"ky": "Текст", "ru": "Текст"},
             },
             "campaigns.create": campaign_body(schedule={"at": "2030-01-01T09:00:00+06:00"}),
+            "campaigns.update": {
+                "name": "Renamed",
+                "content": {"en": None},
+                "schedule": {"at": "2030-01-01T09:00:00+06:00"},
+            },
+            "campaigns.send_test": {"to": ["a@example.kg"], "locale": "ky"},
             "forms_api.create_form": form_definition("spring"),
             "forms.submit": {"email": "a@example.kg", "purposes": ["newsletters"]},
             "exports.post_transfer": {"recipient": "archive"},

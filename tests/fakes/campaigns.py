@@ -105,6 +105,27 @@ class FakeCampaigns:
             self.tables.runs[run.id] = dataclasses.replace(run, state=state)
         return len(unfinished)
 
+    def retried(self, run_id: uuid.UUID) -> bool:
+        return any(run.retry_of == run_id for run in self.tables.runs.values())
+
+    def test_sends_since(
+        self, campaign_id: uuid.UUID, actor: str, since: datetime
+    ) -> list[datetime]:
+        return sorted(
+            at
+            for campaign, who, _, at in self.tables.test_sends
+            if campaign == campaign_id and who == actor and at > since
+        )
+
+    def add_test_send(
+        self, campaign_id: uuid.UUID, actor: str, recipients: int, now: datetime
+    ) -> None:
+        self.tables.test_sends.append((campaign_id, actor, recipients, now))
+
+    def active_staff_among(self, addresses: Iterable[str]) -> set[str]:
+        active = {a.casefold() for a, is_active in self.tables.staff_addresses.items() if is_active}
+        return {address for address in addresses if address.casefold() in active}
+
     def add_outbox(self, messages: list[OutboxRow]) -> None:
         self.outbox.add_outbox(messages)
 

@@ -51,6 +51,9 @@ class Tables:
     campaigns: dict[uuid.UUID, CampaignRow] = field(default_factory=dict)
     runs: dict[uuid.UUID, RunRow] = field(default_factory=dict)
     layouts: dict[uuid.UUID, Layout] = field(default_factory=dict)
+    test_sends: list[tuple[uuid.UUID, str, int, datetime]] = field(default_factory=list)
+    staff_addresses: dict[str, bool] = field(default_factory=dict)
+    """Staff addresses, each with whether its person is active."""
 
     def live(self, subject_id: uuid.UUID) -> StoredSubject | None:
         stored = self.subjects.get(subject_id)

@@ -17,6 +17,8 @@ PRODUCTION = {
     "PUBLIC_BASE_URL": "https://consent.ayu.kg",
     "CONSENT_BRAND_NAME": "Аю Дүкөн",
     "CONSENT_CONTROLLER_CONTACT": "privacy@ayu.kg",
+    "CONSENT_LEGAL_NAME": "«Аю Дүкөн» ЖЧК",
+    "CONSENT_POSTAL_ADDRESS": "Чүй проспекти 100, Бишкек",
 }
 
 

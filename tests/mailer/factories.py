@@ -87,8 +87,9 @@ def run_requested(
     content: dict[str, Any] | None = None,
     default_locale: str = "ky",
     layout: dict[str, Any] | None = None,
+    retry_of: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    return _command("campaign.run_requested/1") | {
+    body = _command("campaign.run_requested/1") | {
         "campaign_id": str(campaign_id or uuid.uuid4()),
         "run_id": str(run_id or uuid.uuid4()),
         "campaign_name": "Weekly news",
@@ -96,6 +97,22 @@ def run_requested(
         "default_locale": default_locale,
         "content": content or CONTENT,
         "layout": layout,
+    }
+    return body | ({"retry_of": str(retry_of)} if retry_of else {})
+
+
+def campaign_test_requested(
+    to: list[str], locale: str = "ky", content: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A `campaign.test_requested/1` body as the registry writes it."""
+    return _command("campaign.test_requested/1") | {
+        "campaign_id": str(uuid.uuid4()),
+        "campaign_name": "Weekly news",
+        "purpose": "newsletters",
+        "default_locale": "ky",
+        "locale": locale,
+        "content": content or CONTENT,
+        "to": to,
     }
 
 

@@ -21,7 +21,8 @@ class CampaignRow:
     name: str
     purpose: str
     content: dict[str, Any]
-    schedule: dict[str, Any]
+    schedule: dict[str, Any] | None
+    """None: a draft nobody gave a schedule yet."""
     default_locale: str
     status: str
     next_run_at: datetime | None
@@ -40,6 +41,8 @@ class RunRow:
     scheduled_for: datetime | None
     created_at: datetime
     state: RunState
+    retry_of: uuid.UUID | None = None
+    """The run whose failed recipients this one sends to again."""
 
 
 class Campaigns(Outbox, Protocol):
@@ -83,4 +86,27 @@ class Campaigns(Outbox, Protocol):
 
     def cancel_unfinished_runs(self, campaign_id: uuid.UUID, now: datetime, reason: str) -> int:
         """Ended runs keep their status; the others become `cancelled`."""
+        ...
+
+    def retried(self, run_id: uuid.UUID) -> bool:
+        """Whether a retry of this run was requested already."""
+        ...
+
+    def test_sends_since(
+        self, campaign_id: uuid.UUID, actor: str, since: datetime
+    ) -> list[datetime]:
+        """When `actor` sent tests of the campaign since `since`, oldest first."""
+        ...
+
+    def add_test_send(
+        self, campaign_id: uuid.UUID, actor: str, recipients: int, now: datetime
+    ) -> None: ...
+
+
+class StaffAddresses(Protocol):
+    """Who may get a campaign's test email: the console's active staff."""
+
+    def active_staff_among(self, addresses: Iterable[str]) -> set[str]:
+        """Those of `addresses` (compared case-insensitively) that belong to a member of
+        staff who is not disabled, as given."""
         ...

@@ -1,9 +1,15 @@
-"""Planning a run: its send ledger and its batches, filled in the database in one go."""
+"""Planning a run: its send ledger and its batches, filled in the database in one go.
+
+A run's recipients are everyone the view holds as granted for its purpose, with an address;
+a retry run's are those of the run it retries whose row there is `failed` (the email service
+refused it: it never went) and who are still granted. `unknown` rows are never taken: their
+email may have gone, and a run emails each person at most once (decision 0030).
+"""
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy.orm import Session, aliased
 
 from mailer.adapters import orm
 from mailer.adapters.runs.rows import RUN_COLUMNS, run_record
@@ -39,17 +45,7 @@ class SqlPlanning:
         into batches in the database (`runs.batch_of`): however many there are, none passes
         through Python.
         """
-        number = func.row_number().over(order_by=_C.subject_id) - 1
-        recipients = (
-            select(
-                literal(run.run_id, _Delivery.run_id.type),
-                _C.subject_id,
-                number.self_group().op("/")(literal(batch_size)),
-                literal(send_ledger.PLANNED),
-            )
-            .join(_R, _R.subject_id == _C.subject_id)
-            .where(_C.purpose == run.purpose, _C.status == "granted", _R.email.is_not(None))
-        )
+        recipients = _recipients(run, batch_size)
         filling = insert(_Delivery).from_select(
             ["run_id", "subject_id", "batch_no", "state"], recipients
         )
@@ -85,3 +81,25 @@ class SqlPlanning:
             )
         )
         return planned, count
+
+
+def _recipients(run: RunRecord, batch_size: int) -> Select:
+    """Rows of the run's send ledger: (run, subject, batch number, `planned`), numbered in
+    subject id order and cut into batches of `batch_size`."""
+    number = func.row_number().over(order_by=_C.subject_id) - 1
+    query = (
+        select(
+            literal(run.run_id, _Delivery.run_id.type),
+            _C.subject_id,
+            number.self_group().op("/")(literal(batch_size)),
+            literal(send_ledger.PLANNED),
+        )
+        .join(_R, _R.subject_id == _C.subject_id)
+        .where(_C.purpose == run.purpose, _C.status == "granted", _R.email.is_not(None))
+    )
+    if run.retry_of is None:
+        return query
+    earlier = aliased(_Delivery)
+    return query.join(earlier, earlier.subject_id == _C.subject_id).where(
+        earlier.run_id == run.retry_of, earlier.state == send_ledger.FAILED
+    )

@@ -39,6 +39,7 @@ class SqlCampaigns:
             default_locale=run.default_locale,
             content=dict(run.content),
             layout=dict(run.layout) if run.layout else None,
+            retry_of=run.retry_of,
             status=status,
             finished_at=now if cancelled else None,
             reason=runs.CANCELLED_REASON if cancelled else None,

@@ -16,6 +16,7 @@ RUN_COLUMNS = (
     _Run.content,
     _Run.status,
     _Run.layout,
+    _Run.retry_of,
 )
 
 
@@ -29,4 +30,5 @@ def run_record(row: Any) -> RunRecord:
         row.content,
         row.status,
         row.layout,
+        row.retry_of,
     )

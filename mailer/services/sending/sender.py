@@ -32,6 +32,7 @@ from mailer.services.sending.composers import ComposerCache
 from mailer.services.sending.fence_gate import FenceGate
 from mailer.services.sending.pace import SendPace
 from mailer.services.sending.ports import Clock, Composer, SenderStore, SystemClock, Throttle
+from mailer.services.test_emails import TestEmails
 from mailer.services.unit_of_work import Transaction
 from plumbing.templates.renderer import TemplateRenderer, shared_renderer
 from plumbing.tokens import LinkSigner
@@ -82,6 +83,7 @@ class Sender:
         self.throttle = throttle or SendPace(sending.send_rate, self.clock.monotonic, self.sleep)
         self.renderer = renderer or shared_renderer()
         self._links = LinkSigner(sending.secret_key)
+        self._tests = TestEmails(self._links, sending.public_base_url, sending.shop, self.renderer)
         self.fence = FenceGate(transaction, registry_client, self.clock, lease)
         self.batches = BatchSender(
             transaction,
@@ -185,6 +187,7 @@ class Sender:
             self.clock.now,
             self.throttle.wait_for_confirmation,
             self.sending.shop,
+            self._tests.compose,
         )
 
     def publish_reports(self) -> None:

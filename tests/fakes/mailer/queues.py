@@ -1,9 +1,10 @@
 """The transactional emails' queue, retention and a person's send history, in memory."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from mailer.domain import confirmations, runs, send_ledger
 from mailer.domain.confirmations import CONFIRMATION, QueuedEmail
@@ -25,6 +26,7 @@ class FakeConfirmations:
         purposes: Iterable[str],
         now: datetime,
         kind: str = CONFIRMATION,
+        content: Mapping[str, Any] | None = None,
     ) -> None:
         self.tables.confirmations.setdefault(
             message_id,
@@ -37,6 +39,7 @@ class FakeConfirmations:
                 tuple(purposes),
                 confirmations.QUEUED,
                 now,
+                content=dict(content) if content is not None else None,
             ),
         )
 
@@ -67,6 +70,7 @@ class FakeConfirmations:
                     row.locale,
                     row.confirm_url,
                     list(row.purposes),
+                    row.content,
                 )
             )
         return claimed
@@ -77,7 +81,7 @@ class FakeConfirmations:
         row = self.tables.confirmations.get(message_id)
         if row is not None and row.state == confirmations.CLAIMED:
             self.tables.confirmations[message_id] = replace(
-                row, state=state, finished_at=now, reason=reason, address=None
+                row, state=state, finished_at=now, reason=reason, address=None, content=None
             )
 
     def release(self, message_ids: Sequence[uuid.UUID]) -> None:

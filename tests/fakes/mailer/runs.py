@@ -75,7 +75,8 @@ class FakePlanning:
         return planned[0].current() if planned else None
 
     def plan(self, run: RunRecord, batch_size: int, now: datetime) -> tuple[int, int]:
-        """Whoever is `granted` for the purpose and has an address, in id order."""
+        """Whoever is `granted` for the purpose and has an address, in id order; for a retry,
+        only those whose row of the retried run is `failed`."""
         granted = sorted(
             subject_id
             for subject_id, view in self.tables.views.items()
@@ -83,6 +84,7 @@ class FakePlanning:
             and view.recipient.contact.email is not None
             and (state := view.recipient.consents.get(run.purpose)) is not None
             and state.status == "granted"
+            and (run.retry_of is None or self._failed_in(run.retry_of, subject_id))
         )
         for position, subject_id in enumerate(granted):
             batch_no = runs.batch_of(position, batch_size)
@@ -104,6 +106,10 @@ class FakePlanning:
             report_sequence=row.report_sequence + 1,
         )
         return len(granted), count
+
+    def _failed_in(self, run_id: uuid.UUID, subject_id: uuid.UUID) -> bool:
+        row = self.tables.deliveries.get((run_id, subject_id))
+        return row is not None and row.state == send_ledger.FAILED
 
 
 class FakeLedger:

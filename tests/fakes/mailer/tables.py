@@ -6,6 +6,7 @@ Rows are immutable, so a transaction's copy of the tables is a copy of the dicts
 import uuid
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
+from typing import Any
 
 from mailer.domain.recipients import SubjectView
 from mailer.domain.runs import RunCounts, RunRecord
@@ -62,6 +63,7 @@ class ConfirmationRow:
     claimed_at: datetime | None = None
     finished_at: datetime | None = None
     reason: str | None = None
+    content: dict[str, Any] | None = None
 
 
 @dataclass

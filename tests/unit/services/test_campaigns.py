@@ -40,6 +40,13 @@ def new(**changes) -> NewCampaign:
     return NewCampaign(**fields | changes)
 
 
+def create(registry, campaign: NewCampaign):
+    """Create as someone who may send: the campaign is scheduled."""
+    return create_campaign(
+        registry.campaigns, campaign, may_send=True, default_locale="ky", now=NOW
+    )
+
+
 def one_off(at):
     return new(schedule={"at": at})
 
@@ -49,7 +56,7 @@ def messages_of(tables, schema: str) -> list[dict]:
 
 
 def test_a_campaign_is_scheduled_for_its_first_occurrence(registry) -> None:
-    view = create_campaign(registry.campaigns, new(), default_locale="ky", now=NOW)
+    view = create(registry, new())
     campaign = view.campaign
     assert (campaign.status, campaign.control_version, view.runs) == ("scheduled", 0, [])
     assert campaign.next_run_at > NOW
@@ -63,7 +70,7 @@ def test_every_problem_of_a_new_campaign_is_named_at_once(registry, tables) -> N
         schedule={"at": NOW - timedelta(days=1)},
     )
     with pytest.raises(InvalidCampaign) as refused:
-        create_campaign(registry.campaigns, broken, default_locale="ky", now=NOW)
+        create(registry, broken)
     assert set(refused.value.errors) == {"purpose", "content", "schedule"}
     assert set(refused.value.errors["content"]) == {"ky", "ru"}
     assert tables.campaigns == {}
@@ -75,7 +82,7 @@ def test_the_author_is_warned_of_recipients_whose_locale_the_content_lacks(regis
     for _ in range(2):
         view = record(registry, links, {"newsletters": True})
         registry.set_subject_version(view.subject_id, view.subject.version, NOW, locale="ru")
-    view = create_campaign(registry.campaigns, ru, default_locale="ky", now=NOW)
+    view = create(registry, ru)
     [warning] = view.warnings
     assert (warning.locale, warning.recipients, warning.fallback_locale) == ("ru", 2, "ky")
 
@@ -83,9 +90,7 @@ def test_the_author_is_warned_of_recipients_whose_locale_the_content_lacks(regis
 def test_pause_resume_and_cancel_each_tell_the_mailer_under_a_higher_version(
     registry, tables
 ) -> None:
-    campaign_id = create_campaign(
-        registry.campaigns, new(), default_locale="ky", now=NOW
-    ).campaign.id
+    campaign_id = create(registry, new()).campaign.id
     for action in (Action.PAUSE, Action.RESUME, Action.CANCEL):
         change_lifecycle(registry.campaigns, campaign_id, action, NOW)
     controls = messages_of(tables, "campaign.control/1")
@@ -104,9 +109,7 @@ def test_pause_resume_and_cancel_each_tell_the_mailer_under_a_higher_version(
 def test_a_move_the_status_does_not_allow_is_refused_and_tells_nothing(
     registry, tables, before, action
 ) -> None:
-    campaign_id = create_campaign(
-        registry.campaigns, new(), default_locale="ky", now=NOW
-    ).campaign.id
+    campaign_id = create(registry, new()).campaign.id
     for earlier in before:
         change_lifecycle(registry.campaigns, campaign_id, earlier, NOW)
     sent = len(tables.outbox)
@@ -117,16 +120,14 @@ def test_a_move_the_status_does_not_allow_is_refused_and_tells_nothing(
 
 def test_a_one_off_whose_time_passed_while_paused_is_completed_on_resume(registry) -> None:
     at = NOW + timedelta(hours=1)
-    campaign_id = create_campaign(
-        registry.campaigns, one_off(at), default_locale="ky", now=NOW
-    ).campaign.id
+    campaign_id = create(registry, one_off(at)).campaign.id
     change_lifecycle(registry.campaigns, campaign_id, Action.PAUSE, NOW)
     view = change_lifecycle(registry.campaigns, campaign_id, Action.RESUME, at + timedelta(hours=1))
     assert (view.campaign.status, view.campaign.next_run_at) == ("completed", None)
 
 
 def test_a_manual_run_is_planned_and_requested_together(registry, tables) -> None:
-    campaign = create_campaign(registry.campaigns, new(), default_locale="ky", now=NOW).campaign
+    campaign = create(registry, new()).campaign
     run_id = start_run(registry.campaigns, campaign.id, NOW)
     [run] = get_campaign(registry.campaigns, campaign.id).runs
     assert (run.id, run.trigger, run.state.status.value) == (run_id, "manual", "planned")
@@ -135,9 +136,7 @@ def test_a_manual_run_is_planned_and_requested_together(registry, tables) -> Non
 
 
 def test_a_paused_campaign_starts_no_run(registry, tables) -> None:
-    campaign_id = create_campaign(
-        registry.campaigns, new(), default_locale="ky", now=NOW
-    ).campaign.id
+    campaign_id = create(registry, new()).campaign.id
     change_lifecycle(registry.campaigns, campaign_id, Action.PAUSE, NOW)
     with pytest.raises(CampaignConflict):
         start_run(registry.campaigns, campaign_id, NOW)
@@ -145,7 +144,7 @@ def test_a_paused_campaign_starts_no_run(registry, tables) -> None:
 
 
 def test_an_occurrence_gets_one_run_however_often_it_is_requested(registry, tables) -> None:
-    campaign = create_campaign(registry.campaigns, new(), default_locale="ky", now=NOW).campaign
+    campaign = create(registry, new()).campaign
     occurrence = campaign.next_run_at
     first = request_run(registry.campaigns, campaign, Trigger.SCHEDULE, occurrence, NOW)
     again = request_run(registry.campaigns, campaign, Trigger.SCHEDULE, occurrence, NOW)
@@ -155,7 +154,7 @@ def test_an_occurrence_gets_one_run_however_often_it_is_requested(registry, tabl
 
 def test_the_scheduler_turns_a_due_occurrence_into_one_run(uow, tables) -> None:
     with uow.transaction() as registry:
-        campaign = create_campaign(registry.campaigns, new(), default_locale="ky", now=NOW).campaign
+        campaign = create(registry, new()).campaign
     due = campaign.next_run_at
     assert schedule_due(uow, due - timedelta(seconds=1)) == 0
     assert schedule_due(uow, due + timedelta(seconds=1)) == 1
@@ -168,7 +167,7 @@ def test_the_scheduler_turns_a_due_occurrence_into_one_run(uow, tables) -> None:
 def test_a_scheduler_back_after_the_grace_skips_what_it_missed(uow, tables) -> None:
     at = NOW + timedelta(hours=1)
     with uow.transaction() as registry:
-        create_campaign(registry.campaigns, one_off(at), default_locale="ky", now=NOW)
+        create(registry, one_off(at))
     back = at + timedelta(hours=2)
     assert schedule_due(uow, back, grace=timedelta(minutes=15)) == 0
     [campaign] = tables.campaigns.values()
@@ -177,9 +176,7 @@ def test_a_scheduler_back_after_the_grace_skips_what_it_missed(uow, tables) -> N
 
 def test_reports_are_taken_in_order_and_an_ended_one_off_completes(registry) -> None:
     at = NOW + timedelta(hours=1)
-    campaign = create_campaign(
-        registry.campaigns, one_off(at), default_locale="ky", now=NOW
-    ).campaign
+    campaign = create(registry, one_off(at)).campaign
     registry.campaigns.update_campaign(campaign.id, next_run_at=None)
     run_id = start_run(registry.campaigns, campaign.id, NOW)
     store = registry.campaigns

@@ -70,7 +70,9 @@ def test_a_spam_report_withdraws_every_email_purpose_even_one_never_asked(regist
 def test_an_unsubscribe_withdraws_only_its_campaigns_purpose(registry, links) -> None:
     view = record(registry, links, {"newsletters": True, "surveys": True})
     new = NewCampaign("Survey", "surveys", CONTENT, WEEKLY_BISHKEK)
-    campaign = create_campaign(registry.campaigns, new, default_locale="ky", now=NOW).campaign
+    campaign = create_campaign(
+        registry.campaigns, new, may_send=True, default_locale="ky", now=NOW
+    ).campaign
     event = EspEvent("ev-3", "unsubscribe", view.subject.email, campaign_id=str(campaign.id))
     apply_event(registry, event, SETTINGS)
     assert statuses(registry, view.subject_id) == {"newsletters": "granted", "surveys": "withdrawn"}

@@ -86,6 +86,7 @@ def test_a_run_carries_the_layout_as_it_was_when_requested(registry, tables) -> 
         NewCampaign(
             "News", "newsletters", CONTENT, {"at": NOW + timedelta(days=1)}, layout=layout.id
         ),
+        may_send=True,
         default_locale="ky",
         now=NOW,
     ).campaign
@@ -112,6 +113,7 @@ def test_a_campaign_naming_an_unknown_layout_is_refused(registry, tables) -> Non
             NewCampaign(
                 "News", "newsletters", CONTENT, {"at": NOW + timedelta(days=1)}, layout=uuid.uuid4()
             ),
+            may_send=True,
             default_locale="ky",
             now=NOW,
         )

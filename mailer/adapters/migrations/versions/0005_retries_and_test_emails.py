@@ -1,0 +1,30 @@
+"""mailer_runs.retry_of (a run of a run's failed recipients); test emails in the email queue
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-12
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("mailer_runs") as batch:
+        batch.add_column(sa.Column("retry_of", sa.Uuid(), nullable=True))
+    with op.batch_alter_table("mailer_confirmations") as batch:
+        batch.add_column(sa.Column("content", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("mailer_confirmations") as batch:
+        batch.drop_column("content")
+    with op.batch_alter_table("mailer_runs") as batch:
+        batch.drop_column("retry_of")
