@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
@@ -25,6 +24,7 @@ from consent_service.domain.campaigns import (
 from consent_service.domain.consent import ConsentStatus
 from consent_service.services.ports.campaigns import CampaignRow, RunRow
 from consent_service.services.ports.outbox import Outbox, OutboxRow
+from plumbing.db import changed_rows, insert_on_conflict
 
 _CAMPAIGNS, _RUNS = orm.Campaign.__table__, orm.CampaignRun.__table__
 _COUNT_FIELDS = list(RunCounts.__dataclass_fields__)
@@ -139,8 +139,12 @@ class CampaignStore:
             **_state_values(run.state),
         }
         dialect = self.session.get_bind().dialect.name
-        builder = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-        statement = builder(_RUNS).values(**values).on_conflict_do_nothing().returning(_RUNS.c.id)
+        statement = (
+            insert_on_conflict(dialect, _RUNS)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(_RUNS.c.id)
+        )
         return self.session.execute(statement).first() is not None
 
     def run(self, run_id: uuid.UUID, *, for_update: bool = False) -> RunRow | None:
@@ -179,7 +183,7 @@ class CampaignStore:
 
     def cancel_unfinished_runs(self, campaign_id: uuid.UUID, now: datetime, reason: str) -> int:
         """Ended runs keep their status; the others become `cancelled`."""
-        result = self.session.execute(
+        statement = (
             update(_RUNS)
             .where(
                 _RUNS.c.campaign_id == campaign_id,
@@ -187,7 +191,7 @@ class CampaignStore:
             )
             .values(status=RunStatus.CANCELLED.value, finished_at=now, reason=reason)
         )
-        return result.rowcount or 0
+        return changed_rows(self.session, statement) or 0
 
     # outbox
     def add_outbox(self, messages: list[OutboxRow]) -> None:

@@ -96,8 +96,8 @@ def create_campaign(
     errors: dict[str, Any] = {}
     if problems := rules.purpose_errors(new.purpose):
         errors["purpose"] = problems
-    if problems := content_errors(new.content, default_locale):
-        errors["content"] = _nested(problems)
+    if content_problems := content_errors(new.content, default_locale):
+        errors["content"] = _nested(content_problems)
     try:
         schedule, first_run_at = parse_schedule(new.schedule, now)
     except ScheduleError as error:
