@@ -186,6 +186,7 @@ def run_size(size: int, resources: Resources, fake_url: str, work: Path) -> dict
     finally:
         stop_server(server)
         stop_all(processes, timeout=60)
+    assert row is not None  # the run was found completed just before
     recipients, sent, run_started, run_finished, _ = row
     sending = (run_finished - run_started).total_seconds()
     end_to_end = (run_finished - requested).total_seconds()
@@ -214,6 +215,7 @@ def main() -> None:
     )
     resources = Resources()
     results: dict = {}
+    assert fake.stdout is not None  # a pipe, asked for above
     try:
         fake_url = fake.stdout.readline().strip()
         results["raw_sendgrid_client_emails_per_s"] = round(raw_rate(fake_url))

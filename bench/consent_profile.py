@@ -185,6 +185,7 @@ def cprofile_requests(env: dict[str, str], key: str, count: int) -> dict:
             codes = post_all(client, key, bodies[mode])
             profiler.disable()
             elapsed = time.perf_counter() - started
+            # The raw table behind pstats' reports: real, but not in typeshed's stubs.
             stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
             rows = []
             for label, suffix, func in PROFILE_ROWS:

@@ -185,7 +185,7 @@ def dump_result(url: str) -> tuple[dict[str, bytes], int]:
     with psycopg.connect(url) as conn, conn.cursor() as cursor:
         for table in RESULT_TABLES:
             cursor.execute(f"CREATE TABLE copy_{table} (LIKE {table} INCLUDING ALL)")
-            chunks = []
+            chunks: list[bytes] = []
             with cursor.copy(f"COPY {table} TO STDOUT") as copy:
                 chunks.extend(bytes(chunk) for chunk in copy)
             dumps[table] = b"".join(chunks)

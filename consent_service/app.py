@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Behind N reverse proxies the client is the Nth address from the right of
         # X-Forwarded-For: rate limits and consent evidence must see the person, not the proxy.
         n = settings.trusted_proxies
+        # Flask's documented way to add WSGI middleware, which mypy takes for patching a method.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     engine = make_engine(settings.database_url)
     app.extensions["consent.settings"] = settings

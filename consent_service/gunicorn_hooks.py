@@ -14,8 +14,9 @@ problem document with the headers of every API answer.
 
 import json
 import socket
+from collections.abc import MutableMapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from gunicorn import glogging, util
 
@@ -23,15 +24,19 @@ from consent_service.api.headers import API_HEADERS
 from consent_service.faces.problems import Problem
 from plumbing.logs import mask
 
+if TYPE_CHECKING:
+    from gunicorn.glogging import _AtomsDict
+
 
 class MaskingLogger(glogging.Logger):
     def atoms(
-        self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta
-    ) -> dict[str, Any]:
+        self, resp: Any, req: Any, environ: MutableMapping[str, Any], request_time: timedelta
+    ) -> "_AtomsDict":
         found = super().atoms(resp, req, environ, request_time)
-        return {
+        masked = {
             name: mask(value) if isinstance(value, str) else value for name, value in found.items()
         }
+        return cast("_AtomsDict", masked)  # gunicorn's atoms, each string masked
 
 
 def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:

@@ -1,9 +1,10 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL (production)."""
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,9 +67,24 @@ def scrub_sqlite(engine: Engine) -> bool:
         return True
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
+        assert raw is not None  # only an invalidated pooled connection has none
         busy, _log, _done = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return busy == 0
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def insert_on_conflict(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ON CONFLICT clauses, on PostgreSQL or on SQLite."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def changed_rows(session: Session, statement: Executable) -> int:
+    """Run an INSERT, UPDATE or DELETE; the number of rows it changed.
+
+    `Session.execute` is typed to return a `Result`, which has no row count; for these
+    statements it is always the driver's `CursorResult`, which does.
+    """
+    return cast(CursorResult[Any], session.execute(statement)).rowcount

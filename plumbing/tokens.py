@@ -109,7 +109,7 @@ class LinkSigner:
         signer = self._signers[intent]
         try:
             payload, signed_at = signer.unsign(
-                token, max_age=self._max_age[intent].total_seconds(), return_timestamp=True
+                token, max_age=self._max_age[intent] // timedelta(seconds=1), return_timestamp=True
             )
         except SignatureExpired as expired:
             if expired.payload is None or expired.date_signed is None:

@@ -48,19 +48,21 @@ def scalar(url: str, query: str) -> int:
     """One number from the database; 0 while the table it reads does not exist yet."""
     try:
         with psycopg.connect(url, connect_timeout=10) as conn:
-            return conn.execute(query).fetchone()[0]
+            row = conn.execute(query).fetchone()
     except psycopg.Error:
         return 0
+    return row[0] if row is not None else 0
 
 
 def table_counts(url: str, tables: Iterable[str]) -> dict[str, int]:
     with psycopg.connect(url, connect_timeout=10) as conn:
-        return {
-            table: conn.execute(
-                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
-            ).fetchone()[0]
-            for table in tables
-        }
+        counts = {}
+        for table in tables:
+            query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            row = conn.execute(query).fetchone()
+            assert row is not None  # count(*) answers one row
+            counts[table] = row[0]
+        return counts
 
 
 class Resources:

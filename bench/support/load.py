@@ -221,7 +221,8 @@ def _python_client(
     def loop(thread_index: int) -> None:
         mine = emails[thread_index::conns] if emails else []
         conn = http.client.HTTPConnection("127.0.0.1", load.port, timeout=30)
-        local_lat, local_st, counter = array("d"), collections.Counter(), 0
+        local_lat, counter = array("d"), 0
+        local_st: collections.Counter[str] = collections.Counter()
         while time.time() < start_at:
             time.sleep(0.001)
         while True:
@@ -276,7 +277,8 @@ def run_python_load(load: Load, processes: int) -> tuple[Phase, set[int]]:
             for index, conns in enumerate(shares(load.concurrency, processes))
         ],
     )
-    latencies, statuses, errors = array("d"), collections.Counter(), 0
+    latencies, errors = array("d"), 0
+    statuses: collections.Counter[str] = collections.Counter()
     for raw, st, err in collect(queue, procs, load.seconds + 60):
         chunk = array("d")
         chunk.frombytes(raw)

@@ -189,10 +189,17 @@ def describe_machine() -> str:
 def describe_postgres(url: str) -> str:
     """The server's version and the settings that decide what a commit costs."""
     with contextlib.suppress(psycopg.Error), psycopg.connect(url, connect_timeout=5) as conn:
-        version = conn.execute("SHOW server_version").fetchone()[0]
+        version = _show(conn, "server_version")
         settings = {
-            name: conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()[0]
+            name: _show(conn, name)
             for name in ("synchronous_commit", "fsync", "shared_buffers", "wal_sync_method")
         }
         return f"PostgreSQL {version} " + ", ".join(f"{k}={v}" for k, v in settings.items())
     return "PostgreSQL (unknown)"
+
+
+def _show(conn: psycopg.Connection, name: str) -> str:
+    """A server setting; `SHOW` always answers one row."""
+    row = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
+    assert row is not None
+    return str(row[0])

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
@@ -27,6 +26,7 @@ from consent_service.domain.consent import ConsentStatus
 from consent_service.domain.layouts import Layout
 from consent_service.services.ports.campaigns import CampaignRow, RunRow
 from consent_service.services.ports.outbox import Outbox, OutboxRow
+from plumbing.db import changed_rows, insert_on_conflict
 
 _CAMPAIGNS, _RUNS = orm.Campaign.__table__, orm.CampaignRun.__table__
 _TESTS, _STAFF = orm.CampaignTestSend.__table__, orm.StaffUser.__table__
@@ -147,8 +147,12 @@ class CampaignStore:
             **_state_values(run.state),
         }
         dialect = self.session.get_bind().dialect.name
-        builder = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-        statement = builder(_RUNS).values(**values).on_conflict_do_nothing().returning(_RUNS.c.id)
+        statement = (
+            insert_on_conflict(dialect, _RUNS)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(_RUNS.c.id)
+        )
         return self.session.execute(statement).first() is not None
 
     def run(self, run_id: uuid.UUID, *, for_update: bool = False) -> RunRow | None:
@@ -187,7 +191,7 @@ class CampaignStore:
 
     def cancel_unfinished_runs(self, campaign_id: uuid.UUID, now: datetime, reason: str) -> int:
         """Ended runs keep their status; the others become `cancelled`."""
-        result = self.session.execute(
+        statement = (
             update(_RUNS)
             .where(
                 _RUNS.c.campaign_id == campaign_id,
@@ -195,7 +199,7 @@ class CampaignStore:
             )
             .values(status=RunStatus.CANCELLED.value, finished_at=now, reason=reason)
         )
-        return result.rowcount or 0
+        return changed_rows(self.session, statement) or 0
 
     def retried(self, run_id: uuid.UUID) -> bool:
         query = select(_RUNS.c.id).where(_RUNS.c.retry_of == run_id)

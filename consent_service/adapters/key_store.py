@@ -2,8 +2,9 @@
 
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Row, insert, select, update
 
 from consent_service.adapters import orm
 from consent_service.services.ports.keys import StoredKey
@@ -11,8 +12,8 @@ from consent_service.services.ports.keys import StoredKey
 _K = orm.ApiKey.__table__
 
 
-def _stored(row: object) -> StoredKey:
-    found = dict(row._mapping)  # type: ignore[attr-defined]
+def _stored(row: Row[Any]) -> StoredKey:
+    found = dict(row._mapping)
     return StoredKey(**found | {"scopes": tuple(found["scopes"])})
 
 

@@ -9,14 +9,13 @@ raises an IntegrityError, so neither click ends in an error page.
 """
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
 from consent_service.services.ports.links import TokenUse
+from plumbing.db import insert_on_conflict
 
 _USED = orm.UsedLinkToken.__table__
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class LinkTokenStore:
@@ -33,7 +32,7 @@ class LinkTokenStore:
         """Record the use; False (and nothing written) if the token was used before."""
         dialect = self.session.get_bind().dialect.name
         statement = (
-            _INSERTS[dialect](_USED)
+            insert_on_conflict(dialect, _USED)
             .values(
                 digest=use.digest,
                 intent=use.intent,

@@ -5,7 +5,7 @@ Alembic migrations under `migrations/` create these tables; a test checks the tw
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +17,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     Uuid,
@@ -35,6 +36,11 @@ AutoId = BigInteger().with_variant(Integer(), "sqlite")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON(), uuid.UUID: Uuid()}
+
+    if TYPE_CHECKING:
+        # Every model names a `__tablename__`, so each is mapped to a `Table` (never a join or
+        # a select): the stores build Core inserts and updates on `Model.__table__`.
+        __table__: ClassVar[Table]
 
 
 class Subject(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
+from plumbing.db import changed_rows
 
 _O = orm.OutboxMessage.__table__
 
@@ -39,10 +40,8 @@ class OutboxRelayStore:
 
     def prune_sent_outbox(self, before: datetime) -> int:
         """Sent messages hold addresses: keep them only briefly, for inspection."""
-        result = self.session.execute(
-            delete(_O).where(_O.c.sent_at.is_not(None), _O.c.sent_at < before)
-        )
-        return result.rowcount or 0
+        statement = delete(_O).where(_O.c.sent_at.is_not(None), _O.c.sent_at < before)
+        return changed_rows(self.session, statement) or 0
 
     def outbox_lag(self) -> tuple[int, datetime | None]:
         query = select(func.count(), func.min(_O.c.created_at)).where(_O.c.sent_at.is_(None))

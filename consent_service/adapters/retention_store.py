@@ -42,12 +42,12 @@ class RetentionStore:
 
     def expired_pending(self, updated_before: datetime) -> dict[uuid.UUID, int]:
         query = (
-            select(_C.c.subject_id, func.count().label("count"))
+            select(_C.c.subject_id, func.count().label("pending"))
             .where(_C.c.status == ConsentStatus.PENDING.value, _C.c.updated_at < updated_before)
             .group_by(_C.c.subject_id)
             .order_by(_C.c.subject_id)
         )
-        return {row.subject_id: row.count for row in self.connection.execute(query)}
+        return {row.subject_id: row.pending for row in self.connection.execute(query)}
 
     def count_before(self, rule: Rule, cutoff: datetime) -> int:
         rows, dated = _DATED[rule]

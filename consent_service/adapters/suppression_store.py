@@ -52,7 +52,7 @@ class SuppressionStore:
 
     def held(self, hashes: Collection[bytes], reasons: Collection[str]) -> set[bytes]:
         """Looked up a thousand at a time."""
-        wanted, found = list(hashes), set()
+        wanted, found = list(hashes), set[bytes]()
         for start in range(0, len(wanted), 1000):
             query = select(_TABLE.c.address_hash).where(
                 _TABLE.c.address_hash.in_(wanted[start : start + 1000]),

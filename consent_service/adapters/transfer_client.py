@@ -25,7 +25,7 @@ USER_AGENT = "consent-service-transfer/1"
 MAX_ANSWER_BYTES = 64 * 1024
 
 
-def _connect_any(addresses: Sequence[str], port: int, timeout: float) -> socket.socket:
+def _connect_any(addresses: Sequence[str], port: int, timeout: float | None) -> socket.socket:
     """A connection to the first of these addresses that answers."""
     failure: OSError = OSError("no address to connect to")
     for address in addresses:

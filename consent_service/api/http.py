@@ -74,7 +74,7 @@ def require(scope: str | None) -> Callable[[F], F]:
             return answer
 
         wrapped.required_scope = scope  # type: ignore[attr-defined]  # for the OpenAPI document
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)  # functools.wraps keeps the view's signature
 
     return decorate
 

@@ -69,7 +69,7 @@ def export_command(subject_id: str, fmt: str, output: Path | None) -> None:
     else:
         payload = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
     if output is None:
-        click.get_binary_stream("stdout").write(payload)
+        sys.stdout.buffer.write(payload)  # click 8.3 deprecated get_binary_stream
         return
     descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:

@@ -142,9 +142,9 @@ def admit(refuse: Callable[[], Response]) -> Response | WerkzeugResponse | None:
         raise RuntimeError(f"Console view {request.endpoint} declares no access.")
     found = _resume(sessions.cookie_value())
     if isinstance(found, Resumed):
-        current = Visit(sessions.cookie_value() or "", found)
-        setattr(g, _VISIT, current)
-        act_as(current)
+        resumed = Visit(sessions.cookie_value() or "", found)
+        setattr(g, _VISIT, resumed)
+        act_as(resumed)
         speak_as_subject(found.account.language)
     if not access.session:
         return None

@@ -7,6 +7,7 @@ as of the page's drawing without it.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template
 from flask_babel import gettext as _
@@ -43,7 +44,7 @@ def _broker_words(state: str) -> tuple[str, bool]:
     return _("Refusing messages: they wait in the outbox"), False
 
 
-def _pipeline_context() -> dict[str, object]:
+def _pipeline_context() -> dict[str, Any]:
     with read_only() as registry:
         found: Pipeline = overview.pipeline(SqlOverview(registry), _broker, clock.now())
     words, healthy = _broker_words(found.broker)

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import requests
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.flask_client import OAuth
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from flask import (
     Blueprint,
     Flask,
@@ -95,7 +95,7 @@ def _configured() -> SingleSignOn:
     return configured
 
 
-def _client():  # type: ignore[no-untyped-def]  # Authlib's client classes carry no types
+def _client() -> FlaskOAuth2App:
     return current_app.extensions["authlib.integrations.flask_client"].create_client(CLIENT)
 
 

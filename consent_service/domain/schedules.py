@@ -95,6 +95,8 @@ class Recurring:
 
     def _rule(self) -> rrule:
         parsed = rrulestr(self.rule, dtstart=self.anchor)
+        # `check_rule` admits the parts of one RRULE only, never RDATE or EXRULE: no rruleset.
+        assert isinstance(parsed, rrule)
         if self.until is None:
             return parsed
         return parsed.replace(until=self._wall(self.until) + _SLACK)

@@ -192,4 +192,4 @@ def retry_delay(attempts: int) -> timedelta | None:
     """How long to wait after `attempts` failed attempts; None when none is left."""
     if attempts >= MAX_ATTEMPTS:
         return None
-    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
+    return min(FIRST_RETRY * 2.0 ** (attempts - 1), LONGEST_WAIT)

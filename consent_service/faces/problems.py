@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from consent_service.domain.errors import Conflict, DomainError, SubjectNotFound
 
@@ -107,8 +107,8 @@ def from_domain(error: DomainError) -> Problem:
 def http_problem(error: HTTPException) -> Response:
     status = error.code or 500
     headers = {}
-    if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
-        headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
     return Problem(status, error.name, error.description or error.name, headers=headers).response()
 
 

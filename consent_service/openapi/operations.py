@@ -60,7 +60,7 @@ def page(status: int, description: str) -> Answer:
 def error_page(status: int, description: str, headers: Mapping[str, str] | None = None) -> Answer:
     """An HTTP error on a public route: a page for a person, a problem for a JSON request
     (web/errors.py)."""
-    content = {HTML: HTML_PAGE, PROBLEM_JSON: ProblemSchema}
+    content: dict[str, BodySchema | None] = {HTML: HTML_PAGE, PROBLEM_JSON: ProblemSchema}
     return Answer(status, description, content, headers or {})
 
 

@@ -20,7 +20,6 @@ from typing import Any
 
 from kombu import Connection, Consumer, Queue, binding
 from kombu.message import Message
-from kombu.mixins import ConsumerMixin
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent_service.adapters.broker import mailer_reports_exchange
@@ -49,7 +48,7 @@ def reports_queue(rabbitmq: bool) -> Queue:
     )
 
 
-class ReportConsumer(StoppableConsumer, ConsumerMixin):
+class ReportConsumer(StoppableConsumer):
     """Consumes run reports until `stopping()` says so; kombu reconnects on broker errors."""
 
     failure_event = "reports_consumer_failed"
@@ -67,11 +66,12 @@ class ReportConsumer(StoppableConsumer, ConsumerMixin):
         self.rabbitmq = connection.transport.driver_type == "amqp"
         self._failures = 0
 
+    # kombu's `should_stop` is a plain attribute; each consumer reads it from elsewhere.
     @property
     def should_stop(self) -> bool:  # type: ignore[override]
         return self.stopping()
 
-    def get_consumers(self, consumer: type[Consumer], channel: Any) -> list[Consumer]:
+    def get_consumers(self, consumer: Callable[..., Consumer], channel: Any) -> list[Consumer]:
         queue = reports_queue(self.rabbitmq)
         queue(channel).declare()
         return [consumer(queues=[queue], on_message=self.on_message, prefetch_count=PREFETCH)]

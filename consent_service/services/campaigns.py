@@ -139,8 +139,8 @@ def content_problems(purpose: str, content: dict[str, Any], default_locale: str)
     errors: dict[str, Any] = {}
     if problems := rules.purpose_errors(purpose):
         errors["purpose"] = problems
-    if problems := content_errors(content, default_locale):
-        errors["content"] = _nested(problems)
+    if failures := content_errors(content, default_locale):
+        errors["content"] = _nested(failures)
     return errors
 
 

@@ -163,7 +163,9 @@ def _receipt_row(receipt: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def tables(export: Mapping[str, Any]) -> dict[str, tuple[tuple[str, ...], list[Mapping]]]:
+def tables(
+    export: Mapping[str, Any],
+) -> dict[str, tuple[tuple[str, ...], list[Mapping[str, Any]]]]:
     """The export as tables: file name, then its columns and rows."""
     consents = [{"purpose": p} | c for p, c in export["subject"]["consents"].items()]
     return {

@@ -210,7 +210,7 @@ def sign_in_with_password(
     if not passwords.verify(stored, password) or not account.active:
         record_failure(store, rules, key, client, now)
         return Refused()
-    if passwords.needs_rehash(account.password_hash):
+    if passwords.needs_rehash(stored):
         account = replace(account, password_hash=passwords.hash(password))
         store.save_account(account)
     return _open_session(store, rules, account, SignInMethod.PASSWORD, client, now, replaced)

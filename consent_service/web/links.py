@@ -11,6 +11,7 @@ stored address (docs/decisions/0017).
 """
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, Response, redirect, request, url_for
 from flask_babel import gettext as _
@@ -396,4 +397,5 @@ def after_post(token: str) -> WerkzeugResponse:
     page = (
         "links.confirm_page" if request.path.startswith("/confirm/") else "links.unsubscribe_page"
     )
-    return redirect(url_for(page, token=token, **language_choice()), 303)
+    values: dict[str, Any] = {"token": token, **language_choice()}
+    return redirect(url_for(page, **values), 303)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import DomainError, SubjectNotFound
@@ -132,7 +133,7 @@ def _choices() -> Choices:
 
 
 @blueprint.post("/preferences/<token>")
-def save(token: str) -> Response:
+def save(token: str) -> Response | WerkzeugResponse:
     """Store what the person switched and the language chosen, then show the page again."""
     claim = _claim(token)
     if claim is None:

@@ -18,6 +18,7 @@ from mailer.adapters import orm
 from mailer.adapters.sql import among, dialect_insert
 from mailer.domain import confirmations, send_ledger
 from mailer.domain.confirmations import CONFIRMATION, QueuedEmail
+from plumbing.db import changed_rows
 
 _Confirmation = orm.Confirmation
 
@@ -89,7 +90,7 @@ class SqlConfirmations:
                 _Confirmation.content,
             )
         )
-        return [QueuedEmail(*row) for row in self.session.execute(statement)]
+        return [_queued(*row) for row in self.session.execute(statement)]
 
     def finish(
         self, message_id: uuid.UUID, state: str, now: datetime, reason: str | None = None
@@ -130,4 +131,17 @@ class SqlConfirmations:
                 address=None,
             )
         )
-        return self.session.execute(statement).rowcount
+        return changed_rows(self.session, statement)
+
+
+def _queued(
+    message_id: uuid.UUID,
+    subject_id: uuid.UUID,
+    kind: str,
+    address: str | None,
+    locale: str,
+    confirm_url: str,
+    purposes: list[str],
+) -> QueuedEmail:
+    assert address is not None  # cleared once the email is finished, never while it is queued
+    return QueuedEmail(message_id, subject_id, kind, address, locale, confirm_url, purposes)

@@ -66,6 +66,7 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
         self._batch: list[tuple[Message, dict[str, Any]]] = []
         self._batch_started = 0.0
 
+    # kombu's `should_stop` is a plain attribute; each consumer reads it from elsewhere.
     @property
     def should_stop(self) -> bool:  # type: ignore[override]
         return self._stop_requested
@@ -87,7 +88,7 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
         with self.establish_connection() as connection:
             declare_topology(connection.default_channel, self.rabbitmq)
 
-    def get_consumers(self, consumer: type[Consumer], channel: Any) -> list[Consumer]:
+    def get_consumers(self, consumer: Callable[..., Consumer], channel: Any) -> list[Consumer]:
         declare_topology(channel, self.rabbitmq)
         log.info("consuming", extra={"event": "consuming", "rabbitmq": self.rabbitmq})
         return [
@@ -98,9 +99,15 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
             )
         ]
 
-    def consume(self, *args: Any, safety_interval: float = BATCH_WAIT, **kwargs: Any) -> Any:
+    def consume(
+        self,
+        limit: int | None = None,
+        timeout: float | None = None,
+        safety_interval: float = BATCH_WAIT,
+        **kwargs: Any,
+    ) -> Any:
         """kombu's loop, waking every BATCH_WAIT so that a partial batch is not kept waiting."""
-        return super().consume(*args, safety_interval=safety_interval, **kwargs)
+        return super().consume(limit, timeout, safety_interval, **kwargs)
 
     def on_message(self, message: Message) -> None:
         try:
@@ -142,10 +149,9 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
         for message, _ in batch:
             message.ack()
         self._failures = 0
-        log.info(
-            "messages applied",
-            extra={"event": "messages_applied", "count": len(batch), **results},
-        )
+        applied: dict[str, object] = {"event": "messages_applied", "count": len(batch)}
+        applied.update(results.items())
+        log.info("messages applied", extra=applied)
         if any(loaded["schema"] == ERASED for _, loaded in batch):
             self._forget_erased()
 

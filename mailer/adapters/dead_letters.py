@@ -76,7 +76,7 @@ def drop_erased(
 
 
 def _remove_abandoned(connection: Connection) -> None:
-    folder = connection.transport_options.get("processed_folder")
+    folder = (connection.transport_options or {}).get("processed_folder")
     if not folder or connection.transport.driver_type == "amqp":
         return
     cutoff = time.time() - ABANDONED_AFTER_SECONDS

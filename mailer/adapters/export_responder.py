@@ -60,11 +60,12 @@ class ExportResponder(StoppableConsumer, ConsumerProducerMixin):
         self.rabbitmq = connection.transport.driver_type == "amqp"
         self._failures = 0
 
+    # kombu's `should_stop` is a plain attribute; each consumer reads it from elsewhere.
     @property
     def should_stop(self) -> bool:  # type: ignore[override]
         return self.stopping()
 
-    def get_consumers(self, consumer: type[Consumer], channel: Any) -> list[Consumer]:
+    def get_consumers(self, consumer: Callable[..., Consumer], channel: Any) -> list[Consumer]:
         queue = exports_queue(self.rabbitmq)
         entities: tuple[Exchange | Queue, ...] = (consent_events(), mailer_reports(), queue)
         for entity in entities:

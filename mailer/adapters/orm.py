@@ -7,9 +7,20 @@ tables; a test checks the two agree.
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, MetaData, String, Uuid, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.sqltypes import NAMING, UtcDateTime
@@ -20,6 +31,11 @@ __all__ = ["Base", "UtcDateTime"]
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UtcDateTime(), uuid.UUID: Uuid()}
+
+    if TYPE_CHECKING:
+        # Every model names a `__tablename__`, so each is mapped to a `Table` (never a join or
+        # a select): the stores build Core inserts and updates on `Model.__table__`.
+        __table__: ClassVar[Table]
 
 
 class Recipient(Base):

@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from mailer.adapters import orm
 from mailer.domain.confirmations import UNFINISHED
 from mailer.domain.runs import RUN_UNFINISHED
+from plumbing.db import changed_rows
 
 _Run, _Batch, _Delivery = orm.Run, orm.Batch, orm.Delivery
 _Confirmation, _Processed = orm.Confirmation, orm.ProcessedMessage
@@ -53,7 +54,7 @@ class SqlRetention:
     def delete_run_detail(self, run_id: uuid.UUID) -> int:
         """Delete a finished run's delivery rows and batches; how many deliveries there were."""
         statement = delete(_Delivery).where(_Delivery.run_id == run_id)
-        deleted = self.session.execute(statement).rowcount
+        deleted = changed_rows(self.session, statement)
         self.session.execute(delete(_Batch).where(_Batch.run_id == run_id))
         return deleted or 0
 
@@ -64,7 +65,7 @@ class SqlRetention:
 
     def delete_confirmations(self, finished_before: datetime) -> int:
         statement = delete(_Confirmation).where(*_finished_confirmations(finished_before))
-        return self.session.execute(statement).rowcount or 0
+        return changed_rows(self.session, statement) or 0
 
     def count_processed(self, processed_before: datetime) -> int:
         query = select(func.count()).select_from(_Processed)
@@ -73,7 +74,7 @@ class SqlRetention:
 
     def delete_processed(self, processed_before: datetime) -> int:
         statement = delete(_Processed).where(_Processed.processed_at < processed_before)
-        return self.session.execute(statement).rowcount or 0
+        return changed_rows(self.session, statement) or 0
 
 
 def _finished_confirmations(finished_before: datetime) -> tuple[ColumnElement[bool], ...]:

@@ -475,5 +475,6 @@ def _own_template(locale: str, path: str) -> Template:
 def _environment(locale: str, *, html: bool) -> SandboxedEnvironment:
     env = environment(html=html)
     env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_translations(catalogue(locale), newstyle=True)
+    # The i18n extension adds this method to the environment when it is added, unseen by mypy.
+    env.install_gettext_translations(catalogue(locale), newstyle=True)  # type: ignore[attr-defined]
     return env

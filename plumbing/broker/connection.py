@@ -54,7 +54,9 @@ def embedded_broker(instance_dir: str) -> tuple[str, dict[str, Any]]:
 
 
 class EmbeddedChannel(filesystem.Channel):
-    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:
+    # kombu's own classes disagree on the name (`message` in AbstractChannel, `payload` in
+    # filesystem.Channel, which calls it by position): this one keeps the parent's.
+    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:  # type: ignore[override]
         name = f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         temporary = os.path.join(self.data_folder_out, f".{name}.tmp")
         try:
@@ -67,7 +69,7 @@ class EmbeddedChannel(filesystem.Channel):
         super()._queue_bind(exchange, routing_key, pattern, queue)
         os.chmod(self._exchange_file(exchange), PRIVATE_FILE)
 
-    def _get(self, queue: str) -> dict[str, Any]:
+    def _get(self, queue: str, timeout: float | None = None) -> dict[str, Any]:
         wanted = f"{queue}.msg"
         processed = str(self.processed_folder)
         for name in sorted(os.listdir(self.data_folder_in)):
@@ -96,7 +98,7 @@ class EmbeddedTransport(filesystem.Transport):
 
     def __init__(self, client: Connection, **kwargs: Any) -> None:
         super().__init__(client, **kwargs)
-        folder = str(client.transport_options.get("control_folder", ""))
+        folder = str((client.transport_options or {}).get("control_folder", ""))
         self.state = self._states.setdefault(folder, virtual.BrokerState())
 
 

@@ -3,7 +3,8 @@
 kombu's `ConsumerMixin` waits for an unreachable broker without end and dies on an error it
 does not count as a connection error (a broker file that will not parse). Both consumers
 need the same two repairs: the wait ends as soon as the process is stopping, and any other
-error is logged and consuming starts again. Mixed in before kombu's class, so its `run` and
+error is logged and consuming starts again. A `ConsumerMixin` itself, listed before kombu's
+class (`ConsumerMixin` or `ConsumerProducerMixin`) in a consumer's bases, so its `run` and
 `establish_connection` come first; the consumer provides `should_stop`.
 """
 
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from kombu import Connection
+from kombu.mixins import ConsumerMixin
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +27,11 @@ class Stopping(Exception):
     """Raised while waiting for the broker once stopping, to stop waiting."""
 
 
-class StoppableConsumer:
+class StoppableConsumer(ConsumerMixin):
     failure_event: ClassVar[str] = "consumer_failed"
     """The `event` of the log line written when consuming failed and starts again."""
     unreachable_event: ClassVar[str] = "broker_unreachable"
     """The `event` of the log line written while the broker cannot be reached."""
-
-    should_stop: bool
-    connect_max_retries: int | None
 
     def sleep(self, seconds: float) -> bool:
         """Sleep up to `seconds`, waking early when stopping; True if stopping."""
@@ -44,7 +43,7 @@ class StoppableConsumer:
     @contextmanager
     def establish_connection(self) -> Iterator[Connection]:
         """kombu's, but waiting for an unreachable broker ends as soon as we are stopping."""
-        with self.create_connection() as connection:  # type: ignore[attr-defined]
+        with self.create_connection() as connection:
             connection.ensure_connection(
                 self.on_connection_error,
                 self.connect_max_retries,
@@ -66,7 +65,7 @@ class StoppableConsumer:
         """Consume until stopped; kombu reconnects on broker errors, this survives the rest."""
         while not self.should_stop:
             try:
-                super().run(_tokens, **kwargs)  # type: ignore[misc]
+                super().run(_tokens, **kwargs)
             except Stopping:
                 return
             except Exception:

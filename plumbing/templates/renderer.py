@@ -141,7 +141,8 @@ class TemplateRenderer:
         """The rendered texts that follow an answer's header, raw UTF-8 of the lengths given
         (JSON would cost more than the rendering: they are mostly long literal text)."""
         data = child.receive_bytes(sum(map(sum, lengths)), deadline)
-        texts, start = [], 0
+        texts: list[list[str]] = []
+        start = 0
         for message in lengths:
             texts.append([])
             for length in message:
@@ -155,7 +156,7 @@ class TemplateRenderer:
             ready = child.receive(time.monotonic() + START_SECONDS)
         except EOFError:
             ready = None
-        if not ready or not ready.get("ready"):
+        if not isinstance(ready, dict) or not ready.get("ready"):
             child.kill()
             raise RendererUnavailable("the template renderer did not start")
         self._child = child

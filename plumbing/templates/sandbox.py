@@ -59,7 +59,9 @@ class _Tracking(meta.TrackingCodeGenerator, _LiteralTextOnly):
 def undeclared_variables(tree: nodes.Template) -> set[str]:
     """The names a parsed template reads from its context, like
     `jinja2.meta.find_undeclared_variables`, without evaluating any of its expressions."""
-    generator = _Tracking(tree.environment)  # type: ignore[attr-defined]
+    # The parser hands every template it makes the environment it parsed with.
+    assert tree.environment is not None
+    generator = _Tracking(tree.environment)
     generator.visit(tree)
     return generator.undeclared_identifiers
 

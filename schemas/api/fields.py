@@ -2,7 +2,7 @@
 
 Every string an API body or query string carries is loaded by `Text` (or `text()`, which adds
 bounds and the card-number check): a request schema has no plain `fields.String`, which
-`tests/unit/test_request_schemas.py` checks. Instants are loaded by `Instant`.
+`tests/unit/schemas/test_request_schemas.py` checks. Instants are loaded by `Instant`.
 """
 
 from datetime import UTC, datetime

@@ -4,6 +4,8 @@ A consumer looks the schema up in `SCHEMAS` and refuses a message whose schema i
 know or whose body does not load; it never applies part of one.
 """
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError
 
 from schemas.messages.campaigns import (
@@ -44,7 +46,7 @@ class InvalidMessage(Exception):
         self.reason = reason
 
 
-def load_message(body: object) -> dict:
+def load_message(body: object) -> dict[str, Any]:
     """Validate a message body against the schema it names; raise InvalidMessage otherwise."""
     if not isinstance(body, dict):
         raise InvalidMessage("message body is not a JSON object")
@@ -53,6 +55,7 @@ def load_message(body: object) -> dict:
     if schema is None:
         raise InvalidMessage(f"unknown message schema {name!r}")
     try:
-        return schema().load(body)
+        loaded: dict[str, Any] = schema().load(body)
     except ValidationError as error:
         raise InvalidMessage(f"{name}: {error.messages}") from None
+    return loaded

@@ -133,7 +133,9 @@ class RunCountsSchema(StrictSchema):
     skipped_withdrawn = fields.Integer(required=True, validate=validate.Range(min=0))
     skipped_capped = fields.Integer(required=True, validate=validate.Range(min=0))
     failed = fields.Integer(required=True, validate=validate.Range(min=0))
-    unknown = fields.Integer(required=True, validate=validate.Range(min=0))
+    # The metaclass takes declared fields out of the class, so this field does not hide the
+    # schema's `unknown` option (an instance attribute): the stubs cannot know that.
+    unknown = fields.Integer(required=True, validate=validate.Range(min=0))  # type: ignore[assignment]
 
 
 class RunReportV1(MessageSchema):

@@ -47,7 +47,7 @@ class FakeCampaigns:
         self.tables.campaigns[campaign_id] = dataclasses.replace(stored, **values)
 
     def recipients_by_locale(self, purpose: str, locales: Iterable[str]) -> dict[str, int]:
-        wanted, counts = set(locales), {}
+        wanted, counts = set(locales), dict[str, int]()
         for subject_id, stored in self.tables.subjects.items():
             consent = self.tables.consents.get(subject_id, {}).get(purpose)
             if (
@@ -68,7 +68,7 @@ class FakeCampaigns:
             and c.next_run_at is not None
             and c.next_run_at <= now
         ]
-        return sorted(due, key=lambda c: c.next_run_at)[:limit]
+        return sorted(due, key=lambda c: c.next_run_at or now)[:limit]
 
     def add_run(self, run: RunRow) -> bool:
         occurrence = (run.campaign_id, run.scheduled_for)

@@ -51,11 +51,12 @@ class FakeRetentionCandidates:
         return len(gone)
 
     def _table(self, rule: Rule) -> dict[Any, Any]:
-        return {
+        tables: dict[Rule, dict[Any, Any]] = {
             Rule.USED_LINK_TOKENS: self.tables.used_tokens,
             Rule.WEBHOOK_EVENTS: self.tables.webhook_events,
             Rule.IDEMPOTENCY_KEYS: self.tables.answers,
-        }[rule]
+        }
+        return tables[rule]
 
     def _dated_before(self, rule: Rule, cutoff: datetime) -> list[Any]:
         dated = {
@@ -84,7 +85,9 @@ class FakeImportBatch:
         return {
             stored.email_key: dataclasses.replace(stored.row)
             for stored in self.tables.subjects.values()
-            if stored.erased_at is None and stored.email_key in keys
+            if stored.erased_at is None
+            and stored.email_key is not None
+            and stored.email_key in keys
         }
 
     def consents_of(self, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, dict[str, ConsentRow]]:

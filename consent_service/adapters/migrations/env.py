@@ -8,6 +8,8 @@ from plumbing.db import make_engine
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
+if url is None:
+    raise RuntimeError("no sqlalchemy.url: migrate through consent_service.adapters.schema")
 
 if context.is_offline_mode():
     context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)

@@ -148,7 +148,7 @@ class SendGridBackend:
 
     def _retry_after(self, headers: Any) -> float:
         """Seconds to wait from `Retry-After` (seconds or an HTTP date), within bounds."""
-        raw = (headers or {}).get("Retry-After")
+        raw = str((headers or {}).get("Retry-After", ""))
         try:
             wait = float(raw)
         except (TypeError, ValueError):

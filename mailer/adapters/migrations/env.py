@@ -1,5 +1,7 @@
 """Alembic environment: the URL comes from the caller (mailer.adapters.schema)."""
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import pool, text
 
@@ -13,6 +15,8 @@ every bucket's."""
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
+if url is None:
+    raise RuntimeError("no sqlalchemy.url: migrate through mailer.adapters.schema, which sets it")
 
 
 def _mailer_tables_only(obj: object, name: str | None, type_: str, *_: object) -> bool:
@@ -20,22 +24,24 @@ def _mailer_tables_only(obj: object, name: str | None, type_: str, *_: object) -
     return type_ != "table" or name in Base.metadata.tables
 
 
-options = {
-    "target_metadata": Base.metadata,
-    "version_table": VERSION_TABLE,
-    "include_object": _mailer_tables_only,
-}
+def _configure(**database: Any) -> None:
+    """The mailer's tables and version table, on the database that `database` says how to reach."""
+    context.configure(
+        target_metadata=Base.metadata,
+        version_table=VERSION_TABLE,
+        include_object=_mailer_tables_only,
+        **database,
+    )
+
 
 if context.is_offline_mode():
-    context.configure(url=url, literal_binds=True, **options)
+    _configure(url=url, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 else:
     engine = make_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(
-            connection=connection, render_as_batch=connection.dialect.name == "sqlite", **options
-        )
+        _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
                 # Several `mailer work` started at once on a new database would all create the

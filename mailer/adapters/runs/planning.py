@@ -15,6 +15,7 @@ from mailer.adapters import orm
 from mailer.adapters.runs.rows import RUN_COLUMNS, run_record
 from mailer.domain import runs, send_ledger
 from mailer.domain.runs import RunRecord
+from plumbing.db import changed_rows
 
 _Run, _Batch, _Delivery = orm.Run, orm.Batch, orm.Delivery
 _R, _C = orm.Recipient, orm.RecipientConsent
@@ -49,7 +50,7 @@ class SqlPlanning:
         filling = insert(_Delivery).from_select(
             ["run_id", "subject_id", "batch_no", "state"], recipients
         )
-        planned = self.session.execute(filling.execution_options(preserve_rowcount=True)).rowcount
+        planned = changed_rows(self.session, filling.execution_options(preserve_rowcount=True))
         batches = (
             select(
                 _Delivery.run_id,
