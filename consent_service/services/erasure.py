@@ -100,6 +100,8 @@ def erase(registry: Repository, subject_id: uuid.UUID, context: Erasure, secret_
         evidence=Evidence(None),
     )
     version = batch.add(subject.id, entry)
+    held = registry.consents_of(subject.id)
+    batch.erased({purpose: row.status for purpose, row in held.items()})
     personal.delete_consents(subject.id)
     personal.forget_contact(subject.id, version, now)
     personal.delete_outbox(subject.id)

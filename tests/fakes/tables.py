@@ -1,8 +1,9 @@
 """The registry's tables as plain Python, shared by the fake repository and its stores."""
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from consent_service.domain.forms import SignupForm
@@ -49,6 +50,8 @@ class Tables:
     webhook_events: dict[str, datetime] = field(default_factory=dict)
     campaigns: dict[uuid.UUID, CampaignRow] = field(default_factory=dict)
     runs: dict[uuid.UUID, RunRow] = field(default_factory=dict)
+    consent_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    consent_days: dict[tuple[date, str], tuple[int, int]] = field(default_factory=dict)
 
     def live(self, subject_id: uuid.UUID) -> StoredSubject | None:
         stored = self.subjects.get(subject_id)

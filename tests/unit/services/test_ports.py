@@ -25,6 +25,7 @@ from consent_service.adapters import (
     rights_store,
     suppression_store,
     sync_reads,
+    tally_store,
     transfer_client,
     transfer_store,
     unit_of_work,
@@ -45,6 +46,7 @@ from consent_service.services.ports import (
     rights,
     subjects,
     suppressions,
+    tallies,
     transfers,
     webhooks,
 )
@@ -69,6 +71,8 @@ IMPLEMENTATIONS = [
     (retention.RetentionCandidates, retention_store.RetentionStore, jobs.FakeRetentionCandidates),
     (campaigns.Campaigns, campaign_store.CampaignStore, fake_campaigns.FakeCampaigns),
     (imports.ImportBatch, import_store.ImportStore, jobs.FakeImportBatch),
+    (tallies.TallyReads, tally_store.TallyStore, stores.FakeTallies),
+    (tallies.Tallies, tally_store.TallyStore, stores.FakeTallies),
 ]
 ADAPTERS_ONLY = [
     (outbox.Publisher, Publisher),
