@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001
 """`/console/`: the navigation shows what the person's roles open; the overview shows the
 outbox's lag, the broker's state and the next scheduled runs, each also a live fragment."""
 
