@@ -329,7 +329,8 @@ def bench(args: argparse.Namespace, tmp: Path, name: str, url: str) -> int:
     lines += [
         "",
         f"limit: GET /console/ answered in under {LIMIT_MS:.0f} ms at {args.subjects:,} people: "
-        f"{verdict(page['p95'] < LIMIT_MS)} (median {page['p50']:.1f} ms, p95 {page['p95']:.1f} ms)",
+        f"{verdict(page['p95'] < LIMIT_MS)} "
+        f"(median {page['p50']:.1f} ms, p95 {page['p95']:.1f} ms)",
         f"CPU during the GET /console/ phase (cores of {CORES}): app {cpu['server']:.2f}, "
         f"db {cpu['db']:.2f}, other {cpu['other']:.2f}",
     ]
