@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -44,6 +44,7 @@ from consent_service.adapters.dashboard_store import SqlOverview
 from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.staff_store import SqlStaffStore
 from consent_service.console.sessions import passwords
+from consent_service.domain.tallies import local_day
 from consent_service.services import dashboard as overview
 from consent_service.services import staff_accounts
 
@@ -72,20 +73,25 @@ LOAD = {
                NULL, NULL, 4, NULL, now() - interval '90 days', now(), NULL
         FROM generate_series(1, %(subjects)s) AS n
     """,
+    # All four purposes in one statement, in the order of the primary key.
     "consents": """
         INSERT INTO consents (subject_id, purpose, status, policy_version, source, version,
                               updated_at)
-        SELECT lpad(to_hex(n), 32, '0')::uuid, %(purpose)s,
-               CASE WHEN draw < %(granted)s THEN 'granted'
-                    WHEN draw < %(granted)s + %(pending)s THEN 'pending'
+        SELECT lpad(to_hex(n), 32, '0')::uuid, purpose,
+               CASE WHEN draw < granted THEN 'granted'
+                    WHEN draw < granted + pending THEN 'pending'
                     ELSE 'withdrawn' END,
-               '2026-11-01', 'registration', %(seq)s,
-               now() - ((hashtext(n || 'day' || %(purpose)s) & 2147483647) %% 7776000)
+               '2026-11-01', 'registration', seq,
+               now() - ((hashtext(n || 'day' || purpose) & 2147483647) %% 7776000)
                        * interval '1 second'
-        FROM (SELECT n, hashtext(n || %(purpose)s) & 1023 AS draw,
-                     hashtext(n || 'asked' || %(purpose)s) & 1023 AS asked
-              FROM generate_series(1, %(subjects)s) AS n) AS people
-        WHERE asked < %(asked)s
+        FROM (SELECT n, purpose, seq, granted, pending,
+                     hashtext(n || purpose) & 1023 AS draw,
+                     hashtext(n || 'asked' || purpose) & 1023 AS asked_draw, asked
+              FROM generate_series(1, %(subjects)s) AS n
+              CROSS JOIN (VALUES {purposes}) AS p (purpose, seq, asked, granted, pending)
+             ) AS people
+        WHERE asked_draw < asked
+        ORDER BY n, purpose
     """,
     "consent_ledger": """
         INSERT INTO consent_ledger (subject_id, seq, kind, purpose, previous_status, status,
@@ -97,7 +103,7 @@ LOAD = {
                md5(subject_id::text || purpose) || md5(purpose),
                md5(subject_id::text) || md5(purpose || 'prev'),
                md5(subject_id::text || purpose || 'hash') || md5(purpose || 'hash')
-        FROM consents
+        FROM consents ORDER BY subject_id, version
     """,
     "rights_requests": """
         INSERT INTO rights_requests (id, subject_id, kind, source, status, requested_at,
@@ -157,16 +163,11 @@ def load(url: str, subjects: int) -> dict[str, float]:
         for table, statement in LOAD.items():
             started = time.monotonic()
             if table == "consents":
-                for seq, (purpose, asked, granted, pending) in enumerate(PURPOSES, start=1):
-                    values = {
-                        "purpose": purpose,
-                        "asked": asked,
-                        "granted": granted,
-                        "pending": pending,
-                        "seq": seq,
-                        "subjects": subjects,
-                    }
-                    conn.execute(statement, values)
+                purposes = ", ".join(
+                    f"('{purpose}', {seq}, {asked}, {granted}, {pending})"
+                    for seq, (purpose, asked, granted, pending) in enumerate(PURPOSES, start=1)
+                )
+                conn.execute(statement.format(purposes=purposes), {"subjects": subjects})
             elif "%(subjects)s" in statement:
                 conn.execute(statement, {"subjects": subjects})
             else:
@@ -269,7 +270,7 @@ def bench(args: argparse.Namespace, tmp: Path, name: str, url: str) -> int:
     try:
         client = signed_in_client(app)
         now = datetime.now(UTC)
-        first_day = date.today() - timedelta(days=29)
+        first_day = local_day(now) - timedelta(days=29)
         before = cpu_snapshot(args.admin_url)
         page = timed(get(client, "/console/"), args.requests)
         after = cpu_snapshot(args.admin_url)
