@@ -39,7 +39,7 @@ test: $(STAMP) $(CHROMIUM) node
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-# Every benchmark with its defaults, one after the other (about 20 minutes; bench/README.md says
+# Every benchmark with its defaults, one after the other (about 25 minutes; bench/README.md says
 # what each needs). One or a few: `make bench BENCHMARKS="consent_writes import"`.
 BENCHMARKS := consent_writes consent_round_trips consent_floors consent_shapes \
 	consent_commit_cost consent_profile import pipeline campaign rendering console_dashboard
