@@ -47,10 +47,10 @@ test: $(STAMP) $(CHROMIUM) node
 	$(BIN)/mypy
 	$(BIN)/pytest $(COVERAGE)
 
-# Every benchmark with its defaults, one after the other (about 20 minutes; bench/README.md says
+# Every benchmark with its defaults, one after the other (about 25 minutes; bench/README.md says
 # what each needs). One or a few: `make bench BENCHMARKS="consent_writes import"`.
 BENCHMARKS := consent_writes consent_round_trips consent_floors consent_shapes \
-	consent_commit_cost consent_profile import pipeline campaign rendering
+	consent_commit_cost consent_profile import pipeline campaign rendering console_dashboard
 
 bench: $(STAMP)
 	set -e; for benchmark in $(BENCHMARKS); do $(BIN)/python bench/$$benchmark.py; done

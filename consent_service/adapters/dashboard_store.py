@@ -1,20 +1,38 @@
 """The console overview's reads of the registry's tables (services/dashboard.py's port)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from consent_service.adapters import orm
 from consent_service.adapters.repository import SqlRepository
+from consent_service.adapters.tally_store import TallyStore
 from consent_service.domain.campaigns import CampaignStatus
 from consent_service.services.dashboard import ScheduledCampaign
 
 _C = orm.Campaign.__table__
+_R = orm.RightsRequest.__table__
 
 
 class SqlOverview:
     def __init__(self, registry: SqlRepository) -> None:
         self._registry = registry
+        self._tallies = TallyStore(registry.connection)
+
+    def people_per_purpose(self) -> dict[str, dict[str, int]]:
+        return self._tallies.people_per_purpose()
+
+    def people(self) -> int:
+        return self._tallies.people()
+
+    def changes_per_day(self, first_day: date) -> dict[date, tuple[int, int]]:
+        return self._tallies.changes_per_day(first_day)
+
+    def open_requests(self) -> tuple[int, datetime | None]:
+        """By the open index (completed_at, requested_at): the open ones are its first part."""
+        query = select(func.count(), func.min(_R.c.requested_at)).where(_R.c.completed_at.is_(None))
+        count, oldest = self._registry.connection.execute(query).one()
+        return int(count), oldest
 
     def outbox_lag(self) -> tuple[int, datetime | None]:
         return self._registry.relay.outbox_lag()

@@ -4,13 +4,14 @@ Alembic migrations under `migrations/` create these tables; a test checks the tw
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -75,6 +76,33 @@ class Consent(Base):
     source: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+
+
+class ConsentCount(Base):
+    """How many people hold a purpose in a status: the sum of a key's slots.
+
+    Each write adds to one slot picked at random, so concurrent writers of the same purpose
+    rarely wait for each other's row lock; a read sums the few slots (domain/tallies.py).
+    """
+
+    __tablename__ = "consent_counts"
+
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    people: Mapped[int] = mapped_column(BigInteger)
+
+
+class ConsentDay(Base):
+    """Sign-ups and withdrawals of a purpose on a day (Bishkek time), in slots as above."""
+
+    __tablename__ = "consent_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grants: Mapped[int] = mapped_column(BigInteger)
+    withdrawals: Mapped[int] = mapped_column(BigInteger)
 
 
 class LedgerEntry(Base):
@@ -281,6 +309,7 @@ class RightsRequest(Base):
     """
 
     __tablename__ = "rights_requests"
+    __table_args__ = (Index("ix_rights_requests_open", "completed_at", "requested_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     subject_id: Mapped[uuid.UUID] = mapped_column(index=True)

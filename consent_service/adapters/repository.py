@@ -32,9 +32,11 @@ from consent_service.adapters.retention_store import RetentionStore
 from consent_service.adapters.rights_store import RightsStore
 from consent_service.adapters.suppression_store import SuppressionStore
 from consent_service.adapters.sync_reads import SyncReadStore
+from consent_service.adapters.tally_store import TallyStore
 from consent_service.adapters.transfer_store import TransferStore
 from consent_service.adapters.webhook_store import WebhookStore
 from consent_service.domain.ledger import StoredEntry
+from consent_service.domain.tallies import ConsentTally
 from consent_service.services.ports.idempotency import StoredAnswer
 from consent_service.services.ports.ledger import LedgerRow
 from consent_service.services.ports.outbox import OutboxRow
@@ -194,6 +196,14 @@ class SqlRepository:
     # outbox
     def add_outbox(self, messages: list[OutboxRow]) -> None:
         self.connection.execute(_INSERT_OUTBOX, messages)
+
+    # running counts
+    def add_to_tallies(self, tally: ConsentTally) -> None:
+        self.tallies.add_to_tallies(tally)
+
+    @cached_property
+    def tallies(self) -> TallyStore:
+        return TallyStore(self.connection)
 
     # policies
     def policy_effective_at(self, version: str) -> datetime | None:

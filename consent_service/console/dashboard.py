@@ -10,13 +10,16 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, broker_state
 from consent_service.adapters.dashboard_store import SqlOverview
+from consent_service.console import chart
 from consent_service.console.access import SIGNED_IN, allow, guard, needs, signed_in
 from consent_service.console.pages import forbidden, render
 from consent_service.domain.purpose_texts import TITLES
+from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES
 from consent_service.faces import clock, csrf
 from consent_service.faces.transactions import read_only
 from consent_service.services import dashboard as overview
@@ -25,6 +28,8 @@ from consent_service.services.dashboard import Pipeline, ScheduledCampaign
 blueprint = Blueprint("console_home", __name__, url_prefix="/console")
 csrf.protect(blueprint)
 guard(blueprint, forbidden)
+
+blueprint.add_app_template_filter(format_number, "numberformat")
 
 FRAGMENT_HEADER = "X-Console-Fragment"
 """Marks an answer as a fragment: console.js swaps in nothing else (a sign-in page, say)."""
@@ -61,6 +66,17 @@ def _next_runs() -> list[ScheduledCampaign]:
         return overview.next_runs(SqlOverview(registry))
 
 
+def _people_context() -> dict[str, Any]:
+    """People per purpose, the chart of the last days, and the requests waiting."""
+    purposes = [p for p in CATALOGUE if p in CONSENT_PURPOSES]
+    with read_only() as registry:
+        store = SqlOverview(registry)
+        people = overview.people(store, purposes)
+        days = overview.changes_per_day(store, clock.now())
+        requests = overview.open_requests(store)
+    return {"people": people, "days": days, "chart": chart.draw(days), "requests": requests}
+
+
 def _fragment(template: str, **context: object) -> Response:
     response = Response(render_template(template, **context), mimetype="text/html")
     response.headers[FRAGMENT_HEADER] = "1"
@@ -70,7 +86,8 @@ def _fragment(template: str, **context: object) -> Response:
 @blueprint.get("/")
 @allow(SIGNED_IN)
 def dashboard() -> Response:
-    """The overview: the pipeline's state, and the next scheduled runs for those who see
+    """The overview: people per purpose and status, sign-ups and withdrawals per day, the
+    pipeline's state, the requests waiting, and the next scheduled runs for those who see
     campaigns."""
     visit = signed_in()
     shows_runs = visit.may("campaigns:read")
@@ -81,6 +98,7 @@ def dashboard() -> Response:
         purposes=TITLES,
         next_runs=_next_runs() if shows_runs else None,
         **_pipeline_context(),
+        **_people_context(),
     )
 
 

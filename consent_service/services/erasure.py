@@ -4,7 +4,8 @@ One transaction removes every copy of the person's contact data the registry kee
 subject row's email, name and external id; the outbox messages and stored API answers that
 carry the addresses of the time; the evidence of every ledger entry), appends a ledger entry
 of kind `erasure` at the next version, and writes `subject.erased/1` so the mailer deletes
-its copy. The subject id stays as a pseudonym: the chain, which hashes only evidence
+its copy; the running consent counts lose the person and their consents
+(domain/tallies.py). The subject id stays as a pseudonym: the chain, which hashes only evidence
 digests, still verifies, and the mailer's send counts still add up.
 
 A keyed hash of every address the person had goes on the suppression list
@@ -100,6 +101,8 @@ def erase(registry: Repository, subject_id: uuid.UUID, context: Erasure, secret_
         evidence=Evidence(None),
     )
     version = batch.add(subject.id, entry)
+    held = registry.consents_of(subject.id)
+    batch.erased({purpose: row.status for purpose, row in held.items()})
     personal.delete_consents(subject.id)
     personal.forget_contact(subject.id, version, now)
     personal.delete_outbox(subject.id)

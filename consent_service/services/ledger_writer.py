@@ -9,6 +9,11 @@ and the format of a stored ledger cannot drift between writers (tests pin it to 
 tests/unit/services/test_ledger_writer.py). A batch is written with one statement for the
 entries and one for the messages, whether it holds one subject's change or an import's
 thousand rows.
+
+The running consent counts (domain/tallies.py) are kept here too: every entry that moves a
+purpose from one status to another says so, so the batch adds the move to its tally and
+writes the tally with the entries. A writer cannot change a consent without its entry, so
+it cannot forget the counts either.
 """
 
 import secrets
@@ -20,8 +25,10 @@ from typing import Any, Protocol
 from marshmallow import Schema
 
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash
+from consent_service.domain.tallies import ConsentTally
 from consent_service.services.ports.ledger import Ledger, LedgerRow
 from consent_service.services.ports.outbox import Outbox, OutboxRow
+from consent_service.services.ports.tallies import Tallies
 from schemas.messages import SCHEMAS, InvalidMessage
 
 
@@ -89,8 +96,8 @@ def outbox_row(
     }
 
 
-class ChainedStore(Ledger, Outbox, Protocol):
-    """Where a batch is written: the ledger and the outbox of one transaction."""
+class ChainedStore(Ledger, Outbox, Tallies, Protocol):
+    """Where a batch is written: the ledger, the outbox and the counts of one transaction."""
 
 
 class LedgerBatch:
@@ -103,6 +110,7 @@ class LedgerBatch:
     def __init__(self) -> None:
         self.entries: list[LedgerRow] = []
         self.messages: list[OutboxRow] = []
+        self.tally = ConsentTally()
         self._heads: dict[uuid.UUID, tuple[int, str]] = {}
 
     def follow(self, ledger: Ledger, subject_id: uuid.UUID, seq: int) -> None:
@@ -134,9 +142,19 @@ class LedgerBatch:
             prev_hash=prev_hash,
         )
         entry_hash = record.hash()
+        if record.seq == 1:
+            self.tally.arrive()
+        if entry.purpose is not None and entry.status is not None:
+            self.tally.change(entry.purpose, entry.previous_status, entry.status, entry.recorded_at)
         self.entries.append((record, entry_hash, entry.evidence.shown, entry.evidence.nonce))
         self._heads[subject_id] = (record.seq, entry_hash)
         return record.seq
+
+    def erased(self, statuses: dict[str, str]) -> None:
+        """The subject goes, and their consents (purpose -> status) with them."""
+        self.tally.leave()
+        for purpose, status in statuses.items():
+            self.tally.drop(purpose, status)
 
     def announce(
         self,
@@ -152,3 +170,5 @@ class LedgerBatch:
             store.append_ledger(self.entries)
         if self.messages:
             store.add_outbox(self.messages)
+        if self.tally:
+            store.add_to_tallies(self.tally)

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from consent_service.domain.ledger import StoredEntry
+from consent_service.domain.tallies import ConsentTally
 from consent_service.services.ports import WriteConflict
 from consent_service.services.ports.idempotency import StoredAnswer
 from consent_service.services.ports.ledger import LedgerRow
@@ -45,6 +46,7 @@ class FakeRepository:
         self.sync = jobs.FakeSyncReads(tables)
         self.audit = jobs.FakeLedgerAudit(tables)
         self.relay = jobs.FakeOutboxRelay(tables)
+        self.tallies = stores.FakeTallies(tables)
 
     def import_batch(self) -> "jobs.FakeImportBatch":
         return jobs.FakeImportBatch(self.tables)
@@ -117,6 +119,9 @@ class FakeRepository:
                 raise WriteConflict(f"message {message['message_id']} exists")
             row_id = len(self.tables.outbox) + 1
             self.tables.outbox.append(copy.deepcopy(message) | {"id": row_id, "sent_at": None})
+
+    def add_to_tallies(self, tally: ConsentTally) -> None:
+        self.tallies.add_to_tallies(tally)
 
     # policies
     def policy_effective_at(self, version: str) -> datetime | None:

@@ -5,10 +5,11 @@ webhook events, over the `Tables` the fake repository shares with them."""
 import dataclasses
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from consent_service.domain.forms import SignupForm
+from consent_service.domain.tallies import EVERYONE, ConsentTally
 from consent_service.services.ports import WriteConflict
 from consent_service.services.ports.keys import StoredKey
 from consent_service.services.ports.links import TokenUse
@@ -244,3 +245,37 @@ class FakeWebhookEvents:
             return False
         self.tables.webhook_events[event_id] = now
         return True
+
+
+class FakeTallies:
+    """The running counts as plain sums, without slots (a database matter)."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+    def add_to_tallies(self, tally: ConsentTally) -> None:
+        self.tables.consent_counts.update(tally.status_deltas())
+        for key, delta in tally.day_deltas().items():
+            grants, withdrawals = self.tables.consent_days.get(key, (0, 0))
+            self.tables.consent_days[key] = (
+                grants + delta.grants,
+                withdrawals + delta.withdrawals,
+            )
+
+    def people_per_purpose(self) -> dict[str, dict[str, int]]:
+        found: dict[str, dict[str, int]] = {}
+        for (purpose, status), people in self.tables.consent_counts.items():
+            if (purpose, status) != EVERYONE:
+                found.setdefault(purpose, {})[status] = people
+        return found
+
+    def people(self) -> int:
+        return self.tables.consent_counts[EVERYONE]
+
+    def changes_per_day(self, first_day: date) -> dict[date, tuple[int, int]]:
+        found: dict[date, tuple[int, int]] = {}
+        for (day, _purpose), (grants, withdrawals) in self.tables.consent_days.items():
+            if day >= first_day:
+                before = found.get(day, (0, 0))
+                found[day] = (before[0] + grants, before[1] + withdrawals)
+        return found

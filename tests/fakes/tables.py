@@ -1,8 +1,9 @@
 """The registry's tables as plain Python, shared by the fake repository and its stores."""
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from consent_service.domain.forms import SignupForm
@@ -54,6 +55,8 @@ class Tables:
     test_sends: list[tuple[uuid.UUID, str, int, datetime]] = field(default_factory=list)
     staff_addresses: dict[str, bool] = field(default_factory=dict)
     """Staff addresses, each with whether its person is active."""
+    consent_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    consent_days: dict[tuple[date, str], tuple[int, int]] = field(default_factory=dict)
 
     def live(self, subject_id: uuid.UUID) -> StoredSubject | None:
         stored = self.subjects.get(subject_id)

@@ -25,11 +25,12 @@ from consent_service.services.ports.retention import RetentionCandidates
 from consent_service.services.ports.rights import RightsRequests
 from consent_service.services.ports.subjects import Subjects, SyncReads
 from consent_service.services.ports.suppressions import Suppressions
+from consent_service.services.ports.tallies import Tallies
 from consent_service.services.ports.transfers import Transfers
 from consent_service.services.ports.webhooks import WebhookEvents
 
 
-class Repository(Subjects, Ledger, Outbox, Policies, IdempotentRequests, Protocol):
+class Repository(Subjects, Ledger, Outbox, Tallies, Policies, IdempotentRequests, Protocol):
     """Everything a use case reads and writes, in the caller's transaction.
 
     What a consent change reads and writes (subject, consents, policy, ledger, outbox, and

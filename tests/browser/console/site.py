@@ -22,8 +22,9 @@ from pathlib import Path
 import requests
 from playwright.sync_api import Page, Response
 
+from tests.browser.console.history import record_month
 from tests.browser.screenshots import DEMO_SHOP
-from tests.browser.site import PublicSite, running_site
+from tests.browser.site import SECRET, PublicSite, running_site
 from tests.oidc_provider import OidcProvider, running_provider
 from tests.processes import consent_cli, free_port
 
@@ -124,4 +125,6 @@ def running_console(workdir: Path) -> Iterator[ConsoleSite]:
             **DEMO_SHOP,
         ) as site,
     ):
+        environ = site.stack.environ
+        record_month(environ["CONSENT_DATABASE_URL"], SECRET, site.base)
         yield ConsoleSite(site, provider)

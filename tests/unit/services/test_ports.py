@@ -26,6 +26,7 @@ from consent_service.adapters import (
     rights_store,
     suppression_store,
     sync_reads,
+    tally_store,
     transfer_client,
     transfer_store,
     unit_of_work,
@@ -47,6 +48,7 @@ from consent_service.services.ports import (
     rights,
     subjects,
     suppressions,
+    tallies,
     transfers,
     webhooks,
 )
@@ -73,6 +75,8 @@ IMPLEMENTATIONS = [
     (campaigns.Campaigns, campaign_store.CampaignStore, fake_campaigns.FakeCampaigns),
     (imports.ImportBatch, import_store.ImportStore, jobs.FakeImportBatch),
     (layouts.Layouts, layout_store.LayoutStore, fake_layouts.FakeLayouts),
+    (tallies.TallyReads, tally_store.TallyStore, stores.FakeTallies),
+    (tallies.Tallies, tally_store.TallyStore, stores.FakeTallies),
 ]
 ADAPTERS_ONLY = [
     (outbox.Publisher, Publisher),
