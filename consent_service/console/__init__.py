@@ -14,6 +14,8 @@ from flask import Blueprint, Flask, Response, request
 from consent_service.config import Settings
 from consent_service.console import (
     access,
+    campaign_runs,
+    campaigns,
     dashboard,
     pages,
     sessions,
@@ -39,6 +41,8 @@ def page_blueprints() -> list[Blueprint]:
         single_sign_on.blueprint,
         dashboard.blueprint,
         users.blueprint,
+        campaigns.blueprint,
+        campaign_runs.blueprint,
     ]
 
 

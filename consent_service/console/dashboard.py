@@ -8,13 +8,13 @@ as of the page's drawing without it.
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app
 from flask_babel import gettext as _
 
 from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, broker_state
 from consent_service.adapters.dashboard_store import SqlOverview
 from consent_service.console.access import SIGNED_IN, allow, guard, needs, signed_in
-from consent_service.console.pages import forbidden, render
+from consent_service.console.pages import forbidden, fragment, render
 from consent_service.domain.purpose_texts import TITLES
 from consent_service.faces import clock, csrf
 from consent_service.faces.transactions import read_only
@@ -25,8 +25,6 @@ blueprint = Blueprint("console_home", __name__, url_prefix="/console")
 csrf.protect(blueprint)
 guard(blueprint, forbidden)
 
-FRAGMENT_HEADER = "X-Console-Fragment"
-"""Marks an answer as a fragment: console.js swaps in nothing else (a sign-in page, say)."""
 REFRESH_SECONDS = {"pipeline": 10, "next_runs": 30}
 
 
@@ -60,12 +58,6 @@ def _next_runs() -> list[ScheduledCampaign]:
         return overview.next_runs(SqlOverview(registry))
 
 
-def _fragment(template: str, **context: object) -> Response:
-    response = Response(render_template(template, **context), mimetype="text/html")
-    response.headers[FRAGMENT_HEADER] = "1"
-    return response
-
-
 @blueprint.get("/")
 @allow(SIGNED_IN)
 def dashboard() -> Response:
@@ -87,14 +79,14 @@ def dashboard() -> Response:
 @allow(SIGNED_IN)
 def pipeline_part() -> Response:
     """The outbox's lag and the broker's state, for the overview's live block."""
-    return _fragment("console/_pipeline.html", **_pipeline_context())
+    return fragment("console/_pipeline.html", **_pipeline_context())
 
 
 @blueprint.get("/parts/next-runs")
 @allow(needs("campaigns:read"))
 def next_runs_part() -> Response:
     """The next scheduled runs, for the overview's live block."""
-    return _fragment("console/_next_runs.html", next_runs=_next_runs(), purposes=TITLES)
+    return fragment("console/_next_runs.html", next_runs=_next_runs(), purposes=TITLES)
 
 
 @blueprint.route("/<path:anything>", methods=["GET", "POST"])
