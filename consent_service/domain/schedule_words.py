@@ -13,6 +13,8 @@ Parts a rule leaves out come from its anchor, midnight of the creation day (doma
 schedules.py), so a rule without BYHOUR runs at 00:00 and says so.
 """
 
+# ruff: noqa: RUF001  (Kyrgyz and Russian words are written in Cyrillic)
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime

@@ -2,6 +2,8 @@
 campaign's page (schedule in words, the missing-language warning, previews), the actions and
 who may take them, and the run page with its counts."""
 
+# ruff: noqa: RUF001  (Kyrgyz and Russian words are written in Cyrillic)
+
 import uuid
 from datetime import UTC, datetime
 

@@ -1,5 +1,7 @@
 """A schedule in words in ky/ru/en, and its next five dates in the campaign's time zone."""
 
+# ruff: noqa: RUF001  (Kyrgyz and Russian words are written in Cyrillic)
+
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
