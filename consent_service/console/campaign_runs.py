@@ -48,8 +48,7 @@ def _campaign(campaign_id: uuid.UUID) -> CampaignView:
             abort(404)
 
 
-def _run_context(campaign_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, object]:
-    view = _campaign(campaign_id)
+def _run_context(view: CampaignView, run_id: uuid.UUID) -> dict[str, object]:
     found = next((run for run in view.runs if run.id == run_id), None)
     if found is None:
         abort(404)
@@ -60,12 +59,12 @@ def _run_context(campaign_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, object]
 @allow(needs(READ))
 def run(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
     """A run's status and counts; they refresh themselves while the run is going."""
-    context = _run_context(campaign_id, run_id)
+    view = _campaign(campaign_id)
     return render(
         "console/campaign_run.html",
-        title=_("Run of %(name)s", name=context["view"].campaign.name),  # type: ignore[attr-defined]
+        title=_("Run of %(name)s", name=view.campaign.name),
         refresh=REFRESH_SECONDS,
-        **context,
+        **_run_context(view, run_id),
     )
 
 
@@ -73,7 +72,7 @@ def run(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
 @allow(needs(READ))
 def run_part(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
     """The run's counts, for the run page's live refresh."""
-    return fragment("console/_run_counts.html", **_run_context(campaign_id, run_id))
+    return fragment("console/_run_counts.html", **_run_context(_campaign(campaign_id), run_id))
 
 
 def sample_values() -> dict[str, str]:

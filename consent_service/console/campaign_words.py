@@ -80,9 +80,15 @@ class RunProgress:
 
 def run_progress(run: RunRow) -> RunProgress:
     counts = run.state.counts
-    done = (
-        counts.sent + counts.skipped_withdrawn + counts.skipped_capped + counts.failed
-    ) + counts.unknown
+    done = sum(
+        (
+            counts.sent,
+            counts.skipped_withdrawn,
+            counts.skipped_capped,
+            counts.failed,
+            counts.unknown,
+        )
+    )
     return RunProgress(run, status_words(run.state.status.value), counts, done)
 
 

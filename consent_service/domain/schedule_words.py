@@ -231,10 +231,10 @@ def _parse(rule: str, anchor: datetime) -> _Rule | None:
         return None
     try:
         interval = int(parts.get("INTERVAL", "1"))
-        hour = _single(parts.get("BYHOUR"), anchor.hour)
-        minute = _single(parts.get("BYMINUTE"), anchor.minute)
-        month_day = _single(parts.get("BYMONTHDAY"), None)
-        month = _single(parts.get("BYMONTH"), None)
+        hour = _single(parts.get("BYHOUR")) if "BYHOUR" in parts else anchor.hour
+        minute = _single(parts.get("BYMINUTE")) if "BYMINUTE" in parts else anchor.minute
+        month_day = _single(parts.get("BYMONTHDAY"))
+        month = _single(parts.get("BYMONTH"))
         days = (
             tuple(_weekday(entry) for entry in parts["BYDAY"].split(","))
             if "BYDAY" in parts
@@ -242,13 +242,15 @@ def _parse(rule: str, anchor: datetime) -> _Rule | None:
         )
     except ValueError:
         return None
-    return _Rule(frequency, interval, days, hour, minute, month_day, month)  # type: ignore[arg-type]
+    if hour is None or minute is None:
+        return None
+    return _Rule(frequency, interval, days, hour, minute, month_day, month)
 
 
-def _single(value: str | None, default: int | None) -> int | None:
+def _single(value: str | None) -> int | None:
     """One number; a list of several (`BYHOUR=9,18`) cannot be said in these phrases."""
     if value is None:
-        return default
+        return None
     if "," in value:
         raise ValueError(value)
     return int(value)

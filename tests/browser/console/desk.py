@@ -2,6 +2,8 @@
 the mailer's progress reports written into the registry as its consumer would take them (no
 mailer runs beside the console site)."""
 
+# ruff: noqa: RUF001  (Kyrgyz and Russian words are written in Cyrillic)
+
 import uuid
 from datetime import UTC, datetime
 

@@ -2,6 +2,8 @@
 warning for the English its recipients speak, both previews in their sandboxed frames, and a
 run's counts following the mailer's reports without a reload."""
 
+# ruff: noqa: RUF001  (Kyrgyz and Russian words are written in Cyrillic)
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.console.desk import create_campaign, latest_run_url, report

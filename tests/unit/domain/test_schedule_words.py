@@ -5,9 +5,11 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from consent_service.domain.schedule_words import describe, next_occurrences
-from consent_service.domain.schedules import OneOff, Recurring
+from consent_service.domain.schedule_words import WEEKDAYS, describe, next_occurrences
+from consent_service.domain.schedules import OneOff, Recurring, ScheduleError, check_rule
 
 ANCHOR = datetime(2026, 12, 7)  # a Monday, midnight local time
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
@@ -129,3 +131,39 @@ def test_the_dates_follow_daylight_saving_time_in_the_zone() -> None:
         (9, timedelta(hours=1)),
         (9, timedelta(hours=2)),
     ]
+
+
+PARTS = st.fixed_dictionaries(
+    {"FREQ": st.sampled_from(["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"])},
+    optional={
+        "INTERVAL": st.integers(1, 12).map(str),
+        "BYHOUR": st.lists(st.integers(0, 23), min_size=1, max_size=2).map(
+            lambda hours: ",".join(map(str, hours))
+        ),
+        "BYMINUTE": st.integers(0, 59).map(str),
+        "BYDAY": st.lists(
+            st.tuples(st.sampled_from(["", "1", "2", "-1", "5"]), st.sampled_from(WEEKDAYS)),
+            min_size=1,
+            max_size=3,
+        ).map(lambda days: ",".join(f"{n}{d}" for n, d in days)),
+        "BYMONTHDAY": st.sampled_from(["1", "15", "28", "31", "-1"]),
+        "BYMONTH": st.integers(1, 12).map(str),
+        "BYSETPOS": st.sampled_from(["1", "-1"]),
+    },
+)
+
+
+@given(parts=PARTS, locale=st.sampled_from(["ky", "ru", "en"]))
+def test_every_accepted_rule_is_said_in_words_or_shown_as_itself(parts, locale) -> None:
+    rule = ";".join(f"{name}={value}" for name, value in parts.items())
+    try:
+        check_rule(rule)
+    except ScheduleError:
+        return
+
+    words = describe(recurring(rule), locale)
+
+    assert words.endswith(", Asia/Bishkek")
+    assert "{" not in words
+    if any(name in parts for name in ("BYSETPOS",)) or "," in parts.get("BYHOUR", ""):
+        assert rule in words
