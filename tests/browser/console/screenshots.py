@@ -12,7 +12,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import ViewportSize, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from tests.browser.chromium import TIMEOUT_MS, launch
 from tests.browser.console.site import running_console
@@ -20,6 +20,17 @@ from tests.browser.console.tour import TOUR
 from tests.processes import ROOT
 
 LAPTOP: ViewportSize = {"width": 1024, "height": 720}
+
+
+NEXT_PAINT = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def whole_page_on_screen(page: Page) -> None:
+    """Make the window as tall as the page: Chromium leaves a frame of another origin (an email
+    preview) blank in a full-page picture of the part below the window."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": LAPTOP["width"], "height": max(height, LAPTOP["height"])})
+    page.evaluate(NEXT_PAINT)
 
 
 def take(out: Path, locale: str) -> list[Path]:
@@ -37,6 +48,7 @@ def take(out: Path, locale: str) -> list[Path]:
             page = context.new_page()
             stop.visit(page, console)
             path = out / f"{stop.name}.png"
+            whole_page_on_screen(page)
             page.screenshot(path=str(path), full_page=True)
             saved.append(path)
             context.close()
