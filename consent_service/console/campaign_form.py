@@ -159,6 +159,24 @@ def field_errors(errors: Mapping[str, Any], prefix: str = "") -> dict[str, list[
     return flat
 
 
+def service_errors(errors: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The campaign service's refusals, each introduced in the person's language; the reason
+    itself stays the service's (it names a template's line or variable, decision 0031)."""
+    flat = field_errors(errors)
+    for where, messages in flat.items():
+        if where.startswith("content"):
+            flat[where] = [
+                _("This template cannot be used: %(reason)s", reason=m) for m in messages
+            ]
+        elif where.startswith("schedule"):
+            flat[where] = [
+                _("This schedule cannot be used: %(reason)s", reason=m) for m in messages
+            ]
+        else:
+            flat[where] = [_("This cannot be used: %(reason)s", reason=m) for m in messages]
+    return flat
+
+
 FIELD_OF = {
     "name": "name",
     "purpose": "purpose",

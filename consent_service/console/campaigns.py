@@ -200,7 +200,7 @@ def create_campaign() -> Response | WerkzeugResponse:
             )
         )
     except InvalidCampaign as invalid:
-        form.errors.update(campaign_form.field_errors(invalid.errors))
+        form.errors.update(campaign_form.service_errors(invalid.errors))
         return _form_page(form, 422)
     target = url_for("console_campaigns.campaign", campaign_id=view.campaign.id, done="created")
     return redirect(target, 303)
