@@ -164,17 +164,16 @@ def service_errors(errors: Mapping[str, Any]) -> dict[str, list[str]]:
     itself stays the service's (it names a template's line or variable, decision 0031)."""
     flat = field_errors(errors)
     for where, messages in flat.items():
-        if where.startswith("content"):
-            flat[where] = [
-                _("This template cannot be used: %(reason)s", reason=m) for m in messages
-            ]
-        elif where.startswith("schedule"):
-            flat[where] = [
-                _("This schedule cannot be used: %(reason)s", reason=m) for m in messages
-            ]
-        else:
-            flat[where] = [_("This cannot be used: %(reason)s", reason=m) for m in messages]
+        flat[where] = [_introduced(where, message) for message in messages]
     return flat
+
+
+def _introduced(where: str, reason: str) -> str:
+    if where.startswith("content"):
+        return _("This template cannot be used: %(reason)s", reason=reason)
+    if where.startswith("schedule"):
+        return _("This schedule cannot be used: %(reason)s", reason=reason)
+    return _("This cannot be used: %(reason)s", reason=reason)
 
 
 FIELD_OF = {
