@@ -111,6 +111,9 @@ def _webhook_public_key(env: Mapping[str, str]) -> str | None:
     return raw
 
 
+NO_SHOP = Shop("", "")
+
+
 @dataclass(frozen=True)
 class Branding:
     """How the public pages look: the shop's name, logo and main colour (docs/pages.md).
@@ -276,6 +279,8 @@ class Settings:
     """Seconds an export waits for the mailer's part before answering 503 (decision 0013)."""
     sendgrid_webhook_public_key: str | None = None
     console: ConsoleSettings = ConsoleSettings()
+    shop: Shop = NO_SHOP
+    """Who the shop is (plumbing/shop.py): the default email layout is made of it."""
 
     @property
     def production(self) -> bool:
@@ -332,4 +337,5 @@ class Settings:
             export_timeout=_seconds(env, "CONSENT_EXPORT_TIMEOUT", 10),
             sendgrid_webhook_public_key=_webhook_public_key(env),
             console=_console(env, production),
+            shop=shop_from_env(env),
         )

@@ -56,6 +56,15 @@ def missing_settings(env: Mapping[str, str], *, sends_email: bool) -> list[str]:
         problems.append(
             "CONSENT_CONTROLLER_CONTACT is required (how people reach the shop about their data)"
         )
+    if not _required(env, "CONSENT_LEGAL_NAME"):
+        problems.append("CONSENT_LEGAL_NAME is required (the shop's legal name in every email)")
+    if not _required(env, "CONSENT_POSTAL_ADDRESS"):
+        problems.append(
+            "CONSENT_POSTAL_ADDRESS is required (the shop's postal address in every email)"
+        )
+    logo = env.get("CONSENT_BRAND_LOGO_URL", "").strip()
+    if logo and not _https_url(logo):
+        problems.append("CONSENT_BRAND_LOGO_URL must be an https:// URL (emails load it)")
     if sends_email and not real_sender(env.get("MAILER_FROM", "")):
         problems.append(
             "MAILER_FROM must be the shop's real sender address (not unset, localhost or an "

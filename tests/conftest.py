@@ -47,6 +47,7 @@ REGISTRY_TABLES = (
     "rights_requests",
     "campaign_runs",
     "campaigns",
+    "layouts",
     "consent_ledger_checkpoints",
     "consent_ledger",
     "outbox",

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
+from consent_service.adapters.layout_store import LayoutStore
 from consent_service.domain.campaigns import (
     UNFINISHED_RUN_STATUSES,
     CampaignStatus,
@@ -23,6 +24,7 @@ from consent_service.domain.campaigns import (
     RunStatus,
 )
 from consent_service.domain.consent import ConsentStatus
+from consent_service.domain.layouts import Layout
 from consent_service.services.ports.campaigns import CampaignRow, RunRow
 from consent_service.services.ports.outbox import Outbox, OutboxRow
 
@@ -65,6 +67,9 @@ class CampaignStore:
         self.outbox = outbox
 
     # campaigns
+    def layout(self, layout_id: uuid.UUID) -> Layout | None:
+        return LayoutStore(self.session.connection()).layout(layout_id)
+
     def add_campaign(self, campaign: CampaignRow) -> None:
         values = {f: getattr(campaign, f) for f in _CAMPAIGN_FIELDS}
         self.session.execute(insert(_CAMPAIGNS).values(**values))

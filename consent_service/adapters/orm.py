@@ -190,6 +190,20 @@ class Campaign(Base):
     control_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+    layout_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("layouts.id"))
+    """The layout its emails are sent inside; none means the default (brand settings)."""
+
+
+class Layout(Base):
+    """An email layout: header and footer values per locale (domain/layouts.py)."""
+
+    __tablename__ = "layouts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    versions: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class CampaignRun(Base):

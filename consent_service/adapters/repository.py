@@ -24,6 +24,7 @@ from consent_service.adapters.erasure_store import ErasureStore
 from consent_service.adapters.form_store import FormStore
 from consent_service.adapters.import_store import ImportStore
 from consent_service.adapters.key_store import KeyStore
+from consent_service.adapters.layout_store import LayoutStore
 from consent_service.adapters.ledger_audit import ENTRY_COLUMNS, LedgerAuditStore, stored_entry
 from consent_service.adapters.link_email_store import LinkEmailStore
 from consent_service.adapters.outbox_relay import OutboxRelayStore
@@ -309,6 +310,10 @@ class SqlRepository:
     @cached_property
     def retention(self) -> RetentionStore:
         return RetentionStore(self.connection)
+
+    @cached_property
+    def layouts(self) -> LayoutStore:
+        return LayoutStore(self.connection)
 
     @cached_property
     def campaigns(self) -> CampaignStore:

@@ -66,6 +66,7 @@ def _fields(view: CampaignView) -> dict[str, Any]:
         "status": campaign.status,
         "next_run_at": campaign.next_run_at,
         "schedule": campaign.schedule,
+        "layout": campaign.layout_id,
         "created_at": campaign.created_at,
         "runs": [
             {
@@ -101,8 +102,8 @@ NOT_FOUND = problem(404, "No such campaign.")
     ),
     problem(
         422,
-        "The purpose, content or schedule is refused (`errors.content.<locale>.<part>` for a "
-        "template).",
+        "The purpose, content, schedule or layout is refused "
+        "(`errors.content.<locale>.<part>` for a template).",
     ),
     body=CampaignCreateSchema,
 )
@@ -116,7 +117,7 @@ def create() -> tuple[Response, int]:
     get the `DEFAULT_LOCALE` version.
     """
     body = json_body(_create)
-    new = NewCampaign(**{f: body[f] for f in ("name", "purpose", "content", "schedule")})
+    new = NewCampaign(**{f: body[f] for f in ("name", "purpose", "content", "schedule", "layout")})
     default_locale = current_app.extensions["consent.settings"].default_locale
 
     def work(registry: SqlRepository) -> dict[str, Any]:

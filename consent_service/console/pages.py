@@ -76,6 +76,7 @@ def _sections() -> list[tuple[str, str | None, str]]:
     return [
         ("console_home.dashboard", None, _("Overview")),
         ("console_campaigns.campaign_list", "campaigns:read", _("Campaigns")),
+        ("console_layouts.layouts", "layouts:write", _("Email layouts")),
         ("console_users.users", "users:admin", _("Users")),
     ]
 

@@ -50,6 +50,8 @@ class NewCampaign:
     purpose: str
     content: dict[str, dict[str, str]]
     schedule: dict[str, Any]
+    layout: uuid.UUID | None = None
+    """The layout to send inside; None: the default layout (brand settings)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def create_campaign(
         schedule, first_run_at = parse_schedule(new.schedule, now)
     except ScheduleError as error:
         errors["schedule"] = {error.field or "_schema": [error.message]}
+    if new.layout is not None and store.layout(new.layout) is None:
+        errors["layout"] = [f"No layout {new.layout}."]
     if errors:
         raise InvalidCampaign(errors)
     campaign = CampaignRow(
@@ -117,6 +121,7 @@ def create_campaign(
         control_version=0,
         created_at=now,
         updated_at=now,
+        layout_id=new.layout,
     )
     store.add_campaign(campaign)
     return CampaignView(campaign, [], _locale_fallbacks(store, new, default_locale))
@@ -237,7 +242,7 @@ def request_run(
     )
     if not store.add_run(run):
         return None
-    store.add_outbox([_run_requested_message(campaign, run.id, now)])
+    store.add_outbox([_run_requested_message(campaign, _layout_of(store, campaign), run.id, now)])
     log.info(
         "campaign run requested",
         extra={
@@ -300,7 +305,26 @@ def complete_if_finished(
     return True
 
 
-def _run_requested_message(campaign: CampaignRow, run_id: uuid.UUID, now: datetime) -> OutboxRow:
+def _layout_of(store: Campaigns, campaign: CampaignRow) -> dict[str, dict[str, str]] | None:
+    """The campaign's layout as the run's message carries it; None asks for the default.
+
+    The run takes the layout as it is now: an edit made while the run is sending does not
+    change half of its emails.
+    """
+    if campaign.layout_id is None:
+        return None
+    layout = store.layout(campaign.layout_id)
+    if layout is None:  # layouts are never deleted; the foreign key keeps them
+        return None
+    return {locale: version.to_json() for locale, version in layout.versions.items()}
+
+
+def _run_requested_message(
+    campaign: CampaignRow,
+    layout: dict[str, dict[str, str]] | None,
+    run_id: uuid.UUID,
+    now: datetime,
+) -> OutboxRow:
     body = {
         "schema": RUN_REQUESTED,
         "message_id": str(uuid.uuid4()),
@@ -311,6 +335,7 @@ def _run_requested_message(campaign: CampaignRow, run_id: uuid.UUID, now: dateti
         "purpose": campaign.purpose,
         "default_locale": campaign.default_locale,
         "content": campaign.content,
+        "layout": layout,
     }
     return outbox_row(None, "campaign.run_requested", body, now)
 

@@ -86,6 +86,8 @@ class Run(Base):
     purpose: Mapped[str] = mapped_column(String(32))
     default_locale: Mapped[str] = mapped_column(String(8))
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    layout: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The campaign's layout per locale as requested; null: the default (brand settings)."""
     status: Mapped[str] = mapped_column(String(16), index=True)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     sent: Mapped[int] = mapped_column(Integer, default=0)

@@ -70,6 +70,8 @@ class RunRecord:
     default_locale: str
     content: Mapping[str, Mapping[str, str]]
     status: str
+    layout: Mapping[str, Mapping[str, str]] | None = None
+    """The campaign's layout per locale as the run was requested; None: the default layout."""
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,7 @@ def _run_requested(store: ApplyStore, message: Mapping[str, Any], now: datetime)
         default_locale=message["default_locale"],
         content=message["content"],
         status=runs.RUN_PLANNED,
+        layout=message.get("layout"),
     )
     return "applied" if store.campaigns.add_run(run, now) else "duplicate"
 

@@ -10,6 +10,12 @@ locale instead of three million. Where a template does more with a personal valu
 name %}`, a filter), that value is rendered for real, once per distinct value in a batch,
 and recipients with identical output share one group (docs/email.md, decision 0009).
 
+Every email is drawn inside a layout (decision 0032): the shop's name and logo above, and
+below a footer with why the person gets it, both links and the shop's legal name and postal
+address. A campaign's run brings its layout; without one, and for the mailer's own emails, it
+is the default layout made of the brand settings. The layout's values go through the mailer's
+own templates, escaped, so no layout can drop the links or the shop's identity.
+
 Campaign templates render in the renderer's child process, within its time, memory and size
 budget; a message that would still come out too large once a recipient's values are filled
 in is refused here. Either way the run fails with the reason (decision 0018).
@@ -29,6 +35,7 @@ from markupsafe import escape
 from mailer.domain.outgoing import Content, Envelope, Outgoing, Person
 from mailer.domain.purpose_titles import TITLES
 from mailer.translations import catalogue, translate
+from plumbing.layouts import LayoutVersion, default_version, version_for
 from plumbing.shop import Shop
 from plumbing.templates.campaigns import PARTS, PERSONAL_VARIABLES, environment
 from plumbing.templates.renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
@@ -79,7 +86,6 @@ class _Part:
     html: bool
     plain: frozenset[str]
     """Personal variables this part prints only as plain `{{ var }}` (or not at all)."""
-    needs_footer: bool
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,7 @@ class CampaignComposer:
         public_base_url: str,
         shop: Shop,
         renderer: TemplateRenderer | None = None,
+        layout: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         if default_locale not in content:
             raise CompositionError(
@@ -132,6 +139,7 @@ class CampaignComposer:
         self._base_url = public_base_url.rstrip("/")
         self._ids = {"campaign_id": str(campaign_id), "run_id": str(run_id)}
         self._shop = shop
+        self._layout = layout_versions(layout, shop)
         self._renderer = renderer or shared_renderer()
         self._versions = {locale: _compile(locale, parts) for locale, parts in content.items()}
         # A link only needs its own HTML placeholder if escaping could change it; the token
@@ -228,15 +236,17 @@ class CampaignComposer:
         text: str,
         pair: tuple[dict[str, str], dict[str, str]],
     ) -> Content:
-        """The links footer where a part lacks the links, and the subject on one line."""
+        """The content inside the layout's header and footer (which always carries both
+        links), and the subject on one line."""
         text_context, html_context = pair
-        shop = _named(self._shop)
-        if version.parts["text"].needs_footer:
-            footer = _footer(version.locale, html=False).render({**text_context, **shop})
-            text = text.rstrip("\n") + "\n\n" + footer
-        if version.parts["html"].needs_footer:
-            footer = _footer(version.locale, html=True).render({**html_context, **shop})
-            html = _insert_before_body_end(html, footer)
+        layout = version_for(self._layout, version.locale, self._default_locale)
+        frame = _framed(layout, self._shop)
+        header = _own_template(version.locale, "layout/header.txt").render(frame)
+        footer = _footer(version.locale, html=False).render({**text_context, **frame})
+        text = header.strip() + "\n\n" + text.strip("\n") + "\n\n" + footer.strip("\n") + "\n"
+        header = _own_template(version.locale, "layout/header.html").render(frame)
+        footer = _footer(version.locale, html=True).render({**html_context, **frame})
+        html = _insert_before_body_end(_insert_after_body_start(html, header), footer)
         return Content(" ".join(subject.split()), html, text)
 
     @staticmethod
@@ -300,12 +310,10 @@ def _compile(locale: str, sources: Mapping[str, str]) -> _Version:
                 f"{locale}.{part}: line {error.lineno}: {error.message}"
             ) from None
         plain = _plain_variables(tree) if PLACEHOLDER_PREFIX not in source else frozenset()
-        placed = _placed_variables(tree)
         parts[part] = _Part(
             source=source,
             html=part == "html",
             plain=plain,
-            needs_footer=part != "subject" and not set(LINKS) <= placed,
         )
     placeholders = frozenset.intersection(*(p.plain for p in parts.values()))
     return _Version(locale, parts, placeholders)
@@ -327,11 +335,14 @@ def _plain_variables(tree: nodes.Template) -> frozenset[str]:
     return frozenset(PERSONAL_VARIABLES - spoiled)
 
 
-def _placed_variables(tree: nodes.Template) -> set[str]:
-    """Variables printed somewhere (inside any `{{ }}`), however they are transformed."""
-    return {
-        name.name for output in tree.find_all(nodes.Output) for name in output.find_all(nodes.Name)
-    }
+_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+
+
+def _insert_after_body_start(html: str, header: str) -> str:
+    found = _BODY_START.search(html)
+    if found is None:
+        return header + "\n" + html
+    return html[: found.end()] + header + html[found.end() :]
 
 
 def _insert_before_body_end(html: str, footer: str) -> str:
@@ -342,12 +353,44 @@ def _insert_before_body_end(html: str, footer: str) -> str:
 
 
 def _named(shop: Shop) -> dict[str, str]:
-    """What the mailer's own templates know of the shop: who writes, whom to ask."""
-    return {"shop_name": shop.name, "shop_contact": shop.contact}
+    """What the mailer's own templates know of the shop: who writes, whom to ask, and the
+    legal identity that closes every email."""
+    return {
+        "shop_name": shop.name,
+        "shop_contact": shop.contact,
+        "legal_name": shop.legal_name,
+        "postal_address": shop.postal_address,
+    }
+
+
+def layout_versions(
+    layout: Mapping[str, Mapping[str, str]] | None, shop: Shop
+) -> dict[str, LayoutVersion]:
+    """A run's layout per locale; without one, the default layout (the brand settings)."""
+    if not layout:
+        return dict.fromkeys(LOCALES, default_version(shop))
+    return {locale: LayoutVersion.from_json(values) for locale, values in layout.items()}
+
+
+def _framed(layout: LayoutVersion, shop: Shop) -> dict[str, str]:
+    """The values of a layout's header and footer; whom to ask about data is the shop's."""
+    return {**layout.to_json(), "shop_contact": shop.contact}
+
+
+def _identified(locale: str, html: str, text: str, shop: Shop) -> tuple[str, str]:
+    """A transactional email inside the default layout: the shop's name above, its legal
+    name and postal address below (no unsubscribe link: the person asked for this email)."""
+    frame = _framed(default_version(shop), shop)
+    header = _own_template(locale, "layout/header.txt").render(frame).strip()
+    identity = _own_template(locale, "layout/identity.txt").render(frame).strip()
+    text = header + "\n\n" + text.strip("\n") + ("\n\n" + identity if identity else "") + "\n"
+    header = _own_template(locale, "layout/header.html").render(frame)
+    identity = _own_template(locale, "layout/identity.html").render(frame)
+    return _insert_before_body_end(_insert_after_body_start(html, header), identity), text
 
 
 def _footer(locale: str, *, html: bool) -> Template:
-    """The links footer (SPEC section 7), for templates that do not place both links."""
+    """The layout's footer with both links (SPEC section 7), under every campaign email."""
     return _own_template(locale, f"footer/links.{'html' if html else 'txt'}")
 
 
@@ -380,6 +423,7 @@ def confirmation_email(
         _own_template(locale, f"confirmation/{part}").render(context)
         for part in ("subject.txt", "body.txt", "body.html")
     )
+    html, text = _identified(locale, html, text, shop)
     envelope = Envelope(
         subject_id=subject_id, address=address, custom_args={"subject_id": str(subject_id)}
     )
@@ -406,6 +450,7 @@ def preferences_link_email(
         _own_template(locale, f"preferences/{part}").render(context)
         for part in ("subject.txt", "body.txt", "body.html")
     )
+    html, text = _identified(locale, html, text, shop)
     envelope = Envelope(
         subject_id=subject_id, address=address, custom_args={"subject_id": str(subject_id)}
     )

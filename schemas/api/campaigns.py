@@ -44,6 +44,14 @@ class CampaignCreateSchema(RequestSchema):
     purpose = Text(required=True, validate=validate.Length(min=1, max=32))
     content = fields.Nested(CampaignContentSchema, required=True)
     schedule = fields.Nested(ScheduleSchema, required=True)
+    layout = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "The id of the layout to send inside (`/v1/layouts`); null or "
+            "absent: the default layout, made of the brand settings."
+        },
+    )
 
 
 class RunCountsSchema(Schema):
@@ -79,6 +87,10 @@ class CampaignSchema(Schema):
     status = fields.String()
     next_run_at = fields.AwareDateTime(allow_none=True)
     schedule = fields.Dict()
+    layout = fields.UUID(
+        allow_none=True,
+        metadata={"description": "The layout's id; null: the default layout."},
+    )
     created_at = fields.AwareDateTime()
     runs = fields.List(fields.Nested(RunSchema))
 

@@ -23,12 +23,23 @@ class ContentSchema(StrictSchema):
     text = fields.String(required=True)
 
 
+class LayoutVersionSchema(StrictSchema):
+    """One locale's header and footer values (`plumbing/layouts.py`), checked by the registry."""
+
+    shop_name = fields.String(required=True)
+    logo_url = fields.String(required=True)
+    legal_name = fields.String(required=True)
+    postal_address = fields.String(required=True)
+    why = fields.String(required=True)
+
+
 class CampaignRunRequestedV1(MessageSchema):
     """`campaign.run_requested/1`: plan and send one run of a campaign.
 
     The content is the campaign's templates per locale, already validated by the registry
     against `plumbing.templates.campaigns`; `default_locale` is the locale every recipient whose
-    own locale has no version falls back to.
+    own locale has no version falls back to. `layout`, optional so that an older registry's
+    message still loads, is what the emails are sent inside (decision 0032).
     """
 
     schema = fields.String(required=True, validate=validate.Equal("campaign.run_requested/1"))
@@ -42,6 +53,17 @@ class CampaignRunRequestedV1(MessageSchema):
         values=fields.Nested(ContentSchema),
         required=True,
         validate=validate.Length(min=1),
+    )
+    layout = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.Nested(LayoutVersionSchema),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "The campaign's layout per locale, as it was when the run was "
+            "requested; null or absent: the default layout (the brand settings)."
+        },
     )
 
 

@@ -24,6 +24,8 @@ DEMO_SHOP = {
     "CONSENT_BRAND_NAME": "Ала-Тоо дүкөнү",  # noqa: RUF001
     "CONSENT_BRAND_LOGO": str(Path(__file__).with_name("shop-logo.svg")),
     "CONSENT_CONTROLLER_CONTACT": "privacy@ala-too.example.kg",
+    "CONSENT_LEGAL_NAME": "«Ала-Тоо Соода» ЖЧК",  # noqa: RUF001
+    "CONSENT_POSTAL_ADDRESS": "Бишкек ш., Чүй пр. 100",
 }
 CUT_AT = {"policy": 1800, "preferences-saved": PHONE["height"]}
 """Pixels kept of a page: the policy's long text, and a page whose rest is pictured already."""

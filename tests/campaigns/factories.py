@@ -76,3 +76,24 @@ def run_report(
         "counts": dict.fromkeys(COUNT_FIELDS, 0) | counts,
         "reason": None,
     }
+
+
+LAYOUT_VERSIONS = {
+    "ky": {
+        "shop_name": "Ала-Тоо дүкөнү",  # noqa: RUF001
+        "logo_url": "https://ala-too.example.kg/logo.png",
+        "legal_name": "Ала-Тоо Соода ЖЧК",  # noqa: RUF001
+        "postal_address": "Бишкек ш., Чүй пр. 100",
+        "why": "Сиз биздин жаңылыктарга жазылгансыз.",
+    },
+    "en": {
+        "shop_name": "Ala-Too shop",
+        "legal_name": "Ala-Too Trade LLC",
+        "postal_address": "100 Chui Ave, Bishkek",
+    },
+}
+
+
+def layout_body(**overrides: Any) -> dict[str, Any]:
+    """A valid `POST /v1/layouts` body; keyword arguments replace its fields."""
+    return {"name": "Winter sale", "versions": LAYOUT_VERSIONS} | overrides

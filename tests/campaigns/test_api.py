@@ -25,6 +25,7 @@ CAMPAIGN_FIELDS = {
     "status",
     "next_run_at",
     "schedule",
+    "layout",
     "created_at",
     "runs",
 }

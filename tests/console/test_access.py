@@ -23,6 +23,7 @@ from tests.console.conftest import location, signed_in, text
 
 SAMPLE_VALUES = {
     "user_id": "00000000-0000-4000-8000-000000000000",
+    "layout_id": "00000000-0000-4000-8000-000000000000",
     "anything": "no-such-page",
     "locale": "ky",
 }
@@ -129,7 +130,9 @@ def test_a_route_that_needs_a_scope_opens_exactly_for_the_roles_that_hold_it(
         scope = access_of(app.view_functions[rule.endpoint]).scope
         answer = visitor.get(path_of(rule))
         if scope in ROLES[role].scopes:
-            assert answer.status_code == 200, rule.rule
+            # A sample id names nothing: the page of a missing thing is a 404, not a refusal.
+            opened = {200, 404} if "<" in rule.rule else {200}
+            assert answer.status_code in opened, rule.rule
         else:
             assert answer.status_code == 403, rule.rule
             assert "Your roles do not include this page." in text(answer)

@@ -41,6 +41,7 @@ def composer(
     run_id: uuid.UUID | None = None,
     shop: Shop = SHOP,
     renderer: TemplateRenderer | None = None,
+    layout: Mapping[str, Mapping[str, str]] | None = None,
 ) -> CampaignComposer:
     return CampaignComposer(
         content=content or {"ky": PLAIN},
@@ -52,6 +53,7 @@ def composer(
         public_base_url=base_url,
         shop=shop,
         renderer=renderer,
+        layout=layout,
     )
 
 

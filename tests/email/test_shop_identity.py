@@ -18,7 +18,9 @@ from mailer.services.compose import CampaignComposer, confirmation_email
 from mailer.translations import translate
 from plumbing.shop import (
     EXAMPLE_SHOP_CONTACT,
+    EXAMPLE_SHOP_LEGAL_NAME,
     EXAMPLE_SHOP_NAME,
+    EXAMPLE_SHOP_POSTAL_ADDRESS,
     EXAMPLE_SHOP_SENDER,
     Shop,
     shop_from_env,
@@ -43,7 +45,12 @@ def written(outbox: Path) -> EmailMessage:
 def test_unset_the_mailer_writes_as_the_example_shop(tmp_path: Path) -> None:
     sending = sending_settings(tmp_path)
 
-    assert sending.shop == Shop(EXAMPLE_SHOP_NAME, EXAMPLE_SHOP_CONTACT)
+    assert sending.shop == Shop(
+        EXAMPLE_SHOP_NAME,
+        EXAMPLE_SHOP_CONTACT,
+        legal_name=EXAMPLE_SHOP_LEGAL_NAME,
+        postal_address=EXAMPLE_SHOP_POSTAL_ADDRESS,
+    )
     assert sending.sender == f'"{EXAMPLE_SHOP_NAME}" <{EXAMPLE_SHOP_SENDER}>'
 
 

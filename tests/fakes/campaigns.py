@@ -13,6 +13,7 @@ from consent_service.domain.campaigns import (
     RunStatus,
 )
 from consent_service.domain.consent import ConsentStatus
+from consent_service.domain.layouts import Layout
 from consent_service.services.ports.campaigns import CampaignRow, RunRow
 from consent_service.services.ports.outbox import Outbox, OutboxRow
 from tests.fakes.tables import Tables
@@ -22,6 +23,9 @@ class FakeCampaigns:
     def __init__(self, tables: Tables, outbox: Outbox) -> None:
         self.tables = tables
         self.outbox = outbox
+
+    def layout(self, layout_id: uuid.UUID) -> Layout | None:
+        return self.tables.layouts.get(layout_id)
 
     def add_campaign(self, campaign: CampaignRow) -> None:
         self.tables.campaigns[campaign.id] = dataclasses.replace(campaign)

@@ -22,7 +22,7 @@ from consent_service.services.ports.idempotency import StoredAnswer
 from consent_service.services.ports.ledger import LedgerRow
 from consent_service.services.ports.outbox import OutboxRow
 from consent_service.services.ports.subjects import ConsentRow, SubjectRow
-from tests.fakes import campaigns, jobs, stores
+from tests.fakes import campaigns, jobs, layouts, stores
 from tests.fakes.tables import StoredSubject, Tables
 
 
@@ -41,6 +41,7 @@ class FakeRepository:
         self.webhook_events = stores.FakeWebhookEvents(tables)
         self.retention = jobs.FakeRetentionCandidates(tables)
         self.campaigns = campaigns.FakeCampaigns(tables, self)
+        self.layouts = layouts.FakeLayouts(tables)
         self.sync = jobs.FakeSyncReads(tables)
         self.audit = jobs.FakeLedgerAudit(tables)
         self.relay = jobs.FakeOutboxRelay(tables)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from consent_service.domain.forms import SignupForm
+from consent_service.domain.layouts import Layout
 from consent_service.domain.ledger import Checkpoint, StoredEntry
 from consent_service.services.ports.campaigns import CampaignRow, RunRow
 from consent_service.services.ports.idempotency import StoredAnswer
@@ -49,6 +50,7 @@ class Tables:
     webhook_events: dict[str, datetime] = field(default_factory=dict)
     campaigns: dict[uuid.UUID, CampaignRow] = field(default_factory=dict)
     runs: dict[uuid.UUID, RunRow] = field(default_factory=dict)
+    layouts: dict[uuid.UUID, Layout] = field(default_factory=dict)
 
     def live(self, subject_id: uuid.UUID) -> StoredSubject | None:
         stored = self.subjects.get(subject_id)

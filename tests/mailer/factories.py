@@ -86,6 +86,7 @@ def run_requested(
     purpose: str = "newsletters",
     content: dict[str, Any] | None = None,
     default_locale: str = "ky",
+    layout: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return _command("campaign.run_requested/1") | {
         "campaign_id": str(campaign_id or uuid.uuid4()),
@@ -94,6 +95,7 @@ def run_requested(
         "purpose": purpose,
         "default_locale": default_locale,
         "content": content or CONTENT,
+        "layout": layout,
     }
 
 

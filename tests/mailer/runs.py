@@ -39,7 +39,12 @@ SETTINGS = SendingSettings(
     send_rate=0,
     frequency_cap=None,
     sender="news@example.kg",
-    shop=Shop("Аю Дүкөн", "privacy@ayu.kg"),
+    shop=Shop(
+        "Аю Дүкөн",
+        "privacy@ayu.kg",
+        legal_name="Ayu Dukon LLC",
+        postal_address="Бишкек ш., Манас пр. 7",
+    ),
     public_base_url="http://127.0.0.1:8000",
     default_locale="ky",
     secret_key="test-secret",

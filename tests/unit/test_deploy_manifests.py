@@ -75,7 +75,12 @@ def test_gunicorn_config_logs_through_the_masking_json_formatter() -> None:
 def test_compose_names_the_same_shop_in_the_pages_and_the_emails() -> None:
     """Both parts name the shop (decision 0021); neither may fall back to the example shop."""
     services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
-    for setting in ("CONSENT_BRAND_NAME", "CONSENT_CONTROLLER_CONTACT"):
+    for setting in (
+        "CONSENT_BRAND_NAME",
+        "CONSENT_CONTROLLER_CONTACT",
+        "CONSENT_LEGAL_NAME",
+        "CONSENT_POSTAL_ADDRESS",
+    ):
         registry = services["registry"]["environment"][setting]
         assert registry.startswith(f"${{{setting}:?"), setting
         assert services["mailer"]["environment"][setting] == registry, setting

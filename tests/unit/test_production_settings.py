@@ -18,6 +18,8 @@ FIT = {
     "PUBLIC_BASE_URL": "https://consent.ayu.kg",
     "CONSENT_BRAND_NAME": "Аю Дүкөн",
     "CONSENT_CONTROLLER_CONTACT": "privacy@ayu.kg, Бишкек",
+    "CONSENT_LEGAL_NAME": "Ayu Dukon LLC",
+    "CONSENT_POSTAL_ADDRESS": "Бишкек ш., Чүй пр. 1",
     "MAILER_FROM": "Аю Дүкөн <news@ayu.kg>",
     "CONSENT_DATABASE_URL": "postgresql://consent@db/consent",
     "MAILER_DATABASE_URL": "postgresql://consent@db/consent",
@@ -27,6 +29,8 @@ REGISTRY_NEEDS = (
     "PUBLIC_BASE_URL",
     "CONSENT_BRAND_NAME",
     "CONSENT_CONTROLLER_CONTACT",
+    "CONSENT_LEGAL_NAME",
+    "CONSENT_POSTAL_ADDRESS",
 )
 MAILER_NEEDS = (*REGISTRY_NEEDS, "MAILER_FROM")
 
@@ -43,6 +47,8 @@ UNFIT = {
     "CONSENT_SECRET_KEY": blank,
     "CONSENT_BRAND_NAME": blank,
     "CONSENT_CONTROLLER_CONTACT": blank,
+    "CONSENT_LEGAL_NAME": blank,
+    "CONSENT_POSTAL_ADDRESS": blank,
     "PUBLIC_BASE_URL": st.one_of(
         blank,
         st.builds("http://{}".format, st.sampled_from(["ayu.kg", "127.0.0.1:8000", "localhost"])),

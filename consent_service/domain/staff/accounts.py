@@ -95,6 +95,8 @@ class AuditAction(StrEnum):
     SIGNED_OUT = "session.signed_out"
     PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 - an action's name
     SECOND_FACTOR_ENROLLED = "user.second_factor_enrolled"
+    LAYOUT_CREATED = "layout.created"
+    LAYOUT_CHANGED = "layout.changed"
 
 
 @dataclass(frozen=True)

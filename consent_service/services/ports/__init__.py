@@ -16,6 +16,7 @@ from consent_service.services.ports.forms import Forms
 from consent_service.services.ports.idempotency import IdempotentRequests
 from consent_service.services.ports.imports import ImportBatch
 from consent_service.services.ports.keys import ApiKeys
+from consent_service.services.ports.layouts import Layouts
 from consent_service.services.ports.ledger import Ledger, LedgerAudit
 from consent_service.services.ports.links import LinkEmails
 from consent_service.services.ports.outbox import Outbox, OutboxRelay
@@ -75,6 +76,9 @@ class Repository(Subjects, Ledger, Outbox, Policies, IdempotentRequests, Protoco
 
     @property
     def campaigns(self) -> Campaigns: ...
+
+    @property
+    def layouts(self) -> Layouts: ...
 
     def import_batch(self) -> ImportBatch:
         """The batch reads and writes of an import, in this transaction."""

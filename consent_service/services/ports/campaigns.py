@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from consent_service.domain.campaigns import CampaignStatus, RunState
+from consent_service.domain.layouts import Layout
 from consent_service.services.ports.outbox import Outbox
 
 
@@ -27,6 +28,8 @@ class CampaignRow:
     control_version: int
     created_at: datetime
     updated_at: datetime
+    layout_id: uuid.UUID | None = None
+    """The layout its emails are sent inside; None: the default layout (brand settings)."""
 
 
 @dataclass
@@ -51,6 +54,10 @@ class Campaigns(Outbox, Protocol):
         ...
 
     def update_campaign(self, campaign_id: uuid.UUID, **values: Any) -> None: ...
+
+    def layout(self, layout_id: uuid.UUID) -> Layout | None:
+        """A layout a campaign names: checked on create, carried by each run's message."""
+        ...
 
     def recipients_by_locale(self, purpose: str, locales: Iterable[str]) -> dict[str, int]:
         """How many people who granted `purpose` and can be emailed use each of `locales`."""

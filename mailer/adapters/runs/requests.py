@@ -38,6 +38,7 @@ class SqlCampaigns:
             purpose=run.purpose,
             default_locale=run.default_locale,
             content=dict(run.content),
+            layout=dict(run.layout) if run.layout else None,
             status=status,
             finished_at=now if cancelled else None,
             reason=runs.CANCELLED_REASON if cancelled else None,

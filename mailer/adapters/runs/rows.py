@@ -15,6 +15,7 @@ RUN_COLUMNS = (
     _Run.default_locale,
     _Run.content,
     _Run.status,
+    _Run.layout,
 )
 
 
@@ -27,4 +28,5 @@ def run_record(row: Any) -> RunRecord:
         row.default_locale,
         row.content,
         row.status,
+        row.layout,
     )

@@ -211,4 +211,5 @@ class Sender:
             self.sending.public_base_url,
             self.sending.shop,
             self.renderer,
+            layout=run.layout,
         )

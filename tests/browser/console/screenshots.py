@@ -15,8 +15,9 @@ from pathlib import Path
 from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from tests.browser.chromium import TIMEOUT_MS, launch
+from tests.browser.console.layouts_tour import LAYOUT_STOPS
 from tests.browser.console.site import running_console
-from tests.browser.console.tour import TOUR
+from tests.browser.console.tour import TOUR, Stop
 from tests.processes import ROOT
 
 LAPTOP: ViewportSize = {"width": 1024, "height": 720}
@@ -33,7 +34,7 @@ def whole_page_on_screen(page: Page) -> None:
     page.evaluate(NEXT_PAINT)
 
 
-def take(out: Path, locale: str) -> list[Path]:
+def take(out: Path, locale: str, stops: tuple[Stop, ...] = (*TOUR, *LAYOUT_STOPS)) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved = []
     with (
@@ -42,7 +43,7 @@ def take(out: Path, locale: str) -> list[Path]:
         sync_playwright() as playwright,
     ):
         browser = launch(playwright)
-        for stop in TOUR:
+        for stop in stops:
             context = browser.new_context(viewport=LAPTOP, locale=locale)
             context.set_default_timeout(TIMEOUT_MS)
             page = context.new_page()

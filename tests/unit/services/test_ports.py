@@ -16,6 +16,7 @@ from consent_service.adapters import (
     form_store,
     import_store,
     key_store,
+    layout_store,
     ledger_audit,
     link_email_store,
     link_token_store,
@@ -38,6 +39,7 @@ from consent_service.services.ports import (
     forms,
     imports,
     keys,
+    layouts,
     ledger,
     links,
     outbox,
@@ -50,6 +52,7 @@ from consent_service.services.ports import (
 )
 from tests.fakes import campaigns as fake_campaigns
 from tests.fakes import jobs, registry, stores
+from tests.fakes import layouts as fake_layouts
 
 IMPLEMENTATIONS = [
     (ports.Repository, repository.SqlRepository, registry.FakeRepository),
@@ -69,6 +72,7 @@ IMPLEMENTATIONS = [
     (retention.RetentionCandidates, retention_store.RetentionStore, jobs.FakeRetentionCandidates),
     (campaigns.Campaigns, campaign_store.CampaignStore, fake_campaigns.FakeCampaigns),
     (imports.ImportBatch, import_store.ImportStore, jobs.FakeImportBatch),
+    (layouts.Layouts, layout_store.LayoutStore, fake_layouts.FakeLayouts),
 ]
 ADAPTERS_ONLY = [
     (outbox.Publisher, Publisher),
