@@ -49,7 +49,7 @@ def empty_form() -> CampaignForm:
 
 
 def read_form(form: MultiDict[str, str]) -> CampaignForm:
-    names = ["name", "purpose", "schedule", "at", "timezone", "frequency", "weekday"]
+    names = ["name", "purpose", "layout", "schedule", "at", "timezone", "frequency", "weekday"]
     names += ["month_day", "time", "rrule"]
     names += [content_field(locale, part) for locale in LOCALES for part in PARTS]
     return CampaignForm({name: form.get(name, "")[:MAX_FIELD] for name in names})
@@ -65,6 +65,7 @@ def body(form: CampaignForm) -> dict[str, Any] | None:
     raw: dict[str, Any] = {
         "name": form.value("name").strip(),
         "purpose": form.value("purpose"),
+        "layout": form.value("layout") or None,
         "content": _content(form),
         "schedule": _schedule(form),
     }
@@ -179,6 +180,7 @@ def _introduced(where: str, reason: str) -> str:
 FIELD_OF = {
     "name": "name",
     "purpose": "purpose",
+    "layout": "layout",
     "schedule.at": "at",
     "schedule.rrule": "rrule",
     "schedule.timezone": "timezone",

@@ -25,7 +25,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consent_service.adapters.campaign_store import CampaignStore
 from consent_service.adapters.repository import SqlRepository
-from consent_service.console import campaign_form
+from consent_service.adapters.staff_store import SqlStaffStore
+from consent_service.console import campaign_form, sessions
 from consent_service.console.access import Visit, allow, guard, needs, signed_in
 from consent_service.console.campaign_words import (
     PURPOSES,
@@ -43,10 +44,13 @@ from consent_service.domain.campaigns import (
     CampaignStatus,
     InvalidCampaign,
 )
+from consent_service.domain.layouts import Layout
 from consent_service.domain.locales import LOCALES
+from consent_service.domain.staff.accounts import AuditAction, AuditEntry
 from consent_service.faces import clock, csrf
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services import campaigns
+from consent_service.services import layouts as layout_service
 from consent_service.services.campaigns import CampaignView, NewCampaign
 from plumbing.templates.campaigns import PARTS
 
@@ -116,6 +120,21 @@ def _store(registry: SqlRepository) -> CampaignStore:
     return registry.campaigns
 
 
+def _audit(
+    registry: SqlRepository, action: AuditAction, campaign_id: uuid.UUID, **details: Any
+) -> None:
+    """The console audit log's line for a change to a campaign, in the change's transaction."""
+    entry = AuditEntry(
+        clock.now(),
+        signed_in().account.id,
+        action,
+        f"campaign:{campaign_id}",
+        sessions.client_address(),
+        details,
+    )
+    SqlStaffStore(registry).record(entry)
+
+
 def _views() -> list[CampaignView]:
     with read_only() as registry:
         return campaigns.list_campaigns(_store(registry), None)
@@ -160,6 +179,11 @@ def campaign_list_part() -> Response:
     return fragment("console/_campaign_rows.html", rows=rows, purposes=PURPOSES)
 
 
+def _layouts() -> list[Layout]:
+    with read_only() as registry:
+        return layout_service.list_layouts(registry.layouts)
+
+
 def _form_page(form: campaign_form.CampaignForm, status: int = 200) -> Response:
     return render(
         "console/campaign_new.html",
@@ -168,6 +192,7 @@ def _form_page(form: campaign_form.CampaignForm, status: int = 200) -> Response:
         form=form,
         errors=campaign_form.errors_by_field(form),
         purposes=campaign_purposes(),
+        layouts=_layouts(),
         locales=LOCALES,
         parts=PARTS,
         content_field=campaign_form.content_field,
@@ -193,12 +218,17 @@ def create_campaign() -> Response | WerkzeugResponse:
         return _form_page(form, 422)
     new = NewCampaign(**body)
     default_locale = current_app.extensions["consent.settings"].default_locale
-    try:
-        view = in_transaction(
-            lambda registry: campaigns.create_campaign(
-                _store(registry), new, default_locale=default_locale, now=clock.now()
-            )
+
+    def work(registry: SqlRepository) -> CampaignView:
+        view = campaigns.create_campaign(
+            _store(registry), new, default_locale=default_locale, now=clock.now()
         )
+        found = view.campaign
+        _audit(registry, AuditAction.CAMPAIGN_CREATED, found.id, name=found.name)
+        return view
+
+    try:
+        view = in_transaction(work)
     except InvalidCampaign as invalid:
         form.errors.update(campaign_form.service_errors(invalid.errors))
         return _form_page(form, 422)
@@ -218,6 +248,7 @@ def campaign(campaign_id: uuid.UUID) -> Response:
         except CampaignNotFound:
             abort(404)
         warnings = campaigns.locale_fallbacks(_store(registry), view.campaign)
+        layout = view.campaign.layout_id and _store(registry).layout(view.campaign.layout_id)
     found = view.campaign
     done = DONE.get(request.args.get("done", ""))
     problem = CONFLICTS.get(request.args.get("refused", ""))
@@ -229,6 +260,7 @@ def campaign(campaign_id: uuid.UUID) -> Response:
         purposes=PURPOSES,
         schedule=schedule_of(found, clock.now()),
         warnings=warnings,
+        layout=layout or None,
         runs=[run_progress(run) for run in view.runs],
         actions=actions_for(visit, CampaignStatus(found.status)),
         locales=[locale for locale in LOCALES if locale in found.content],
@@ -242,9 +274,19 @@ CONFLICTS = {
 }
 
 
-def _act(campaign_id: uuid.UUID, done: str, work: Callable[[CampaignStore], object]) -> Any:
+def _act(
+    campaign_id: uuid.UUID,
+    done: str,
+    action: AuditAction,
+    work: Callable[[CampaignStore], object],
+) -> Any:
+    def change(registry: SqlRepository) -> None:
+        result = work(_store(registry))
+        details = {"run_id": str(result)} if isinstance(result, uuid.UUID) else {}
+        _audit(registry, action, campaign_id, **details)
+
     try:
-        in_transaction(lambda registry: work(_store(registry)))
+        in_transaction(change)
     except CampaignNotFound:
         abort(404)
     except CampaignConflict:
@@ -258,14 +300,25 @@ def _act(campaign_id: uuid.UUID, done: str, work: Callable[[CampaignStore], obje
 def run_now(campaign_id: uuid.UUID) -> WerkzeugResponse:
     """Start a run now (the mailer sends it); only a scheduled campaign may."""
     return _act(
-        campaign_id, "run_now", lambda store: campaigns.start_run(store, campaign_id, clock.now())
+        campaign_id,
+        "run_now",
+        AuditAction.CAMPAIGN_RUN_STARTED,
+        lambda store: campaigns.start_run(store, campaign_id, clock.now()),
     )
+
+
+AUDITED = {
+    Action.PAUSE: AuditAction.CAMPAIGN_PAUSED,
+    Action.RESUME: AuditAction.CAMPAIGN_RESUMED,
+    Action.CANCEL: AuditAction.CAMPAIGN_CANCELLED,
+}
 
 
 def _lifecycle(campaign_id: uuid.UUID, action: Action) -> WerkzeugResponse:
     return _act(
         campaign_id,
         action.value,
+        AUDITED[action],
         lambda store: campaigns.change_lifecycle(store, campaign_id, action, clock.now()),
     )
 

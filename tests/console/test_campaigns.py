@@ -8,9 +8,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text as sql
 
 from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.campaigns import RunCounts, RunState, RunStatus
+from consent_service.services import layouts as layout_service
 from tests.console.conftest import location, signed_in, text
 from tests.factories import consent_body
 
@@ -263,3 +265,52 @@ def test_an_unknown_campaign_is_a_404_page(sender) -> None:
 
     for answer in (sender.get(missing), sender.post(f"{missing}/pause")):
         assert answer.status_code == 404 and answer.mimetype == "text/html"
+
+
+def test_every_change_to_a_campaign_is_in_the_console_audit_log(sender, app) -> None:
+    page_url = create(sender)
+    for action in ("run", "pause", "resume", "cancel"):
+        assert sender.post(f"{page_url}/{action}").status_code == 303
+    sender.post(f"{page_url}/pause")  # refused: cancelled; nothing to record
+    campaign_id = page_url.rsplit("/", 1)[1]
+
+    with app.extensions["consent.engine"].connect() as connection:
+        rows = connection.execute(
+            sql("SELECT action, user_id FROM console_audit WHERE target = :target ORDER BY id"),
+            {"target": f"campaign:{campaign_id}"},
+        ).all()
+
+    assert [row.action for row in rows] == [
+        "campaign.created",
+        "campaign.run_started",
+        "campaign.paused",
+        "campaign.resumed",
+        "campaign.cancelled",
+    ]
+    assert len({str(row.user_id) for row in rows}) == 1
+
+
+def test_the_campaign_is_sent_inside_the_layout_chosen_in_the_form(sender, app, clock) -> None:
+    with app.extensions["consent.sessions"]() as session, session.begin():
+        chosen = layout_service.create_layout(
+            SqlRepository(session).layouts,
+            "Кышкы макет",
+            {
+                "ky": {
+                    "shop_name": "Ала-Тоо",
+                    "legal_name": "Ала-Тоо ЖЧК",
+                    "postal_address": "Бишкек",
+                }
+            },
+            default_locale="ky",
+            now=clock.now,
+        )
+    assert "Кышкы макет" in text(sender.get("/console/campaigns/new"))
+
+    page_url = create(sender, layout=str(chosen.id))
+
+    assert "Кышкы макет" in text(sender.get(page_url))
+    unknown = sender.post("/console/campaigns/new", form(layout=str(uuid.uuid4())))
+    assert unknown.status_code == 422 and 'id="layout-error"' in text(unknown)
+    forged = sender.post("/console/campaigns/new", form(layout="not-an-id"))
+    assert forged.status_code == 422 and 'id="layout-error"' in text(forged)
