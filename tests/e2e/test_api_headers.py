@@ -17,6 +17,7 @@ ARGUMENTS = {
     "action": "pause",
     "form_id": "newsletter",
     "key_id": "0123456789ab",
+    "layout_id": str(uuid.uuid4()),
 }
 PUBLIC = {blueprint.name for blueprint in public_blueprints()} | {"assets", "static"}
 
