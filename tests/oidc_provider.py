@@ -201,7 +201,8 @@ def running_provider(
         accounts=tuple(accounts),
     )
     argv = [node, "provider.mjs", "--port", str(port), "--issuer", provider.issuer]
-    argv += ["--client-id", provider.client_id, "--client-secret", provider.client_secret]
+    # joined with "=": a random secret may begin with "-", which parseArgs reads as an option
+    argv += ["--client-id", provider.client_id, f"--client-secret={provider.client_secret}"]
     for uri in provider.redirect_uris:
         argv += ["--redirect-uri", uri]
     argv += ["--accounts", json.dumps([account.__dict__ for account in provider.accounts])]

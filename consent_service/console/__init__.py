@@ -14,6 +14,8 @@ from flask import Blueprint, Flask, Response, request
 from consent_service.config import Settings
 from consent_service.console import (
     access,
+    campaign_runs,
+    campaigns,
     dashboard,
     layouts,
     pages,
@@ -41,6 +43,8 @@ def page_blueprints() -> list[Blueprint]:
         dashboard.blueprint,
         layouts.blueprint,
         users.blueprint,
+        campaigns.blueprint,
+        campaign_runs.blueprint,
     ]
 
 

@@ -9,7 +9,7 @@ as of the page's drawing without it.
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app
 from flask_babel import format_number
 from flask_babel import gettext as _
 
@@ -17,7 +17,7 @@ from consent_service.adapters.broker import BROKER_OK, BROKER_UNREACHABLE, broke
 from consent_service.adapters.dashboard_store import SqlOverview
 from consent_service.console import chart
 from consent_service.console.access import SIGNED_IN, allow, guard, needs, signed_in
-from consent_service.console.pages import forbidden, render
+from consent_service.console.pages import forbidden, fragment, render
 from consent_service.domain.purpose_texts import TITLES
 from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES
 from consent_service.faces import clock, csrf
@@ -31,8 +31,6 @@ guard(blueprint, forbidden)
 
 blueprint.add_app_template_filter(format_number, "numberformat")
 
-FRAGMENT_HEADER = "X-Console-Fragment"
-"""Marks an answer as a fragment: console.js swaps in nothing else (a sign-in page, say)."""
 REFRESH_SECONDS = {"pipeline": 10, "next_runs": 30}
 
 
@@ -77,12 +75,6 @@ def _people_context() -> dict[str, Any]:
     return {"people": people, "days": days, "chart": chart.draw(days), "requests": requests}
 
 
-def _fragment(template: str, **context: object) -> Response:
-    response = Response(render_template(template, **context), mimetype="text/html")
-    response.headers[FRAGMENT_HEADER] = "1"
-    return response
-
-
 @blueprint.get("/")
 @allow(SIGNED_IN)
 def dashboard() -> Response:
@@ -106,14 +98,14 @@ def dashboard() -> Response:
 @allow(SIGNED_IN)
 def pipeline_part() -> Response:
     """The outbox's lag and the broker's state, for the overview's live block."""
-    return _fragment("console/_pipeline.html", **_pipeline_context())
+    return fragment("console/_pipeline.html", **_pipeline_context())
 
 
 @blueprint.get("/parts/next-runs")
 @allow(needs("campaigns:read"))
 def next_runs_part() -> Response:
     """The next scheduled runs, for the overview's live block."""
-    return _fragment("console/_next_runs.html", next_runs=_next_runs(), purposes=TITLES)
+    return fragment("console/_next_runs.html", next_runs=_next_runs(), purposes=TITLES)
 
 
 @blueprint.route("/<path:anything>", methods=["GET", "POST"])

@@ -48,8 +48,14 @@ def content_security_policy() -> str:
 
 
 def secure(response: Response) -> Response:
+    """The console's headers. An answer that brings its own policy (an email preview, framed by
+    a console page) keeps it, and may be framed by the console itself."""
+    own_policy = response.headers.get("Content-Security-Policy")
     response.headers.update(HEADERS)
-    response.headers["Content-Security-Policy"] = content_security_policy()
+    if own_policy:
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response.headers["Content-Security-Policy"] = content_security_policy()
     if sessions.is_https():
         response.headers["Strict-Transport-Security"] = HSTS
     return response
@@ -69,6 +75,7 @@ def _sections() -> list[tuple[str, str | None, str]]:
     page joins here with the scope its access declares."""
     return [
         ("console_home.dashboard", None, _("Overview")),
+        ("console_campaigns.campaign_list", "campaigns:read", _("Campaigns")),
         ("console_layouts.layouts", "layouts:write", _("Email layouts")),
         ("console_users.users", "users:admin", _("Users")),
     ]
@@ -111,6 +118,18 @@ def render(template: str, status: int = 200, **context: Any) -> Response:
         **context,
     )
     return Response(html, status=status, mimetype="text/html")
+
+
+FRAGMENT_HEADER = "X-Console-Fragment"
+"""Marks an answer as a fragment: console.js swaps in nothing else (a sign-in page, say)."""
+
+
+def fragment(template: str, **context: Any) -> Response:
+    """A part of a page that console.js refreshes (decision 0029)."""
+    html = render_template(template, **context)
+    response = Response(html, mimetype="text/html")
+    response.headers[FRAGMENT_HEADER] = "1"
+    return response
 
 
 def forbidden() -> Response:

@@ -98,3 +98,20 @@ def _trial_render(
         where = locale if failure.part is None else f"{locale}.{PARTS[failure.part]}"
         return {where: [f"cannot be rendered: {failure.reason}"]}
     return {}
+
+
+def render_version(
+    locale: str,
+    parts: Mapping[str, str],
+    values: Mapping[str, str],
+    renderer: TemplateRenderer | None = None,
+) -> tuple[str, str, str]:
+    """One locale's subject, HTML and text rendered for one recipient's `values`, in the same
+    sandbox and within the same budgets as a run (the console's preview; the mailer's composer
+    renders the same `Part`s for a whole run). The subject comes on one line, as sent.
+    RenderFailed says which part failed, as for a run."""
+    context = {**values, "locale": locale}
+    subject, html, text = (renderer or shared_renderer()).render(
+        [Part(parts.get(part, ""), part == "html", context) for part in PARTS]
+    )
+    return " ".join(subject.split()), html, text

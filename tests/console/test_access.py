@@ -13,16 +13,43 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
+from consent_service.adapters.repository import SqlRepository
 from consent_service.console import page_blueprints
 from consent_service.console.access import PUBLIC, access_of
 from consent_service.domain.staff.roles import ROLES
+from consent_service.services import campaigns
+from consent_service.services.campaigns import NewCampaign
 from tests.console.conftest import location, signed_in, text
 
 SAMPLE_VALUES = {
     "user_id": "00000000-0000-4000-8000-000000000000",
     "layout_id": "00000000-0000-4000-8000-000000000000",
     "anything": "no-such-page",
+    "locale": "ky",
 }
+"""What each path part is filled with; `campaign_id` and `run_id` are a real campaign's and
+run's (the autouse `campaign` fixture), so that a page that shows one opens."""
+
+
+@pytest.fixture(autouse=True)
+def campaign(app: Flask, clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A campaign with a run, whose ids fill the paths."""
+    with app.extensions["consent.sessions"]() as session, session.begin():
+        store = SqlRepository(session).campaigns
+        view = campaigns.create_campaign(
+            store,
+            NewCampaign(
+                "Sample",
+                "newsletters",
+                {"ky": {"subject": "S", "html": "<p>H</p>", "text": "T"}},
+                {"rrule": "FREQ=DAILY;BYHOUR=9", "timezone": "Asia/Bishkek"},
+            ),
+            default_locale="ky",
+            now=clock.now,
+        )
+        run_id = campaigns.start_run(store, view.campaign.id, clock.now)
+    ids = {"campaign_id": str(view.campaign.id), "run_id": str(run_id)}
+    monkeypatch.setitem(globals(), "SAMPLE_VALUES", SAMPLE_VALUES | ids)
 
 
 def console_rules(app: Flask) -> list[Rule]:

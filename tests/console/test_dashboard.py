@@ -28,8 +28,13 @@ def test_the_navigation_links_only_what_the_roles_open(browser, person) -> None:
     admin = signed_in(browser(), person("admin")).get("/console/").get_data(as_text=True)
     marketer = signed_in(browser(), person("marketing")).get("/console/").get_data(as_text=True)
 
-    assert nav_links(admin) == ["/console/", "/console/layouts", "/console/users"]
-    assert nav_links(marketer) == ["/console/", "/console/layouts"]
+    assert nav_links(admin) == [
+        "/console/",
+        "/console/campaigns",
+        "/console/layouts",
+        "/console/users",
+    ]
+    assert nav_links(marketer) == ["/console/", "/console/campaigns", "/console/layouts"]
 
 
 def test_the_pipeline_block_counts_what_waits_in_the_outbox(app, browser, person, make_key):

@@ -97,6 +97,11 @@ class AuditAction(StrEnum):
     SECOND_FACTOR_ENROLLED = "user.second_factor_enrolled"
     LAYOUT_CREATED = "layout.created"
     LAYOUT_CHANGED = "layout.changed"
+    CAMPAIGN_CREATED = "campaign.created"
+    CAMPAIGN_RUN_STARTED = "campaign.run_started"
+    CAMPAIGN_PAUSED = "campaign.paused"
+    CAMPAIGN_RESUMED = "campaign.resumed"
+    CAMPAIGN_CANCELLED = "campaign.cancelled"
 
 
 @dataclass(frozen=True)

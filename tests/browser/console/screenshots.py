@@ -12,7 +12,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import ViewportSize, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from tests.browser.chromium import TIMEOUT_MS, launch
 from tests.browser.console.layouts_tour import LAYOUT_STOPS
@@ -21,6 +21,17 @@ from tests.browser.console.tour import TOUR, Stop
 from tests.processes import ROOT
 
 LAPTOP: ViewportSize = {"width": 1024, "height": 720}
+
+
+NEXT_PAINT = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def whole_page_on_screen(page: Page) -> None:
+    """Make the window as tall as the page: Chromium leaves a frame of another origin (an email
+    preview) blank in a full-page picture of the part below the window."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": LAPTOP["width"], "height": max(height, LAPTOP["height"])})
+    page.evaluate(NEXT_PAINT)
 
 
 def take(out: Path, locale: str, stops: tuple[Stop, ...] = (*TOUR, *LAYOUT_STOPS)) -> list[Path]:
@@ -38,6 +49,7 @@ def take(out: Path, locale: str, stops: tuple[Stop, ...] = (*TOUR, *LAYOUT_STOPS
             page = context.new_page()
             stop.visit(page, console)
             path = out / f"{stop.name}.png"
+            whole_page_on_screen(page)
             page.screenshot(path=str(path), full_page=True)
             saved.append(path)
             context.close()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pyotp
 from playwright.sync_api import Page
 
+from tests.browser.console.desk import create_campaign, latest_run_url, report
 from tests.browser.console.site import ConsoleSite, as_new_client, sign_in, submit
 
 
@@ -92,6 +93,47 @@ def signed_out(page: Page, site: ConsoleSite) -> None:
     submit(page, "#sign-out")
 
 
+def _sender(page: Page, site: ConsoleSite) -> None:
+    sign_in(page, site, site.ready_person("sender", "Азамат Жөнөтүүчү"))
+
+
+def campaigns(page: Page, site: ConsoleSite) -> None:
+    _sender(page, site)
+    address = create_campaign(page, site, "Жаңы жылдык арзандатуулар")
+    submit(page, "#action-run_now")
+    report(site, address, 1, "running", 1200, 420)
+    page.goto(site.url("/console/campaigns"))
+
+
+def campaign_form(page: Page, site: ConsoleSite) -> None:
+    """The form refused: a template with an unknown variable, said under that template."""
+    _sender(page, site)
+    page.goto(site.url("/console/campaigns/new"))
+    page.locator("#name").fill("Жайкы сатык")
+    page.locator("#purpose").select_option("promotions")
+    page.locator("#content-ky-subject").fill("Жайкы сатык")
+    page.locator("#content-ky-html").fill("<p>Саламатсызбы, {{ nme }}!</p>")
+    page.locator("#content-ky-text").fill("Саламатсызбы, {{ name }}!")
+    submit(page, "#create-campaign")
+
+
+def campaign(page: Page, site: ConsoleSite) -> None:
+    """A campaign whose recipients include someone speaking English, which it lacks."""
+    site.site.sign_up({"promotions": True}, locale="en")
+    _sender(page, site)
+    create_campaign(page, site, "Жаңы жылдык арзандатуулар")
+    for frame in ("ky-html", "ky-text", "ru-html", "ru-text"):  # drawn once loaded
+        page.frame_locator(f"#preview-{frame}").locator("body").filter(has_text="!").wait_for()
+
+
+def campaign_run(page: Page, site: ConsoleSite) -> None:
+    _sender(page, site)
+    address = create_campaign(page, site, "Жаңы жылдык арзандатуулар")
+    submit(page, "#action-run_now")
+    report(site, address, 1, "running", 1200, 420)
+    page.goto(site.url(latest_run_url(page)))
+
+
 @dataclass(frozen=True)
 class Stop:
     """One console page: its name (also its screenshot's file name), what it is, how to reach
@@ -110,6 +152,10 @@ TOUR = (
     Stop("second-factor-check", "Two-step sign-in: the code at sign-in", second_factor_check),
     Stop("overview", "The overview: the pipeline and the next runs", overview),
     Stop("users", "Users and their roles", users),
+    Stop("campaigns", "Campaigns: status, next run, the last run's progress", campaigns),
+    Stop("campaign-form", "A new campaign refused: each reason by its field", campaign_form),
+    Stop("campaign", "A campaign: schedule in words, previews, a missing language", campaign),
+    Stop("campaign-run", "A run's counts, live while it sends", campaign_run),
     Stop("user-added", "A person added: their one-time password, once", user_added),
     Stop("signed-out", "Signed out", signed_out),
     Stop("not-for-your-role", "A page the person's roles do not open", not_for_your_role),

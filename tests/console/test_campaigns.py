@@ -1,0 +1,316 @@
+"""The marketing desk over HTTP: the list, the form with its refusals next to their fields, the
+campaign's page (schedule in words, the missing-language warning, previews), the actions and
+who may take them, and the run page with its counts."""
+
+# ruff: noqa: RUF001  (Kyrgyz and Russian words are written in Cyrillic)
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text as sql
+
+from consent_service.adapters.repository import SqlRepository
+from consent_service.domain.campaigns import RunCounts, RunState, RunStatus
+from consent_service.services import layouts as layout_service
+from tests.console.conftest import location, signed_in, text
+from tests.factories import consent_body
+
+HTML = '<html><body><p style="color:#123456">Саламатсызбы, {{ name }}!</p></body></html>'
+
+
+def form(**changes: str) -> dict[str, str]:
+    base = {
+        "name": "Жаңы жыл",
+        "purpose": "newsletters",
+        "schedule": "recurring",
+        "frequency": "WEEKLY",
+        "weekday": "MO",
+        "time": "09:00",
+        "timezone": "Asia/Bishkek",
+        "content-ky-subject": "Жаңы жылыңыз менен!",
+        "content-ky-html": HTML,
+        "content-ky-text": "Саламатсызбы, {{ name }}!",
+        "content-ru-subject": "С Новым годом!",
+        "content-ru-html": "<p>Здравствуйте, {{ name }}!</p>",
+        "content-ru-text": "Здравствуйте, {{ name }}!",
+    }
+    return base | changes
+
+
+def create(visitor, **changes: str) -> str:
+    answer = visitor.post("/console/campaigns/new", form(**changes))
+    assert answer.status_code == 303, text(answer)
+    return location(answer).split("?")[0]
+
+
+@pytest.fixture
+def sender(browser, person):
+    return signed_in(browser(), person("sender"))
+
+
+def test_a_campaign_is_created_from_the_form_and_shown_with_its_schedule_in_words(
+    sender,
+) -> None:
+    page_url = create(sender)
+
+    page = sender.get(page_url + "?done=created")
+    assert page.status_code == 200
+    shown = text(page)
+    assert "The campaign was created." in shown
+    assert "every Monday at 09:00, Asia/Bishkek" in shown
+    assert shown.count("<li>Monday, ") == 5
+    assert "/preview/ky" in shown and "/preview/ru" in shown and "/preview/en" not in shown
+    listed = text(sender.get("/console/campaigns"))
+    assert "Жаңы жыл" in listed and "No run yet" in listed
+
+
+def test_the_campaign_page_speaks_kyrgyz_with_the_schedule_in_kyrgyz(sender) -> None:
+    page_url = create(sender)
+
+    shown = text(sender.get(page_url + "?lang=ky"))
+
+    assert "ар дүйшөмбү саат 09:00, Asia/Bishkek" in shown
+
+
+def test_the_form_shows_each_refusal_next_to_its_field_and_creates_nothing(
+    sender, table_counts
+) -> None:
+    before = table_counts()
+
+    answer = sender.post(
+        "/console/campaigns/new",
+        form(
+            name=" ",
+            **{"content-ky-html": "<p>{{ nme }}</p>", "content-ru-text": ""},
+        ),
+    )
+
+    assert answer.status_code == 422
+    shown = text(answer)
+    assert 'id="name-error"' in shown and "Give the campaign a name." in shown
+    assert 'id="content-ru-text-error"' in shown
+    assert "Fill in the subject, HTML and text of this language, or none of them." in shown
+    assert table_counts() == before
+
+
+def test_a_template_error_is_shown_next_to_its_template(sender, table_counts) -> None:
+    before = table_counts()
+
+    answer = sender.post("/console/campaigns/new", form(**{"content-ky-html": "<p>{{ nme }}</p>"}))
+
+    assert answer.status_code == 422
+    shown = text(answer)
+    assert 'id="content-ky-html-error"' in shown and "undefined variable(s) nme" in shown
+    assert 'aria-describedby="content-ky-html-error"' in shown
+    assert "&lt;p&gt;{{ nme }}&lt;/p&gt;</textarea>" in shown  # what was typed is kept
+    assert table_counts() == before
+
+
+def test_a_schedule_error_is_shown_next_to_its_field(sender) -> None:
+    answer = sender.post("/console/campaigns/new", form(schedule="once", at="2020-01-01T09:00"))
+
+    assert answer.status_code == 422
+    assert 'id="at-error"' in text(answer) and "in the past" in text(answer)
+
+
+@pytest.fixture
+def environ(environ: dict[str, str]) -> dict[str, str]:
+    """Without double opt-in, a sign-up grants at once."""
+    return environ | {"CONSENT_DOUBLE_OPT_IN": ""}
+
+
+def test_a_campaign_lacking_a_language_its_recipients_speak_warns_of_it(
+    sender, app, writer
+) -> None:
+    body = consent_body(purposes={"newsletters": True})
+    body["subject"]["locale"] = "en"
+    assert app.test_client().post("/v1/consents", json=body, headers=writer).status_code == 201
+    page_url = create(sender)
+
+    shown = text(sender.get(page_url))
+
+    assert "1 recipient(s) speak English, which this campaign has no version in" in shown
+    assert "they will get the Kyrgyz version" in shown
+
+
+def test_the_preview_is_the_rendered_email_under_its_own_sandbox_policy(sender) -> None:
+    page_url = create(sender)
+
+    html = sender.get(page_url + "/preview/ky")
+    plain = sender.get(page_url + "/preview/ru?part=text")
+
+    assert html.status_code == 200 and html.mimetype == "text/html"
+    assert "Саламатсызбы, Aigul Osmonova!" in html.get_data(as_text=True)
+    assert 'style="color:#123456"' in html.get_data(as_text=True)
+    policy = html.headers["Content-Security-Policy"]
+    assert policy.startswith("sandbox;") and "script-src" not in policy
+    assert "frame-ancestors 'self'" in policy and html.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert plain.mimetype == "text/plain"
+    assert plain.get_data(as_text=True) == "Здравствуйте, Aigul Osmonova!"
+    assert sender.get(page_url + "/preview/de").status_code == 404
+
+
+def test_a_language_the_campaign_lacks_previews_as_its_default_version(sender) -> None:
+    page_url = create(sender)
+
+    shown = sender.get(page_url + "/preview/en").get_data(as_text=True)
+
+    assert "Саламатсызбы" in shown
+
+
+def test_the_console_page_frames_the_previews_in_a_sandbox(sender) -> None:
+    page = sender.get(create(sender))
+    shown = page.get_data(as_text=True)
+
+    assert shown.count("<iframe sandbox src=") == 4
+    assert "allow-scripts" not in shown
+    assert "frame-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_sender_runs_pauses_resumes_and_cancels(sender, app) -> None:
+    page_url = create(sender)
+
+    for action, words in [
+        ("run", "A run was started"),
+        ("pause", "The campaign is paused"),
+        ("resume", "The campaign was resumed"),
+        ("cancel", "The campaign was cancelled"),
+    ]:
+        answer = sender.post(f"{page_url}/{action}")
+        assert answer.status_code == 303, action
+        assert words in text(sender.get(location(answer))), action
+    shown = text(sender.get(page_url))
+    assert "Cancelled" in shown
+    assert f'action="{page_url}/pause"' not in shown and f'action="{page_url}/run"' not in shown
+
+
+def test_a_move_the_status_does_not_allow_changes_nothing_and_says_so(sender) -> None:
+    page_url = create(sender)
+    sender.post(f"{page_url}/cancel")
+
+    answer = sender.post(f"{page_url}/pause")
+
+    assert answer.status_code == 303
+    assert "does not allow that any more" in text(sender.get(location(answer)))
+
+
+def test_marketing_cannot_start_or_resume_runs_but_may_pause_and_cancel(
+    browser, person, sender, table_counts
+) -> None:
+    page_url = create(sender)
+    marketing = signed_in(browser(), person("marketing"))
+
+    shown = text(marketing.get(page_url))
+    assert f'action="{page_url}/run"' not in shown
+    assert f'action="{page_url}/pause"' in shown
+    before = table_counts()
+    refused = marketing.post(f"{page_url}/run")
+    assert refused.status_code == 403 and refused.mimetype == "text/html"
+    assert "Your roles do not include this page." in text(refused)
+    assert table_counts() == before
+    assert marketing.post(f"{page_url}/pause").status_code == 303
+    assert marketing.post(f"{page_url}/resume").status_code == 403
+
+
+def test_support_sees_no_campaign(browser, person, sender) -> None:
+    page_url = create(sender)
+    support = signed_in(browser(), person("support"))
+
+    assert support.get("/console/campaigns").status_code == 403
+    assert support.get(page_url).status_code == 403
+    assert "/console/campaigns" not in text(support.get("/console/"))
+
+
+def test_the_run_page_shows_the_counts_the_mailer_reported(sender, app) -> None:
+    page_url = create(sender)
+    run_url = location(sender.post(f"{page_url}/run"))
+    campaign_id = uuid.UUID(page_url.rsplit("/", 1)[1])
+    run_id = _report(app, campaign_id, sent=30, recipients=120)
+
+    page = sender.get(f"{page_url}/runs/{run_id}")
+    part = sender.get(f"{page_url}/runs/{run_id}/part")
+
+    assert "done=run_now" in run_url
+    assert page.status_code == 200
+    shown = text(page)
+    assert 'id="count-sent">30<' in shown and 'id="count-recipients">120<' in shown
+    assert "Sending" in shown and "data-refresh=" in shown
+    assert part.headers["X-Console-Fragment"] == "1" and 'id="count-sent">30<' in text(part)
+    assert "30 sent of 120" in text(sender.get("/console/campaigns"))
+    assert sender.get(f"{page_url}/runs/{uuid.uuid4()}").status_code == 404
+
+
+def _report(app, campaign_id: uuid.UUID, *, sent: int, recipients: int) -> uuid.UUID:
+    """The mailer's report of the campaign's run: running, with counts so far."""
+    with app.extensions["consent.sessions"]() as session, session.begin():
+        store = SqlRepository(session).campaigns
+        run = store.runs_of([campaign_id])[campaign_id][0]
+        store.save_run_state(
+            run.id,
+            RunState(
+                RunStatus.RUNNING,
+                RunCounts(recipients=recipients, sent=sent),
+                1,
+                datetime(2026, 12, 1, 9, 1, tzinfo=UTC),
+                None,
+                None,
+            ),
+        )
+        return run.id
+
+
+def test_an_unknown_campaign_is_a_404_page(sender) -> None:
+    missing = f"/console/campaigns/{uuid.uuid4()}"
+
+    for answer in (sender.get(missing), sender.post(f"{missing}/pause")):
+        assert answer.status_code == 404 and answer.mimetype == "text/html"
+
+
+def test_every_change_to_a_campaign_is_in_the_console_audit_log(sender, app) -> None:
+    page_url = create(sender)
+    for action in ("run", "pause", "resume", "cancel"):
+        assert sender.post(f"{page_url}/{action}").status_code == 303
+    sender.post(f"{page_url}/pause")  # refused: cancelled; nothing to record
+    campaign_id = page_url.rsplit("/", 1)[1]
+
+    with app.extensions["consent.engine"].connect() as connection:
+        rows = connection.execute(
+            sql("SELECT action, user_id FROM console_audit WHERE target = :target ORDER BY id"),
+            {"target": f"campaign:{campaign_id}"},
+        ).all()
+
+    assert [row.action for row in rows] == [
+        "campaign.created",
+        "campaign.run_started",
+        "campaign.paused",
+        "campaign.resumed",
+        "campaign.cancelled",
+    ]
+    assert len({str(row.user_id) for row in rows}) == 1
+
+
+def test_the_campaign_is_sent_inside_the_layout_chosen_in_the_form(sender, app, clock) -> None:
+    with app.extensions["consent.sessions"]() as session, session.begin():
+        chosen = layout_service.create_layout(
+            SqlRepository(session).layouts,
+            "Кышкы макет",
+            {
+                "ky": {
+                    "shop_name": "Ала-Тоо",
+                    "legal_name": "Ала-Тоо ЖЧК",
+                    "postal_address": "Бишкек",
+                }
+            },
+            default_locale="ky",
+            now=clock.now,
+        )
+    assert "Кышкы макет" in text(sender.get("/console/campaigns/new"))
+
+    page_url = create(sender, layout=str(chosen.id))
+
+    assert "Кышкы макет" in text(sender.get(page_url))
+    unknown = sender.post("/console/campaigns/new", form(layout=str(uuid.uuid4())))
+    assert unknown.status_code == 422 and 'id="layout-error"' in text(unknown)
+    forged = sender.post("/console/campaigns/new", form(layout="not-an-id"))
+    assert forged.status_code == 422 and 'id="layout-error"' in text(forged)
