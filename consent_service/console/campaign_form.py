@@ -203,3 +203,34 @@ def errors_by_field(form: CampaignForm) -> dict[str, list[str]]:
             name = content_field(locale, part[0]) if part else content_field(locale, "subject")
         shown.setdefault(name or "form", []).extend(messages)
     return shown
+
+
+def filled_form(
+    name: str,
+    purpose: str,
+    layout_id: object | None,
+    content: Mapping[str, Mapping[str, str]],
+    schedule: Mapping[str, str] | None,
+) -> CampaignForm:
+    """The form filled with a campaign as it is, to edit it. A one-off's instant is shown in
+    the form's default zone; a recurring schedule as its RFC 5545 rule, which the form sends
+    back as it was (the "how often" fields cannot say every rule)."""
+    form = empty_form()
+    form.values |= {"name": name, "purpose": purpose, "layout": str(layout_id or "")}
+    for locale, version in content.items():
+        for part in PARTS:
+            form.values[content_field(locale, part)] = version.get(part, "")
+    if schedule and "at" in schedule:
+        local = datetime.fromisoformat(schedule["at"]).astimezone(ZoneInfo(DEFAULT_ZONE))
+        form.values |= {"schedule": "once", "at": local.strftime("%Y-%m-%dT%H:%M")}
+    elif schedule and "rrule" in schedule:
+        form.values |= {"rrule": schedule["rrule"], "timezone": schedule.get("timezone", "")}
+    return form
+
+
+def content_changes(
+    content: Mapping[str, dict[str, str]],
+) -> dict[str, dict[str, str] | None]:
+    """The edit's content per locale: the languages filled in replace theirs, the languages
+    left empty are removed (the form shows every language the campaign has)."""
+    return {locale: content.get(locale) for locale in LOCALES}
