@@ -44,6 +44,7 @@ def campaign(app: Flask, clock, monkeypatch: pytest.MonkeyPatch) -> None:
                 {"ky": {"subject": "S", "html": "<p>H</p>", "text": "T"}},
                 {"rrule": "FREQ=DAILY;BYHOUR=9", "timezone": "Asia/Bishkek"},
             ),
+            may_send=True,
             default_locale="ky",
             now=clock.now,
         )
