@@ -485,3 +485,14 @@ def test_a_sender_retries_a_runs_failures_and_marketing_may_not(
     assert 'id="action-retry"' not in text(sender.get(run_url))
     again = sender.post(f"{run_url}/retry")
     assert "cannot be retried" in text(sender.get(location(again)))
+
+
+def test_an_edit_keeps_the_end_of_a_recurring_schedule(sender) -> None:
+    page_url = create(sender)
+    ends = {"rrule": "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", "until": "2027-06-01T00:00:00+06:00"}
+    assert sender.post(f"{page_url}/edit", form(**ends)).status_code == 303
+
+    shown = text(sender.get(f"{page_url}/edit"))
+    assert 'name="until" value="2027-06-01T00:00:00+06:00"' in shown
+    assert sender.post(f"{page_url}/edit", form(name="Башка", **ends)).status_code == 303
+    assert 'value="2027-06-01T00:00:00+06:00"' in text(sender.get(f"{page_url}/edit"))
