@@ -50,7 +50,7 @@ def empty_form() -> CampaignForm:
 
 def read_form(form: MultiDict[str, str]) -> CampaignForm:
     names = ["name", "purpose", "layout", "schedule", "at", "timezone", "frequency", "weekday"]
-    names += ["month_day", "time", "rrule"]
+    names += ["month_day", "time", "rrule", "until"]
     names += [content_field(locale, part) for locale in LOCALES for part in PARTS]
     return CampaignForm({name: form.get(name, "")[:MAX_FIELD] for name in names})
 
@@ -101,7 +101,10 @@ def _schedule(form: CampaignForm) -> dict[str, str]:
     if form.value("schedule") == "once":
         return {"at": _instant(form, zone)} if form.value("at") else {}
     rule = form.value("rrule").strip() or _rule(form)
-    return {"rrule": rule, "timezone": zone} if rule else {"timezone": zone}
+    if not rule:
+        return {"timezone": zone}
+    until = form.value("until").strip()
+    return {"rrule": rule, "timezone": zone} | ({"until": until} if until else {})
 
 
 def _instant(form: CampaignForm, zone: str) -> str:
@@ -203,3 +206,35 @@ def errors_by_field(form: CampaignForm) -> dict[str, list[str]]:
             name = content_field(locale, part[0]) if part else content_field(locale, "subject")
         shown.setdefault(name or "form", []).extend(messages)
     return shown
+
+
+def filled_form(
+    name: str,
+    purpose: str,
+    layout_id: object | None,
+    content: Mapping[str, Mapping[str, str]],
+    schedule: Mapping[str, str] | None,
+) -> CampaignForm:
+    """The form filled with a campaign as it is, to edit it. A one-off's instant is shown in
+    the form's default zone; a recurring schedule as its RFC 5545 rule and its end, which the
+    form sends back as they were (the "how often" fields cannot say every rule)."""
+    form = empty_form()
+    form.values |= {"name": name, "purpose": purpose, "layout": str(layout_id or "")}
+    for locale, version in content.items():
+        for part in PARTS:
+            form.values[content_field(locale, part)] = version.get(part, "")
+    if schedule and "at" in schedule:
+        local = datetime.fromisoformat(schedule["at"]).astimezone(ZoneInfo(DEFAULT_ZONE))
+        form.values |= {"schedule": "once", "at": local.strftime("%Y-%m-%dT%H:%M")}
+    elif schedule and "rrule" in schedule:
+        form.values |= {"rrule": schedule["rrule"], "timezone": schedule.get("timezone", "")}
+        form.values["until"] = schedule.get("until", "")
+    return form
+
+
+def content_changes(
+    content: Mapping[str, dict[str, str]],
+) -> dict[str, dict[str, str] | None]:
+    """The edit's content per locale: the languages filled in replace theirs, the languages
+    left empty are removed (the form shows every language the campaign has)."""
+    return {locale: content.get(locale) for locale in LOCALES}

@@ -17,10 +17,11 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import gettext as _
 
-from consent_service.console.access import allow, guard, needs
+from consent_service.console.access import allow, guard, needs, signed_in
 from consent_service.console.campaign_words import count_words, run_progress
+from consent_service.console.campaigns import may_retry
 from consent_service.console.pages import forbidden, fragment, render
-from consent_service.domain.campaigns import CampaignNotFound
+from consent_service.domain.campaigns import CampaignNotFound, CampaignStatus
 from consent_service.domain.locales import LOCALES
 from consent_service.faces import csrf
 from consent_service.faces.transactions import read_only
@@ -61,11 +62,16 @@ def _run_context(view: CampaignView, run_id: uuid.UUID) -> dict[str, Any]:
 def run(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
     """A run's status and counts; they refresh themselves while the run is going."""
     view = _campaign(campaign_id)
+    context = _run_context(view, run_id)
+    with read_only() as registry:
+        retried = registry.campaigns.retried(run_id)
+    status = CampaignStatus(view.campaign.status)
     return render(
         "console/campaign_run.html",
         title=_("Run of %(name)s", name=view.campaign.name),
         refresh=REFRESH_SECONDS,
-        **_run_context(view, run_id),
+        may_retry=may_retry(signed_in(), status, context["progress"].run, retried),
+        **context,
     )
 
 

@@ -43,15 +43,19 @@ from consent_service.domain.campaigns import (
     CampaignNotFound,
     CampaignStatus,
     InvalidCampaign,
+    RunNotFound,
 )
+from consent_service.domain.errors import Conflict
 from consent_service.domain.layouts import Layout
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.staff.accounts import AuditAction, AuditEntry
 from consent_service.faces import clock, csrf
 from consent_service.faces.transactions import in_transaction, read_only
-from consent_service.services import campaigns
+from consent_service.services import campaign_edits, campaign_retries, campaign_tests, campaigns
 from consent_service.services import layouts as layout_service
+from consent_service.services.campaign_edits import DEFAULT_LAYOUT, CampaignChanges
 from consent_service.services.campaigns import CampaignView, NewCampaign
+from consent_service.services.ports.campaigns import RunRow
 from plumbing.templates.campaigns import PARTS
 
 blueprint = Blueprint("console_campaigns", __name__, url_prefix="/console/campaigns")
@@ -107,12 +111,33 @@ def actions_for(visit: Visit, status: CampaignStatus) -> list[CampaignAction]:
     return [a for a in ACTIONS if visit.may(a.scope) and a.applies(status)]
 
 
+def may_edit(visit: Visit, status: CampaignStatus, unfinished_runs: int) -> bool:
+    """Whether the edit link is shown: the person may write and the service would edit."""
+    try:
+        rules.check_can_edit(status, unfinished_runs)
+    except CampaignConflict:
+        return False
+    return visit.may(WRITE)
+
+
+def may_retry(visit: Visit, status: CampaignStatus, run: RunRow, retried: bool) -> bool:
+    """Whether the run page shows "Retry the failed emails": the service's own rule."""
+    try:
+        rules.check_can_retry(status, run.state, retried)
+    except CampaignConflict:
+        return False
+    return visit.may(SEND)
+
+
 DONE = {
     "created": lambda: _("The campaign was created."),
     "run_now": lambda: _("A run was started; the mailer is sending it."),
     "pause": lambda: _("The campaign is paused: no run starts until it is resumed."),
     "resume": lambda: _("The campaign was resumed."),
     "cancel": lambda: _("The campaign was cancelled, and its runs that had not ended with it."),
+    "edited": lambda: _("The changes were saved."),
+    "test": lambda: _("The test email was queued; the mailer sends it in a moment."),
+    "retry": lambda: _("A run was started for the emails that failed."),
 }
 
 
@@ -184,11 +209,16 @@ def _layouts() -> list[Layout]:
         return layout_service.list_layouts(registry.layouts)
 
 
-def _form_page(form: campaign_form.CampaignForm, status: int = 200) -> Response:
+def _form_page(
+    form: campaign_form.CampaignForm, status: int = 200, editing: CampaignView | None = None
+) -> Response:
+    """The campaign form: empty to create one, or `editing` a campaign, filled with it."""
     return render(
         "console/campaign_new.html",
         status,
-        title=_("New campaign"),
+        title=_("Edit %(name)s", name=editing.campaign.name) if editing else _("New campaign"),
+        editing=editing.campaign if editing else None,
+        may_send=signed_in().may(SEND),
         form=form,
         errors=campaign_form.errors_by_field(form),
         purposes=campaign_purposes(),
@@ -237,11 +267,27 @@ def create_campaign() -> Response | WerkzeugResponse:
     return redirect(target, 303)
 
 
+@dataclass
+class TestForm:
+    """The test send's form as typed, and its refusals per field (`extra`, `locale`, `form`)."""
+
+    to_me: bool = True
+    extra: str = ""
+    locale: str = ""
+    errors: dict[str, list[str]] | None = None
+
+
 @blueprint.get("/<uuid:campaign_id>")
 @allow(needs(READ))
 def campaign(campaign_id: uuid.UUID) -> Response:
     """A campaign: its schedule in words with the next dates, a preview per language, the
     languages its recipients lack, its runs and the actions the person may take."""
+    return _campaign_page(campaign_id)
+
+
+def _campaign_page(
+    campaign_id: uuid.UUID, status: int = 200, test: TestForm | None = None
+) -> Response:
     visit = signed_in()
     with read_only() as registry:
         try:
@@ -250,12 +296,18 @@ def campaign(campaign_id: uuid.UUID) -> Response:
             abort(404)
         warnings = campaigns.current_warnings(_store(registry), view.campaign)
         layout = view.campaign.layout_id and _store(registry).layout(view.campaign.layout_id)
+        unfinished = _store(registry).unfinished_runs(campaign_id)
     found = view.campaign
     done = DONE.get(request.args.get("done", ""))
     problem = CONFLICTS.get(request.args.get("refused", ""))
     return render(
         "console/campaign.html",
+        status,
         title=found.name,
+        may_edit=may_edit(visit, CampaignStatus(found.status), unfinished),
+        may_test=visit.may(WRITE) and bool(found.content),
+        test=test or TestForm(locale=found.default_locale),
+        my_address=visit.account.email,
         view=view,
         status_text=status_words(found.status),
         purposes=PURPOSES,
@@ -272,6 +324,10 @@ def campaign(campaign_id: uuid.UUID) -> Response:
 
 CONFLICTS = {
     "status": lambda: _("The campaign's status does not allow that any more; nothing changed."),
+    "retry": lambda: _(
+        "This run cannot be retried: it has not ended, none of its emails failed, it was "
+        "retried already, or the campaign is a draft, paused or cancelled."
+    ),
 }
 
 
@@ -343,3 +399,191 @@ def resume(campaign_id: uuid.UUID) -> WerkzeugResponse:
 def cancel(campaign_id: uuid.UUID) -> WerkzeugResponse:
     """Cancel the campaign and its runs that have not ended."""
     return _lifecycle(campaign_id, Action.CANCEL)
+
+
+def _editing(campaign_id: uuid.UUID) -> CampaignView:
+    with read_only() as registry:
+        try:
+            return campaigns.get_campaign(_store(registry), campaign_id)
+        except CampaignNotFound:
+            abort(404)
+
+
+@blueprint.get("/<uuid:campaign_id>/edit")
+@allow(needs(WRITE))
+def edit_campaign(campaign_id: uuid.UUID) -> Response:
+    """The campaign form, filled with the campaign as it is."""
+    view = _editing(campaign_id)
+    found = view.campaign
+    form = campaign_form.filled_form(
+        found.name, found.purpose, found.layout_id, found.content, found.schedule
+    )
+    return _form_page(form, editing=view)
+
+
+@blueprint.post("/<uuid:campaign_id>/edit")
+@allow(needs(WRITE))
+def save_campaign(campaign_id: uuid.UUID) -> Response | WerkzeugResponse:
+    """Save the edit, or show the form again with what is wrong next to each field (422) or
+    why the campaign cannot be edited now (409); nothing is written then. An edit by someone
+    without `campaigns:send` makes the campaign a draft (decision 0030)."""
+    view = _editing(campaign_id)
+    form = campaign_form.read_form(request.form)
+    body = campaign_form.body(form)
+    if body is None:
+        return _form_page(form, 422, editing=view)
+    changes = CampaignChanges(
+        name=body["name"],
+        purpose=body["purpose"],
+        content=campaign_form.content_changes(body["content"]),
+        schedule=body.get("schedule"),
+        layout=body.get("layout") or DEFAULT_LAYOUT,
+    )
+    may_send = signed_in().may(SEND)
+
+    def work(registry: SqlRepository) -> None:
+        edited = campaign_edits.update_campaign(
+            _store(registry), campaign_id, changes, may_send=may_send, now=clock.now()
+        )
+        _audit(
+            registry,
+            AuditAction.CAMPAIGN_EDITED,
+            campaign_id,
+            status=edited.campaign.status,
+        )
+
+    try:
+        in_transaction(work)
+    except CampaignNotFound:
+        abort(404)
+    except InvalidCampaign as invalid:
+        form.errors.update(campaign_form.service_errors(invalid.errors))
+        return _form_page(form, 422, editing=view)
+    except Conflict:
+        form.errors["form"] = [
+            _(
+                "The campaign cannot be edited now: a run of it is going, it has ended, or "
+                "someone else changed it meanwhile. Nothing was saved; open it again."
+            )
+        ]
+        return _form_page(form, 409, editing=view)
+    target = url_for("console_campaigns.campaign", campaign_id=campaign_id, done="edited")
+    return redirect(target, 303)
+
+
+def _addresses(typed: str) -> list[str]:
+    return [part.strip() for part in typed.replace(",", "\n").splitlines() if part.strip()]
+
+
+@blueprint.post("/<uuid:campaign_id>/test")
+@allow(needs(WRITE))
+def send_test(campaign_id: uuid.UUID) -> Response | WerkzeugResponse:
+    """Queue the campaign's test email to the person and the addresses typed; the service
+    accepts only staff and CONSOLE_TEST_RECIPIENTS and at most a few tests an hour."""
+    visit = signed_in()
+    test = TestForm(
+        to_me=bool(request.form.get("to_me")),
+        extra=request.form.get("extra", "")[:2000],
+        locale=request.form.get("locale", "")[:8],
+        errors={},
+    )
+    mine = [visit.account.email] if test.to_me and visit.account.email else []
+    extra = _addresses(test.extra)
+    if not mine and not extra:
+        test.errors = {"extra": [_("Choose yourself or type an address.")]}
+        return _campaign_page(campaign_id, 422, test)
+    settings = current_app.extensions["consent.settings"]
+
+    def work(registry: SqlRepository) -> None:
+        store = _store(registry)
+        sent = campaign_tests.send_test(
+            store,
+            store,
+            campaign_id,
+            mine + extra,
+            actor=f"console:{visit.account.id}",
+            allowed=settings.console.test_recipients,
+            locale=test.locale or None,
+            now=clock.now(),
+        )
+        _audit(
+            registry,
+            AuditAction.CAMPAIGN_TEST_SENT,
+            campaign_id,
+            to=list(sent.recipients),
+            locale=sent.locale,
+        )
+
+    try:
+        in_transaction(work)
+    except CampaignNotFound:
+        abort(404)
+    except InvalidCampaign as invalid:
+        test.errors = _test_errors(invalid.errors, len(mine), extra)
+        return _campaign_page(campaign_id, 422, test)
+    except campaign_tests.TooManyTests as refused:
+        minutes = max(1, -(-refused.retry_after // 60))
+        test.errors = {
+            "form": [
+                _(
+                    "Too many test emails of this campaign within an hour; try again in "
+                    "%(minutes)s min.",
+                    minutes=minutes,
+                )
+            ]
+        }
+        response = _campaign_page(campaign_id, 429, test)
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
+    return _back(campaign_id, done="test")
+
+
+def _test_errors(errors: dict[str, Any], mine: int, extra: list[str]) -> dict[str, list[str]]:
+    """The service's refusals next to the field they are about: an address by its index."""
+    shown: dict[str, list[str]] = {}
+    refused = [extra[int(i) - mine] for i in errors.get("to", {}) if int(i) >= mine]
+    if refused:
+        shown["extra"] = [
+            _(
+                "Only a console user's address or one of CONSOLE_TEST_RECIPIENTS may get a "
+                "test email: %(addresses)s",
+                addresses=", ".join(refused),
+            )
+        ]
+    if len(refused) < len(errors.get("to", {})):
+        shown.setdefault("form", []).append(_("Your own address may not get a test email."))
+    if "locale" in errors:
+        shown["locale"] = [_("The campaign has no version in this language.")]
+    return shown
+
+
+@blueprint.post("/<uuid:campaign_id>/runs/<uuid:run_id>/retry")
+@allow(needs(SEND))
+def retry(campaign_id: uuid.UUID, run_id: uuid.UUID) -> WerkzeugResponse:
+    """Send the campaign again, in a run of its own, to the run's failed recipients who are
+    still granted (never to its `unknown` ones: decision 0030)."""
+
+    def work(registry: SqlRepository) -> uuid.UUID:
+        retry_id = campaign_retries.retry_failed(_store(registry), campaign_id, run_id, clock.now())
+        _audit(
+            registry,
+            AuditAction.CAMPAIGN_RETRIED,
+            campaign_id,
+            run_id=str(run_id),
+            retry_run_id=str(retry_id),
+        )
+        return retry_id
+
+    try:
+        in_transaction(work)
+    except (CampaignNotFound, RunNotFound):
+        abort(404)
+    except CampaignConflict:
+        return _back(campaign_id, refused="retry")
+    return _back(campaign_id, done="retry")
+
+
+def _back(campaign_id: uuid.UUID, **outcome: str) -> WerkzeugResponse:
+    """To the campaign's page, saying what was done or refused (post/redirect/get)."""
+    values: dict[str, Any] = {"campaign_id": campaign_id, **outcome}
+    return redirect(url_for("console_campaigns.campaign", **values), 303)

@@ -4,6 +4,7 @@ who may take them, and the run page with its counts."""
 
 # ruff: noqa: RUF001  (Kyrgyz and Russian words are written in Cyrillic)
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -314,3 +315,184 @@ def test_the_campaign_is_sent_inside_the_layout_chosen_in_the_form(sender, app, 
     assert unknown.status_code == 422 and 'id="layout-error"' in text(unknown)
     forged = sender.post("/console/campaigns/new", form(layout="not-an-id"))
     assert forged.status_code == 422 and 'id="layout-error"' in text(forged)
+
+
+def _rows(app, query: str, **values: object) -> list:
+    with app.extensions["consent.engine"].connect() as connection:
+        return list(connection.execute(sql(query), values).all())
+
+
+RU_FIELDS = ("content-ru-subject", "content-ru-html", "content-ru-text")
+
+
+def _audited(app, campaign_id: str) -> list:
+    query = "SELECT action FROM console_audit WHERE target = :t ORDER BY id"
+    return _rows(app, query, t=f"campaign:{campaign_id}")
+
+
+def test_an_edit_is_saved_and_shown_on_the_campaign_page(sender, app) -> None:
+    page_url = create(sender)
+
+    shown = text(sender.get(f"{page_url}/edit"))
+    assert 'value="Жаңы жыл"' in shown and "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0" in shown
+    assert "Саламатсызбы" in shown and 'id="draft-note"' not in shown
+
+    answer = sender.post(
+        f"{page_url}/edit",
+        form(name="Кышкы сатуу", frequency="DAILY", **dict.fromkeys(RU_FIELDS, "")),
+    )
+
+    assert answer.status_code == 303
+    page = text(sender.get(location(answer)))
+    assert "The changes were saved." in page and "Кышкы сатуу" in page
+    assert "every day at 09:00, Asia/Bishkek" in page
+    assert "/preview/ru" not in page and "Scheduled" in page
+    audit = _audited(app, page_url.rsplit("/", 1)[1])
+    assert [row.action for row in audit] == ["campaign.created", "campaign.edited"]
+
+
+def test_an_invalid_edit_is_shown_next_to_its_field_and_changes_nothing(
+    sender, table_counts
+) -> None:
+    page_url = create(sender)
+    before = table_counts()
+
+    answer = sender.post(
+        f"{page_url}/edit", form(name="Башка", **{"content-ky-html": "<p>{{ nme }}</p>"})
+    )
+
+    assert answer.status_code == 422
+    shown = text(answer)
+    assert 'id="content-ky-html-error"' in shown and "Nothing was saved" in shown
+    assert table_counts() == before
+    assert "Башка" not in text(sender.get(page_url))
+
+
+def test_an_edit_of_a_campaign_that_has_ended_is_refused_with_a_sentence(sender) -> None:
+    page_url = create(sender)
+    sender.post(f"{page_url}/cancel")
+
+    assert 'id="action-edit"' not in text(sender.get(page_url))
+    answer = sender.post(f"{page_url}/edit", form(name="Башка"))
+
+    assert answer.status_code == 409 and answer.mimetype == "text/html"
+    assert "cannot be edited now" in text(answer)
+    assert "Башка" not in text(sender.get(page_url))
+
+
+def test_a_marketers_edit_makes_the_campaign_a_draft_awaiting_a_sender(
+    browser, person, sender
+) -> None:
+    page_url = create(sender)
+    marketing = signed_in(browser(), person("marketing"))
+
+    assert 'id="draft-note"' in text(marketing.get(f"{page_url}/edit"))
+    answer = marketing.post(f"{page_url}/edit", form(name="Жазгы сатуу"))
+
+    assert answer.status_code == 303
+    shown = text(marketing.get(page_url))
+    assert "Draft" in shown and "draft awaiting a sender" in shown and "Жазгы сатуу" in shown
+
+
+def test_a_test_send_to_oneself_is_queued_for_the_mailer(browser, person, app) -> None:
+    me = person("sender")
+    sender = signed_in(browser(), me)
+    page_url = create(sender)
+    campaign_id = page_url.rsplit("/", 1)[1]
+    assert 'id="send-test"' in text(sender.get(page_url))
+
+    answer = sender.post(f"{page_url}/test", {"to_me": "1", "extra": "", "locale": "ru"})
+
+    assert answer.status_code == 303
+    assert "The test email was queued" in text(sender.get(location(answer)))
+    rows = _rows(app, "SELECT payload FROM outbox WHERE routing_key = 'campaign.test_requested'")
+    payloads = [json.loads(p) if isinstance(p, str) else p for (p,) in rows]
+    mine = [payload for payload in payloads if payload["campaign_id"] == campaign_id]
+    assert len(mine) == 1 and mine[0]["to"] == [me.email] and mine[0]["locale"] == "ru"
+    audit = _audited(app, campaign_id)
+    assert "campaign.test_sent" in [row.action for row in audit]
+
+
+def test_a_test_send_to_an_address_not_of_staff_is_refused_next_to_it(sender, table_counts) -> None:
+    page_url = create(sender)
+    before = table_counts()
+
+    answer = sender.post(
+        f"{page_url}/test", {"to_me": "1", "extra": "stranger@example.org", "locale": "ky"}
+    )
+
+    assert answer.status_code == 422
+    shown = text(answer)
+    assert 'id="test-extra-error"' in shown and "stranger@example.org" in shown
+    assert table_counts() == before
+
+
+def test_too_many_test_sends_are_refused_with_the_wait(sender) -> None:
+    page_url = create(sender)
+    for _attempt in range(10):
+        assert sender.post(f"{page_url}/test", {"to_me": "1"}).status_code == 303
+
+    answer = sender.post(f"{page_url}/test", {"to_me": "1"})
+
+    assert answer.status_code == 429 and int(answer.headers["Retry-After"]) > 0
+    assert "try again in 60 min" in text(answer)
+
+
+def _finished_with_failures(app, campaign_id: uuid.UUID) -> uuid.UUID:
+    """The mailer's report that the campaign's run ended with 2 of 10 emails failed."""
+    with app.extensions["consent.sessions"]() as session, session.begin():
+        store = SqlRepository(session).campaigns
+        run = store.runs_of([campaign_id])[campaign_id][0]
+        store.save_run_state(
+            run.id,
+            RunState(
+                RunStatus.COMPLETED,
+                RunCounts(recipients=10, sent=8, failed=2),
+                2,
+                datetime(2026, 12, 1, 9, 1, tzinfo=UTC),
+                datetime(2026, 12, 1, 9, 5, tzinfo=UTC),
+                None,
+            ),
+        )
+        return run.id
+
+
+def test_a_sender_retries_a_runs_failures_and_marketing_may_not(
+    browser, person, sender, app, table_counts
+) -> None:
+    page_url = create(sender)
+    sender.post(f"{page_url}/run")
+    campaign_id = uuid.UUID(page_url.rsplit("/", 1)[1])
+    run_id = _finished_with_failures(app, campaign_id)
+    run_url = f"{page_url}/runs/{run_id}"
+    marketing = signed_in(browser(), person("marketing"))
+
+    assert 'id="action-retry"' not in text(marketing.get(run_url))
+    before = table_counts()
+    refused = marketing.post(f"{run_url}/retry")
+    assert refused.status_code == 403 and "Your roles do not include this page." in text(refused)
+    assert table_counts() == before
+
+    assert 'id="action-retry"' in text(sender.get(run_url))
+    answer = sender.post(f"{run_url}/retry")
+
+    assert answer.status_code == 303
+    assert "A run was started for the emails that failed." in text(sender.get(location(answer)))
+    with app.extensions["consent.sessions"]() as session:
+        store = SqlRepository(session).campaigns
+        assert store.retried(run_id)
+        assert len(store.runs_of([campaign_id])[campaign_id]) == 2
+    assert 'id="action-retry"' not in text(sender.get(run_url))
+    again = sender.post(f"{run_url}/retry")
+    assert "cannot be retried" in text(sender.get(location(again)))
+
+
+def test_an_edit_keeps_the_end_of_a_recurring_schedule(sender) -> None:
+    page_url = create(sender)
+    ends = {"rrule": "FREQ=DAILY;BYHOUR=9;BYMINUTE=0", "until": "2027-06-01T00:00:00+06:00"}
+    assert sender.post(f"{page_url}/edit", form(**ends)).status_code == 303
+
+    shown = text(sender.get(f"{page_url}/edit"))
+    assert 'name="until" value="2027-06-01T00:00:00+06:00"' in shown
+    assert sender.post(f"{page_url}/edit", form(name="Башка", **ends)).status_code == 303
+    assert 'value="2027-06-01T00:00:00+06:00"' in text(sender.get(f"{page_url}/edit"))

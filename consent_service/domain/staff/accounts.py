@@ -102,6 +102,9 @@ class AuditAction(StrEnum):
     CAMPAIGN_PAUSED = "campaign.paused"
     CAMPAIGN_RESUMED = "campaign.resumed"
     CAMPAIGN_CANCELLED = "campaign.cancelled"
+    CAMPAIGN_EDITED = "campaign.edited"
+    CAMPAIGN_TEST_SENT = "campaign.test_sent"
+    CAMPAIGN_RETRIED = "campaign.run_retried"
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,14 @@ def campaign(page: Page, site: ConsoleSite) -> None:
         page.frame_locator(f"#preview-{frame}").locator("body").filter(has_text="!").wait_for()
 
 
+def campaign_edit(page: Page, site: ConsoleSite) -> None:
+    """A marketer editing a campaign: the form filled with it, and the note that saving makes
+    it a draft awaiting a sender."""
+    sign_in(page, site, site.ready_person("marketing", "Айгүл Маркетинг"))
+    address = create_campaign(page, site, "Жаңы жылдык арзандатуулар")
+    page.goto(f"{address}/edit")
+
+
 def campaign_run(page: Page, site: ConsoleSite) -> None:
     _sender(page, site)
     address = create_campaign(page, site, "Жаңы жылдык арзандатуулар")
@@ -155,6 +163,7 @@ TOUR = (
     Stop("campaigns", "Campaigns: status, next run, the last run's progress", campaigns),
     Stop("campaign-form", "A new campaign refused: each reason by its field", campaign_form),
     Stop("campaign", "A campaign: schedule in words, previews, a missing language", campaign),
+    Stop("campaign-edit", "A campaign edited by marketing: it becomes a draft", campaign_edit),
     Stop("campaign-run", "A run's counts, live while it sends", campaign_run),
     Stop("user-added", "A person added: their one-time password, once", user_added),
     Stop("signed-out", "Signed out", signed_out),
