@@ -142,6 +142,16 @@ def _queued(
     locale: str,
     confirm_url: str,
     purposes: list[str],
+    content: Mapping[str, Any] | None,
 ) -> QueuedEmail:
     assert address is not None  # cleared once the email is finished, never while it is queued
-    return QueuedEmail(message_id, subject_id, kind, address, locale, confirm_url, purposes)
+    return QueuedEmail(
+        message_id,
+        subject_id,
+        kind,
+        address,
+        locale,
+        confirm_url,
+        purposes,
+        dict(content) if content is not None else None,
+    )
