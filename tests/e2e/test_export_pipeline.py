@@ -42,6 +42,7 @@ SCOPES = (
     "subjects:write",
     "campaigns:read",
     "campaigns:write",
+    "campaigns:send",
     "sync:read",
 )
 TIMEOUT = 4
