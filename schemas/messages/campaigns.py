@@ -34,6 +34,28 @@ class LayoutVersionSchema(StrictSchema):
     why = fields.String(required=True)
 
 
+def _content_per_locale() -> fields.Dict:
+    """A campaign's templates per locale, as run and test messages carry them."""
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.Nested(ContentSchema),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+
+
+def _layout_per_locale(description: str) -> fields.Dict:
+    """A layout's values per locale; optional, so that an older registry's message loads."""
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.Nested(LayoutVersionSchema),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1),
+        metadata={"description": description},
+    )
+
+
 class CampaignRunRequestedV1(MessageSchema):
     """`campaign.run_requested/1`: plan and send one run of a campaign.
 
@@ -49,22 +71,10 @@ class CampaignRunRequestedV1(MessageSchema):
     campaign_name = fields.String(required=True)
     purpose = fields.String(required=True, validate=validate.OneOf(sorted(EMAIL_PURPOSES)))
     default_locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
-    content = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(LOCALES)),
-        values=fields.Nested(ContentSchema),
-        required=True,
-        validate=validate.Length(min=1),
-    )
-    layout = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(LOCALES)),
-        values=fields.Nested(LayoutVersionSchema),
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(min=1),
-        metadata={
-            "description": "The campaign's layout per locale, as it was when the run was "
-            "requested; null or absent: the default layout (the brand settings)."
-        },
+    content = _content_per_locale()
+    layout = _layout_per_locale(
+        "The campaign's layout per locale, as it was when the run was requested; null or "
+        "absent: the default layout (the brand settings)."
     )
     retry_of = fields.UUID(
         load_default=None,
@@ -92,20 +102,8 @@ class CampaignTestRequestedV1(MessageSchema):
     purpose = fields.String(required=True, validate=validate.OneOf(sorted(EMAIL_PURPOSES)))
     default_locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
     locale = fields.String(required=True, validate=validate.OneOf(LOCALES))
-    content = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(LOCALES)),
-        values=fields.Nested(ContentSchema),
-        required=True,
-        validate=validate.Length(min=1),
-    )
-    layout = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(LOCALES)),
-        values=fields.Nested(LayoutVersionSchema),
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(min=1),
-        metadata={"description": "The campaign's layout per locale; null: the default layout."},
-    )
+    content = _content_per_locale()
+    layout = _layout_per_locale("The campaign's layout per locale; null: the default layout.")
     to = fields.List(
         fields.Email(),
         required=True,
