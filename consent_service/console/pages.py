@@ -19,7 +19,7 @@ from consent_service.console import access, sessions
 from consent_service.domain.staff.sign_in import Step
 from consent_service.faces import csrf
 from consent_service.faces.error_pages import error_texts
-from consent_service.faces.languages import LANGUAGE_NAMES, current_locale
+from consent_service.faces.languages import current_locale, language_links
 
 POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -90,19 +90,6 @@ def navigation() -> list[Section]:
         Section(endpoint, title, request.endpoint == endpoint)
         for endpoint, scope, title in _sections()
         if scope is None or visit.may(scope)
-    ]
-
-
-def language_links() -> list[dict[str, Any]]:
-    chosen = current_locale()
-    return [
-        {
-            "code": code,
-            "name": name,
-            "href": f"{request.path}?lang={code}",
-            "current": code == chosen,
-        }
-        for code, name in LANGUAGE_NAMES.items()
     ]
 
 

@@ -11,6 +11,7 @@ once per app (app.py), for every face.
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, get_locale
@@ -57,6 +58,20 @@ def language_choice() -> dict[str, str]:
     `endpoint`, `_method`...) would collide with the arguments of `url_for`."""
     chosen = request.args.get("lang")
     return {"lang": chosen} if chosen in LOCALES else {}
+
+
+def language_links() -> list[dict[str, Any]]:
+    """The switch: this very page in each language (the path keeps the token)."""
+    chosen = current_locale()
+    return [
+        {
+            "code": code,
+            "name": name,
+            "href": f"{request.path}?lang={code}",
+            "current": code == chosen,
+        }
+        for code, name in LANGUAGE_NAMES.items()
+    ]
 
 
 def remember_switch(response: Response, secure: bool) -> Response:

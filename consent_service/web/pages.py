@@ -7,11 +7,11 @@ answer is never cached and never leaks in a Referer.
 
 from typing import Any
 
-from flask import Flask, Response, current_app, g, render_template, request, url_for
+from flask import Flask, Response, current_app, g, render_template, url_for
 
 from consent_service.config import Settings
 from consent_service.faces import csrf
-from consent_service.faces.languages import LANGUAGE_NAMES, current_locale
+from consent_service.faces.languages import current_locale, language_links
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -35,20 +35,6 @@ def settings() -> Settings:
 
 def is_https() -> bool:
     return settings().public_base_url.startswith("https://")
-
-
-def language_links() -> list[dict[str, Any]]:
-    """The switch: this very page in each language (the path keeps the token)."""
-    chosen = current_locale()
-    return [
-        {
-            "code": code,
-            "name": name,
-            "href": f"{request.path}?lang={code}",
-            "current": code == chosen,
-        }
-        for code, name in LANGUAGE_NAMES.items()
-    ]
 
 
 def render(template: str, status: int = 200, **context: Any) -> Response:
