@@ -14,6 +14,8 @@ from flask import Blueprint, Flask, Response, request
 from consent_service.config import Settings
 from consent_service.console import (
     access,
+    campaign_editing,
+    campaign_previews,
     campaign_runs,
     campaigns,
     dashboard,
@@ -22,6 +24,7 @@ from consent_service.console import (
     sessions,
     sign_in,
     single_sign_on,
+    test_sends,
     users,
 )
 from consent_service.faces import csrf, languages
@@ -44,7 +47,10 @@ def page_blueprints() -> list[Blueprint]:
         layouts.blueprint,
         users.blueprint,
         campaigns.blueprint,
+        campaign_editing.blueprint,
+        test_sends.blueprint,
         campaign_runs.blueprint,
+        campaign_previews.blueprint,
     ]
 
 

@@ -1,11 +1,4 @@
-"""A campaign's run page with its live counts, and the previews of its email per language.
-
-A preview is a document of its own at `/console/campaigns/<id>/preview/<locale>`, framed by
-the campaign's page in `<iframe sandbox>`: an email's inline styles need a policy the console's
-pages do not give, so the preview answers with its own (`sandbox`, no script, inline styles
-and https images only, framed only by the console), decision 0029. It is the campaign's
-template rendered by the code and budgets a run uses (plumbing/templates), for a sample
-recipient; `?part=text` answers the text part as plain text.
+"""A campaign's run page with its live counts.
 
 The registry knows of a run what the mailer reports: its status and its counts per outcome,
 for the run as a whole (decision 0031).
@@ -14,7 +7,7 @@ for the run as a whole (decision 0031).
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort
 from flask_babel import gettext as _
 
 from consent_service.console.access import allow, guard, needs, signed_in
@@ -22,11 +15,10 @@ from consent_service.console.campaign_words import count_words, run_progress
 from consent_service.console.campaigns import may_retry
 from consent_service.console.pages import forbidden, fragment, render
 from consent_service.domain.campaigns import CampaignNotFound, CampaignStatus
-from consent_service.domain.locales import LOCALES
 from consent_service.faces import csrf
 from consent_service.faces.transactions import read_only
 from consent_service.services import campaigns
-from consent_service.services.campaigns import CampaignView, Preview
+from consent_service.services.campaigns import CampaignView
 
 blueprint = Blueprint("console_campaign_runs", __name__, url_prefix="/console/campaigns")
 csrf.protect(blueprint)
@@ -34,12 +26,6 @@ guard(blueprint, forbidden)
 
 READ = "campaigns:read"
 REFRESH_SECONDS = 3
-PREVIEW_POLICY = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
-    "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-)
-"""What a preview may do: show its styles and images, nothing else (no script: `sandbox`
-without allow-scripts)."""
 
 
 def _campaign(campaign_id: uuid.UUID) -> CampaignView:
@@ -80,39 +66,3 @@ def run(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
 def run_part(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
     """The run's counts, for the run page's live refresh."""
     return fragment("console/_run_counts.html", **_run_context(_campaign(campaign_id), run_id))
-
-
-def sample_values() -> dict[str, str]:
-    """A sample recipient: a name as long as real ones, links to the registry's own pages."""
-    base = current_app.extensions["consent.settings"].public_base_url
-    return {
-        "name": _("Aigul Osmonova"),
-        "unsubscribe_url": f"{base}/u/preview",
-        "preferences_url": f"{base}/preferences/preview",
-    }
-
-
-def preview_of(view: CampaignView, locale: str) -> Preview:
-    return campaigns.preview(view.campaign, locale, sample_values())
-
-
-@blueprint.get("/<uuid:campaign_id>/preview/<locale>")
-@allow(needs(READ))
-def preview(campaign_id: uuid.UUID, locale: str) -> Response:
-    """The email's HTML (or, `?part=text`, its text) as a sample recipient speaking `locale`
-    gets it, as a sandboxed document of its own."""
-    if locale not in LOCALES:
-        abort(404)
-    shown = preview_of(_campaign(campaign_id), locale)
-    if shown.problem is not None:
-        body, mimetype = (
-            _("This email cannot be rendered: %(reason)s", reason=shown.problem),
-            "text/plain",
-        )
-    elif request.args.get("part") == "text":
-        body, mimetype = shown.text, "text/plain"
-    else:
-        body, mimetype = shown.html, "text/html"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Security-Policy"] = PREVIEW_POLICY
-    return response
