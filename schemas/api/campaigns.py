@@ -101,7 +101,6 @@ class CampaignUpdateSchema(RequestSchema):
     )
 
 
-
 class CampaignTestSchema(RequestSchema):
     """A test send: the campaign's email to a few members of staff."""
 
