@@ -168,17 +168,17 @@ def test_a_sender_tests_runs_pauses_and_retries_a_campaign_through_the_mailer(
         assert page.evaluate("window.notReloaded === true"), "the run page was reloaded"
 
         # 5. The run ends with failures; a retry sends to the refused still granted only.
-        page.goto(run_url)
         expect(page.locator("#run-status")).to_have_text("Completed", timeout=60_000)
+        # The ended run's page draws itself again, with the button, and stops refreshing.
+        expect(page.locator("#action-retry")).to_be_visible(timeout=LIVE_MS)
+        assert page.locator("#run-counts").get_attribute("data-refresh") is None
         assert held < len(recipients_of(fake, run_id)), "the run had ended before the pause"
         states = ledger_of(stack, run_id)
         failed = sorted(s for s, state in states.items() if state == "failed")
         unknown = sorted(s for s, state in states.items() if state == "unknown")
         assert len(failed) >= 2 and unknown, states
-        page.reload()  # the button is drawn with the page, not with its live part
         assert _count(page, "failed") == len(failed)
         assert _count(page, "unknown") == len(unknown)
-        expect(page.locator("#action-retry")).to_be_visible()
         assert_accessible(page)
         screenshot(page, "failed")
         withdrawn = failed[0]
