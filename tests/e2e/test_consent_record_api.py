@@ -21,7 +21,7 @@ from tests.linked_data import DCT, DPV, triples_of
 @pytest.fixture
 def environ(environ: dict[str, str]) -> dict[str, str]:
     return environ | {
-        "CONSENT_LEGAL_NAME": "ОсОО «Аю Дүкөн»",
+        "CONSENT_LEGAL_NAME": "«Аю Дүкөн» ЖЧК",
         "CONSENT_POSTAL_ADDRESS": "Чүй проспекти 1, Бишкек",
         "CONSENT_CONTROLLER_CONTACT": "privacy@ayu.kg",
         "PUBLIC_BASE_URL": "https://ayu.kg",
@@ -92,7 +92,7 @@ def test_the_records_match_the_ledger_for_a_grant_a_withdrawal_and_a_regrant(
 def test_the_parties_and_the_notice_come_from_the_configuration(client, reader, person) -> None:
     record = json.loads(records_of(client, reader, person).data)["@graph"][0]
     controller = record["dpv:hasDataController"]
-    assert controller["dpv:hasName"] == "ОсОО «Аю Дүкөн»"
+    assert controller["dpv:hasName"] == "«Аю Дүкөн» ЖЧК"
     assert controller["dpv:hasAddress"] == "Чүй проспекти 1, Бишкек"
     assert controller["dpv:hasContact"] == ["privacy@ayu.kg", "https://ayu.kg"]
     assert record["dpv:hasAuthority"]["@id"] == "https://dpa.gov.kg/"

@@ -35,9 +35,7 @@ def test_grant_withdrawal_and_regrant_are_three_events_with_the_ledger_hashes(
         "dpv:ConsentWithdrawn",
         "dpv:ConsentGiven",
     ]
-    assert [e["ledger:entryHash"] for e in events] == [
-        ledger[e["ledger:sequence"]] for e in events
-    ]
+    assert [e["ledger:entryHash"] for e in events] == [ledger[e["ledger:sequence"]] for e in events]
     assert newsletters["ledger:entryHash"] == ledger[max(ledger)]
     assert [e["dpv:hasConsentStatus"]["@id"] for e in promotions["dct:hasPart"]] == [
         "dpv:ConsentRefused"
