@@ -113,3 +113,16 @@ class SqlLedger:
             .group_by(_Delivery.state)
         )
         return dict(self.session.execute(query).all())
+
+    def batch_locale_states(self, run_id: uuid.UUID, batch_no: int) -> dict[str | None, dict[str, int]]:
+        """The count of a batch's rows per locale and state (locale None: planned before the
+        mailer kept locales); one grouped query over the batch's rows."""
+        query = (
+            select(_Delivery.locale, _Delivery.state, func.count())
+            .where(_Delivery.run_id == run_id, _Delivery.batch_no == batch_no)
+            .group_by(_Delivery.locale, _Delivery.state)
+        )
+        found: dict[str | None, dict[str, int]] = {}
+        for locale, state, count in self.session.execute(query):
+            found.setdefault(locale, {})[state] = count
+        return found
