@@ -111,7 +111,9 @@ def locale_columns(run: RunRow) -> list[LocaleColumn] | None:
         return None
     shown = counts_breakdown(run.state.by_locale)
     order = list(LANGUAGE_NAMES)
-    ordered = sorted(shown, key=lambda code: (order.index(code) if code in order else len(order), code))
+    ordered = sorted(
+        shown, key=lambda code: (order.index(code) if code in order else len(order), code)
+    )
     return [LocaleColumn(code, LANGUAGE_NAMES.get(code, code), shown[code]) for code in ordered]
 
 

@@ -114,7 +114,9 @@ class SqlLedger:
         )
         return dict(self.session.execute(query).all())
 
-    def batch_locale_states(self, run_id: uuid.UUID, batch_no: int) -> dict[str | None, dict[str, int]]:
+    def batch_locale_states(
+        self, run_id: uuid.UUID, batch_no: int
+    ) -> dict[str | None, dict[str, int]]:
         """The count of a batch's rows per locale and state (locale None: planned before the
         mailer kept locales); one grouped query over the batch's rows."""
         query = (
