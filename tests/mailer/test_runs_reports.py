@@ -92,15 +92,15 @@ def test_reports_count_per_locale_the_email_is_written_in(unit_of_work, tmp_path
 
     drive(Sender(unit_of_work, file_backend(tmp_path), registry, sink, settings()))
 
-    zero = dict.fromkeys(load_message(sink.reports[0])["counts"], 0)
     planned = load_message(sink.reports[0])
+    zero = dict.fromkeys(planned["counts"], 0)
     assert planned["schema"] == "mailer.run_report/2"
     assert {locale: c["recipients"] for locale, c in planned["by_locale"].items()} == {
         "ky": 12,
         "ru": 6,
     }
     final = load_message(sink.reports[-1])
-    assert final["status"] == "completed"
+    assert (final["run_id"], final["status"]) == (run_id, "completed")
     assert final["by_locale"] == {
         "ky": zero | {"recipients": 12, "sent": 12},
         "ru": zero | {"recipients": 6, "sent": 4, "skipped_withdrawn": 2},
