@@ -75,6 +75,10 @@ def update_campaign(
     before = find_campaign(store, campaign_id)
     rules.check_can_edit(CampaignStatus(before.status), store.unfinished_runs(before.id))
     edited, schedule = _validated(store, before, changes, now)
+    if _changes_nothing(before, edited, changes):
+        warnings = locale_fallbacks(store, before.purpose, before.content, before.default_locale)
+        view = get_campaign(store, before.id)
+        return CampaignView(view.campaign, view.runs, warnings)
     campaign = find_campaign(store, campaign_id, lock=True)
     if campaign.updated_at != before.updated_at:
         raise EditedMeanwhile("The campaign was changed meanwhile; load it and edit again.")
@@ -109,6 +113,18 @@ def update_campaign(
     view = get_campaign(store, campaign.id)
     warnings = locale_fallbacks(store, edited.purpose, edited.content, campaign.default_locale)
     return CampaignView(view.campaign, view.runs, warnings)
+
+
+def _changes_nothing(before: CampaignRow, edited: CampaignRow, changes: CampaignChanges) -> bool:
+    """Whether an edit leaves the campaign as it was: then nothing is written, and so an empty
+    PATCH or a form saved unchanged by someone who may not send does not make a scheduled
+    campaign a draft. A schedule given always counts: it is how a sender schedules a draft."""
+    return changes.schedule is None and (
+        edited.name,
+        edited.purpose,
+        edited.content,
+        edited.layout_id,
+    ) == (before.name, before.purpose, before.content, before.layout_id)
 
 
 def _validated(

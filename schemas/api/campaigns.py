@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from plumbing.vocabulary import LOCALES
 from schemas.api.consents import valid_email
 from schemas.api.fields import Instant, RequestSchema, Text, text
+from schemas.messages.campaigns import MAX_TEST_RECIPIENTS
 
 MAX_TEMPLATE_LENGTH = 100_000
 
@@ -98,9 +99,6 @@ class CampaignUpdateSchema(RequestSchema):
         allow_none=True,
         metadata={"description": "A layout's id; null: back to the default layout."},
     )
-
-
-MAX_TEST_RECIPIENTS = 20
 
 
 class CampaignTestSchema(RequestSchema):

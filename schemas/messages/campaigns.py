@@ -87,6 +87,7 @@ class CampaignRunRequestedV1(MessageSchema):
 
 
 MAX_TEST_RECIPIENTS = 20
+"""At most this many addresses get one test send: the API request and the message alike."""
 
 
 class CampaignTestRequestedV1(MessageSchema):

@@ -96,6 +96,24 @@ def test_an_edit_without_the_right_to_send_makes_a_scheduled_campaign_a_draft(
     assert control["state"] == "paused"
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"name": "Weekly news", "purpose": "newsletters", "content": CONTENT}],
+    ids=["empty", "the same values"],
+)
+def test_an_edit_that_changes_nothing_leaves_a_scheduled_campaign_as_it_was(
+    registry, tables, changes
+) -> None:
+    campaign = create(registry, may_send=True)
+    kept = edit(registry, campaign.id, may_send=False, now=NOW + timedelta(hours=1), **changes)
+    assert (kept.status, kept.next_run_at, kept.updated_at) == (
+        "scheduled",
+        campaign.next_run_at,
+        campaign.updated_at,
+    )
+    assert messages_of(tables, "campaign.control/1") == []
+
+
 def test_a_schedule_given_without_the_right_to_send_is_kept_but_does_not_schedule(
     registry,
 ) -> None:
