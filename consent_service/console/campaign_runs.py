@@ -1,7 +1,8 @@
 """A campaign's run page with its live counts.
 
 The registry knows of a run what the mailer reports: its status and its counts per outcome,
-for the run as a whole (decision 0031).
+for the run as a whole (decision 0031) and per language its emails are written in, where a
+count below 5 is shown as "< 5" (decision 0035). Both refresh while the run goes.
 """
 
 import uuid
@@ -11,7 +12,7 @@ from flask import Blueprint, Response, abort
 from flask_babel import gettext as _
 
 from consent_service.console.access import allow, guard, needs, signed_in
-from consent_service.console.campaign_words import count_words, run_progress
+from consent_service.console.campaign_words import count_words, locale_columns, run_progress
 from consent_service.console.campaigns import may_retry
 from consent_service.console.pages import forbidden, fragment, render
 from consent_service.domain.campaigns import CampaignNotFound, CampaignStatus
@@ -40,7 +41,12 @@ def _run_context(view: CampaignView, run_id: uuid.UUID) -> dict[str, Any]:
     found = next((run for run in view.runs if run.id == run_id), None)
     if found is None:
         abort(404)
-    return {"view": view, "progress": run_progress(found), "count_words": count_words()}
+    return {
+        "view": view,
+        "progress": run_progress(found),
+        "count_words": count_words(),
+        "locales": locale_columns(found),
+    }
 
 
 @blueprint.get("/<uuid:campaign_id>/runs/<uuid:run_id>")

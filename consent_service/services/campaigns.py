@@ -281,7 +281,7 @@ def request_run(
 
 
 def apply_report(store: Campaigns, report: dict[str, Any], now: datetime) -> ReportOutcome:
-    """Take a loaded `mailer.run_report/1` into the run it names, if it is newer.
+    """Take a loaded `mailer.run_report/1` or `/2` into the run it names, if it is newer.
 
     The campaign is locked before its run, as every writer does. When the run has ended, a
     campaign with no occurrence left and no other run going is completed.
@@ -309,7 +309,15 @@ def _run_report(report: dict[str, Any]) -> RunReport:
         started_at=report["started_at"],
         finished_at=report["finished_at"],
         reason=report.get("reason"),
+        by_locale=_by_locale(report.get("by_locale")),
     )
+
+
+def _by_locale(found: dict[str, dict[str, int]] | None) -> dict[str, RunCounts] | None:
+    """A `/2` report's counts per locale; None for a `/1` report, which has none."""
+    if found is None:
+        return None
+    return {locale: RunCounts(**counts) for locale, counts in found.items()}
 
 
 def complete_if_finished(

@@ -1,7 +1,7 @@
 """The marketing desk in Chromium against the real mailer: a sender makes a campaign in Kyrgyz
 and Russian through the form, sends themself a test and finds it at the fake SendGrid, runs
-it and watches the run's counts move without a reload, pauses and resumes it, then retries
-the emails SendGrid refused, and only those.
+it and watches the run's counts move without a reload (and sees them per language), pauses
+and resumes it, then retries the emails SendGrid refused, and only those.
 
 Every part is a real process (`consent serve`, `consent relay`, `mailer work`, on PostgreSQL
 and RabbitMQ), with email going to the fake SendGrid (tests/fake_sendgrid.py), which is told
@@ -179,6 +179,12 @@ def test_a_sender_tests_runs_pauses_and_retries_a_campaign_through_the_mailer(
         assert len(failed) >= 2 and unknown, states
         assert _count(page, "failed") == len(failed)
         assert _count(page, "unknown") == len(unknown)
+        # Per language of the email, as the mailer counted them: the English speakers got the
+        # Kyrgyz email (the default); at most 4 failed in all, so no language shows its own.
+        expect(page.locator("#locale-ky-recipients")).to_have_text("20")
+        expect(page.locator("#locale-ru-recipients")).to_have_text("10")
+        for locale in ("ky", "ru"):
+            expect(page.locator(f"#locale-{locale}-failed")).to_have_text("< 5")
         assert_accessible(page)
         screenshot(page, "failed")
         withdrawn = failed[0]
