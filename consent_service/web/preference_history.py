@@ -39,8 +39,7 @@ class History:
 
 def _text(entry: HistoryEntry, state: Callable[[str | None], str]) -> str:
     if entry.kind == CONSENT and entry.purpose in CATALOGUE:
-        purpose = _(CATALOGUE[entry.purpose].title)
-        return _("%(purpose)s: %(state)s", purpose=purpose, state=state(entry.status))
+        return f"{_(CATALOGUE[entry.purpose].title)}: {state(entry.status)}"
     if entry.kind == SUBJECT:
         return _("Your contact details or language were changed")
     if entry.kind == SUPPRESSION:
