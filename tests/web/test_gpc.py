@@ -20,6 +20,7 @@ from werkzeug.test import TestResponse
 from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.gpc import signalled
 from consent_service.translations import translate
+from plumbing.tokens import ALL_EMAIL, LinkSigner
 from tests.factories import unique_email
 from tests.web.conftest import SHOP, hidden_fields
 
@@ -282,3 +283,18 @@ def test_a_json_submission_with_the_signal_keeps_it(client, make_form, writer, e
     subject = subject_of(client, writer, email)
     assert statuses(subject) == {"newsletters": "pending"}
     assert evidence(subject["subject_id"])[-1]["gpc"] == "1"
+
+
+# the email-link pages share the same evidence
+
+
+def test_a_one_click_unsubscribe_with_the_signal_keeps_it_too(
+    client, new_subject, writer, evidence
+) -> None:
+    subject_id = new_subject({"promotions": True, "personalization": True})
+    token = LinkSigner("test-secret").unsubscribe_token(uuid.UUID(subject_id), ALL_EMAIL)
+    answer = client.post(f"/u/{token}", data={"List-Unsubscribe": "One-Click"}, headers=GPC)
+    assert answer.status_code == 200
+    subject = client.get(f"/v1/subjects/{subject_id}", headers=writer).get_json()
+    assert statuses(subject) == {"promotions": "withdrawn", "personalization": "granted"}
+    assert evidence(subject_id)[-1]["gpc"] == "1"
