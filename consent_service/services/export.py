@@ -143,6 +143,7 @@ HISTORY_COLUMNS = (
     "policy_version",
     "recorded_at",
     "hash",
+    "gpc",
 )
 POLICY_COLUMNS = ("version", "effective_at", "url")
 RECEIPT_COLUMNS = (
