@@ -1,0 +1,35 @@
+"""What every process that serves Prometheus metrics shares: reading its port setting, and
+serving a registry of metrics on that port in a thread of its own.
+
+Processes without HTTP of their own (`mailer work`, `consent relay`) serve their metrics
+this way; the registry's API serves them on `/metrics` (docs/decisions/0040-metrics.md).
+"""
+
+from collections.abc import Mapping
+from threading import Thread
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, start_http_server
+
+METRICS_ADDRESS = "0.0.0.0"  # noqa: S104 - scraped from other hosts (a pod's IP), like the API
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+"""The Prometheus text format every Prometheus reads; nothing here needs OpenMetrics."""
+
+
+class MetricsPortError(ValueError):
+    """The port setting is not a port number."""
+
+
+def metrics_port(env: Mapping[str, str], name: str) -> int | None:
+    """The port named by setting `name`; None (no metrics served) when it is unset or empty."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise MetricsPortError(f"{name} must be a port number (1 to 65535), or unset.")
+    return int(raw)
+
+
+def serve_metrics(port: int, registry: CollectorRegistry) -> tuple[WSGIServer, Thread]:
+    """Serve `registry` at http://0.0.0.0:`port`/metrics from a daemon thread until exit."""
+    return start_http_server(port, addr=METRICS_ADDRESS, registry=registry)
