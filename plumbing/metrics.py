@@ -3,13 +3,18 @@ serving a registry of metrics on that port in a thread of its own.
 
 Processes without HTTP of their own (`mailer work`, `consent relay`) serve their metrics
 this way; the registry's API serves them on `/metrics` (docs/decisions/0040-metrics.md).
+Reading a setting imports no prometheus_client: it picks its multiprocess mode once, when it
+is first imported, and the settings are read before gunicorn's workers are given their
+metrics folder (deploy/gunicorn.conf.py).
 """
 
 from collections.abc import Mapping
 from threading import Thread
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, start_http_server
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 METRICS_ADDRESS = "0.0.0.0"  # noqa: S104 - scraped from other hosts (a pod's IP), like the API
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
@@ -30,6 +35,8 @@ def metrics_port(env: Mapping[str, str], name: str) -> int | None:
     return int(raw)
 
 
-def serve_metrics(port: int, registry: CollectorRegistry) -> tuple[WSGIServer, Thread]:
+def serve_metrics(port: int, registry: "CollectorRegistry") -> tuple[WSGIServer, Thread]:
     """Serve `registry` at http://0.0.0.0:`port`/metrics from a daemon thread until exit."""
+    from prometheus_client import start_http_server  # see the module docstring
+
     return start_http_server(port, addr=METRICS_ADDRESS, registry=registry)

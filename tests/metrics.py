@@ -18,9 +18,7 @@ def scraped(text: str) -> dict[str, float]:
 def sample_names(text: str) -> set[str]:
     """The name of every sample in the text (`_total`, `_bucket`, ... included)."""
     return {
-        sample.name
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
+        sample.name for family in text_string_to_metric_families(text) for sample in family.samples
     }
 
 

@@ -71,6 +71,16 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
+class RelayCounters:
+    """The relay's `RelayMeter`: what it published, and how often the broker failed it."""
+
+    def published(self, messages: int) -> None:
+        RELAY_PUBLISHED.inc(messages)
+
+    def broker_failed(self) -> None:
+        RELAY_BROKER_ERRORS.inc()
+
+
 class PipelineCollector(Collector):
     """The outbox lag and the broker's state, measured at each scrape by the callables given
     (the database is read through the caller's transaction)."""

@@ -11,10 +11,10 @@ the ORM's execution costs more Python time than PostgreSQL spends running it
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Any
-from collections.abc import Mapping
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
