@@ -19,12 +19,14 @@ import os
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator, Mapping
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, Counter, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+disable_created_metrics()  # a `_created` gauge per counter: noise nobody queries
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
