@@ -33,6 +33,7 @@ from gunicorn import glogging, util
 from consent_service.api.headers import API_HEADERS
 from consent_service.faces.problems import Problem
 from plumbing.logs import mask
+from plumbing.metrics import MULTIPROCESS_DIR
 
 if TYPE_CHECKING:
     from gunicorn.glogging import _AtomsDict
@@ -66,9 +67,6 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
 def answer_errors_as_problems(_server: Any, _worker: Any) -> None:
     """The `post_fork` hook: this worker's own error answers become problem documents."""
     util.write_error = write_problem
-
-
-MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def metrics_dir(environ: MutableMapping[str, str]) -> str:

@@ -8,7 +8,9 @@ is first imported, and the settings are read before gunicorn's workers are given
 metrics folder (deploy/gunicorn.conf.py).
 """
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from threading import Thread
 from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
@@ -19,6 +21,18 @@ if TYPE_CHECKING:
 METRICS_ADDRESS = "0.0.0.0"  # noqa: S104 - scraped from other hosts (a pod's IP), like the API
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 """The Prometheus text format every Prometheus reads; nothing here needs OpenMetrics."""
+
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_multiprocess_dir(env: Mapping[str, str] = os.environ) -> None:
+    """Create PROMETHEUS_MULTIPROC_DIR if it is set but missing: with it set, prometheus_client
+    writes each process's values to a file there from the first metric on, and a process
+    given the setting by mistake (a shared ConfigMap) would otherwise fail at start."""
+    folder = env.get(MULTIPROCESS_DIR)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
 
 
 class MetricsPortError(ValueError):

@@ -26,9 +26,10 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-disable_created_metrics()  # a `_created` gauge per counter: noise nobody queries
+from plumbing.metrics import MULTIPROCESS_DIR, prepare_multiprocess_dir
 
-MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+disable_created_metrics()  # a `_created` gauge per counter: noise nobody queries
+prepare_multiprocess_dir()
 
 COUNTERS = CollectorRegistry()
 CONSENT_CHANGES = Counter(

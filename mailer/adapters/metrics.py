@@ -11,8 +11,10 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 
 from mailer.domain.outgoing import EmailBackend, Outcome, Outgoing
+from plumbing.metrics import prepare_multiprocess_dir
 
 disable_created_metrics()  # a `_created` gauge per counter: noise nobody queries
+prepare_multiprocess_dir()
 
 SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LAG_SECONDS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)
