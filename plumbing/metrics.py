@@ -44,7 +44,7 @@ def metrics_port(env: Mapping[str, str], name: str) -> int | None:
     raw = (env.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 65535:
         raise MetricsPortError(f"{name} must be a port number (1 to 65535), or unset.")
     return int(raw)
 
