@@ -10,6 +10,9 @@ large: 431, malformed: 400) before the application sees it, with an HTML page of
 written by `gunicorn.util.write_error` from the worker's `handle_error`. gunicorn offers no
 setting for that body, so each worker replaces that one function with one writing an RFC 9457
 problem document with the headers of every API answer.
+
+A sync worker reports that it is alive only between requests; the same hook hands its report
+to the streamed answers, which call it while a long download goes on (faces/streams.py).
 """
 
 import json
@@ -22,6 +25,7 @@ from gunicorn import glogging, util
 
 from consent_service.api.headers import API_HEADERS
 from consent_service.faces.problems import Problem
+from consent_service.faces.streams import keep_alive_with
 from plumbing.logs import mask
 
 if TYPE_CHECKING:
@@ -53,6 +57,8 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
     util.write_nonblock(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
 
-def answer_errors_as_problems(_server: Any, _worker: Any) -> None:
-    """The `post_fork` hook: this worker's own error answers become problem documents."""
+def answer_errors_as_problems(_server: Any, worker: Any) -> None:
+    """The `post_fork` hook: this worker's own error answers become problem documents, and a
+    long streamed answer (a report) tells the arbiter the worker is alive (faces/streams.py)."""
     util.write_error = write_problem
+    keep_alive_with(worker.notify)
