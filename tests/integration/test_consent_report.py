@@ -11,9 +11,12 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from consent_service.domain.reports import COLUMNS, ReportKind
 from tests.factories import consent_body
+from tests.hostile_input import hostile_text, query_string
 
 REPORT = "/v1/reports/consents"
 
@@ -25,7 +28,9 @@ def reader(make_key: Callable[..., str]) -> dict[str, str]:
 
 def sign_up(client: FlaskClient, writer: dict[str, str], **purposes: bool) -> dict:
     answer = client.post(
-        "/v1/consents", json=consent_body(purposes=purposes or {"newsletters": True}), headers=writer
+        "/v1/consents",
+        json=consent_body(purposes=purposes or {"newsletters": True}),
+        headers=writer,
     )
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()
@@ -227,3 +232,47 @@ def test_the_worker_is_told_it_is_alive_while_a_long_report_is_sent(
 
     assert len(csv_rows(client.get(REPORT, headers=reader))) == 3
     assert len(beats) >= 3
+
+
+PARAMETERS = ("kind", "purpose", "status", "source", "policy_version", "from", "to", "format")
+GOOD_VALUES = (
+    "current",
+    "ledger",
+    "csv",
+    "jsonl",
+    "newsletters",
+    "granted",
+    "admin",
+    "2026-11-01",
+    "2026-11-01T00:00:00+06:00",
+    "2026-11-01T00:00:00Z",
+)
+
+
+@settings(
+    max_examples=60,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(PARAMETERS), hostile_text),
+            st.one_of(st.sampled_from(GOOD_VALUES), hostile_text),
+        ),
+        max_size=5,
+    )
+)
+def test_any_query_string_is_a_whole_report_or_a_whole_problem(app, client, reader, pairs) -> None:
+    answer = client.get(f"{REPORT}?{query_string(pairs)}", headers=reader)
+
+    assert answer.status_code in (200, 422), answer.get_data(as_text=True)
+    if answer.status_code == 422:
+        assert answer.mimetype == "application/problem+json"
+        assert answer.get_json()["errors"]
+    elif answer.mimetype == "text/csv":
+        assert answer.get_data(as_text=True).startswith("subject_id,") or answer.get_data(
+            as_text=True
+        ).startswith("entry_id,")
+    else:
+        assert answer.mimetype == "application/jsonl"
+    assert app.extensions["consent.engine"].pool.checkedout() == 0
