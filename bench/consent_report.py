@@ -191,7 +191,7 @@ def bench(args: argparse.Namespace, tmp: Path, name: str, url: str) -> int:
     finally:
         stop_server(server)
     floor = copy_floor(url)
-    cpu = cpu_usage(before, after, server.process.pid, set(), name)
+    cpu = cpu_usage(before, after, server.process.pid, {os.getpid()}, name)
     flat = (
         current.peak_mb - idle <= ABOVE_IDLE_MB
         and current.peak_mb - tenth.peak_mb <= ABOVE_TENTH_MB
@@ -223,7 +223,7 @@ def bench(args: argparse.Namespace, tmp: Path, name: str, url: str) -> int:
         f"{current.peak_mb - tenth.peak_mb:+.1f} MB over the tenth)",
         f"the current report ran at {current.rate / floor.rate:.2f} of COPY's rate",
         f"CPU during the current report (cores of {CORES}): server {cpu['server']:.2f}, "
-        f"db {cpu['db']:.2f}, other {cpu['other']:.2f}",
+        f"db {cpu['db']:.2f}, this client {cpu['client']:.2f}, other {cpu['other']:.2f}",
     ]
     if cpu["other"] > 0.1 * CORES:
         lines.append(f"WARNING: not alone: other processes used {cpu['other']:.2f} cores")

@@ -6,6 +6,7 @@ memory of one batch. Decision 0038.
 """
 
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, Response
 
@@ -39,7 +40,7 @@ REPORT = Answer(
 )
 
 
-def filters_of(query: dict[str, object]) -> ReportFilters:
+def filters_of(query: dict[str, Any]) -> ReportFilters:
     """The filters a loaded query string (schemas/api/reports.py) asks for."""
 
     def optional(name: str) -> str | None:

@@ -16,7 +16,7 @@ between chunks, at most once a second; a client that stops reading blocks the wo
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
 
 from flask import Response
@@ -34,7 +34,7 @@ def keep_alive_with(report: Callable[[], None]) -> None:
 
 
 def streamed(
-    chunks_of: Callable[[SqlRepository], Iterator[bytes]], mimetype: str, filename: str
+    chunks_of: Callable[[SqlRepository], Generator[bytes]], mimetype: str, filename: str
 ) -> Response:
     """An attachment whose chunks are made in one snapshot transaction, as they are sent."""
     release = ExitStack()

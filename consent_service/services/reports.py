@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -37,7 +37,9 @@ class ReportFormat(StrEnum):
 MEDIA_TYPES = {ReportFormat.CSV: "text/csv", ReportFormat.JSONL: "application/jsonl"}
 
 
-def report_chunks(reads: ReportReads, filters: ReportFilters, fmt: ReportFormat) -> Iterator[bytes]:
+def report_chunks(
+    reads: ReportReads, filters: ReportFilters, fmt: ReportFormat
+) -> Generator[bytes]:
     """The report, encoded: for CSV a header row first (also when no row matches), then one
     chunk per batch of rows."""
     columns = COLUMNS[filters.kind]
