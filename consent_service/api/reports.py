@@ -5,19 +5,13 @@ read from one snapshot and sent as it is read (faces/streams.py), so a million r
 memory of one batch. Decision 0038.
 """
 
-from datetime import datetime
-from typing import Any
-
 from flask import Blueprint, Response
 
-from consent_service.adapters.report_store import SqlReportReads
 from consent_service.api.http import require
-from consent_service.domain.reports import ReportFilters, ReportKind
 from consent_service.faces.bodies import query_args
-from consent_service.faces.clock import now
-from consent_service.faces.streams import streamed
+from consent_service.faces.reports import filters_of, report_response
 from consent_service.openapi.operations import Answer, documented
-from consent_service.services.reports import MEDIA_TYPES, ReportFormat, report_chunks
+from consent_service.services.reports import MEDIA_TYPES, ReportFormat
 from schemas.api.reports import ConsentReportQuerySchema
 
 blueprint = Blueprint("reports", __name__)
@@ -38,38 +32,6 @@ REPORT = Answer(
     },
     {"Content-Disposition": "attachment, with the report's file name"},
 )
-
-
-def filters_of(query: dict[str, Any]) -> ReportFilters:
-    """The filters a loaded query string (schemas/api/reports.py) asks for."""
-
-    def optional(name: str) -> str | None:
-        value = query.get(name)
-        return value if isinstance(value, str) else None
-
-    def instant(name: str) -> datetime | None:
-        value = query.get(name)
-        return value if isinstance(value, datetime) else None
-
-    return ReportFilters(
-        kind=ReportKind(query["kind"]),
-        purpose=optional("purpose"),
-        status=optional("status"),
-        source=optional("source"),
-        policy_version=optional("policy_version"),
-        since=instant("since"),
-        until=instant("until"),
-    )
-
-
-def report_response(filters: ReportFilters, fmt: ReportFormat) -> Response:
-    """The report streamed from one snapshot, named for its kind and the time it was asked."""
-    stamp = now().strftime("%Y%m%dT%H%M%SZ")
-    return streamed(
-        lambda registry: report_chunks(SqlReportReads(registry.connection), filters, fmt),
-        MEDIA_TYPES[fmt],
-        f"consents-{filters.kind}-{stamp}.{fmt}",
-    )
 
 
 @blueprint.get("/v1/reports/consents")
