@@ -14,7 +14,10 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from consent_service.app import create_app
+from consent_service.config import Settings
 from consent_service.domain.reports import COLUMNS, ReportKind
+from consent_service.faces.transactions import snapshot
 from tests.factories import consent_body
 from tests.hostile_input import hostile_text, query_string
 
@@ -276,3 +279,21 @@ def test_any_query_string_is_a_whole_report_or_a_whole_problem(app, client, read
     else:
         assert answer.mimetype == "application/jsonl"
     assert app.extensions["consent.engine"].pool.checkedout() == 0
+
+
+@pytest.mark.postgres
+def test_the_report_reads_in_a_read_only_repeatable_read_transaction(postgres_url, tmp_path):
+    environ = {
+        "CONSENT_INSTANCE_DIR": str(tmp_path / "instance"),
+        "CONSENT_DATABASE_URL": postgres_url,
+        "CONSENT_SECRET_KEY": "test-secret",
+    }
+    app = create_app(Settings.from_env(environ))
+    try:
+        with app.test_request_context(), snapshot() as registry:
+            connection = registry.connection
+            isolation = connection.exec_driver_sql("SHOW transaction_isolation").scalar()
+            read_only = connection.exec_driver_sql("SHOW transaction_read_only").scalar()
+    finally:
+        app.extensions["consent.engine"].dispose()
+    assert (isolation, read_only) == ("repeatable read", "on")
