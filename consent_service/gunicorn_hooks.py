@@ -17,6 +17,9 @@ all of them through prometheus_client's multiprocess files (docs/decisions/0040-
 an earlier run would be counted again), and `forget_worker` is the `child_exit` hook.
 prometheus_client chooses its multiprocess mode when it is first imported, so this module
 imports it only inside the hooks, after the folder is in the environment.
+
+A sync worker reports that it is alive only between requests; the same hook hands its report
+to the streamed answers, which call it while a long download goes on (faces/streams.py).
 """
 
 import json
@@ -32,6 +35,7 @@ from gunicorn import glogging, util
 
 from consent_service.api.headers import API_HEADERS
 from consent_service.faces.problems import Problem
+from consent_service.faces.streams import keep_alive_with
 from plumbing.logs import mask
 from plumbing.metrics import MULTIPROCESS_DIR
 
@@ -64,9 +68,11 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
     util.write_nonblock(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
 
-def answer_errors_as_problems(_server: Any, _worker: Any) -> None:
-    """The `post_fork` hook: this worker's own error answers become problem documents."""
+def answer_errors_as_problems(_server: Any, worker: Any) -> None:
+    """The `post_fork` hook: this worker's own error answers become problem documents, and a
+    long streamed answer (a report) tells the arbiter the worker is alive (faces/streams.py)."""
     util.write_error = write_problem
+    keep_alive_with(worker.notify)
 
 
 def metrics_dir(environ: MutableMapping[str, str]) -> str:

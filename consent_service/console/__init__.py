@@ -21,6 +21,7 @@ from consent_service.console import (
     dashboard,
     layouts,
     pages,
+    reports,
     sessions,
     sign_in,
     single_sign_on,
@@ -51,6 +52,7 @@ def page_blueprints() -> list[Blueprint]:
         test_sends.blueprint,
         campaign_runs.blueprint,
         campaign_previews.blueprint,
+        reports.blueprint,
     ]
 
 

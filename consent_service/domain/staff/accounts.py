@@ -105,6 +105,7 @@ class AuditAction(StrEnum):
     CAMPAIGN_EDITED = "campaign.edited"
     CAMPAIGN_TEST_SENT = "campaign.test_sent"
     CAMPAIGN_RETRIED = "campaign.run_retried"
+    REPORT_DOWNLOADED = "report.downloaded"
 
 
 @dataclass(frozen=True)
