@@ -105,6 +105,7 @@ class AuditAction(StrEnum):
     CAMPAIGN_EDITED = "campaign.edited"
     CAMPAIGN_TEST_SENT = "campaign.test_sent"
     CAMPAIGN_RETRIED = "campaign.run_retried"
+    CAMPAIGN_PREVIEWED_AS_SUBJECT = "campaign.previewed_as_subject"
 
 
 @dataclass(frozen=True)
