@@ -31,8 +31,8 @@ from consent_service.domain.locales import LOCALES
 from consent_service.domain.staff.accounts import AuditAction
 from consent_service.faces import csrf
 from consent_service.faces.transactions import in_transaction, read_only
-from consent_service.services import campaigns
 from consent_service.services import campaign_previews as previews
+from consent_service.services import campaigns
 from consent_service.services.campaign_previews import NobodyFound, Preview, find_subject
 from consent_service.services.campaigns import CampaignView
 from consent_service.services.ports.subjects import SubjectRow
@@ -64,7 +64,10 @@ def _campaign(campaign_id: uuid.UUID) -> CampaignView:
 def stand_in_links() -> dict[str, str]:
     """Links to the registry's own pages that no token opens: a click changes nothing."""
     base = current_app.extensions["consent.settings"].public_base_url
-    return {"unsubscribe_url": f"{base}/u/preview", "preferences_url": f"{base}/preferences/preview"}
+    return {
+        "unsubscribe_url": f"{base}/u/preview",
+        "preferences_url": f"{base}/preferences/preview",
+    }
 
 
 def sample_values() -> dict[str, str]:
