@@ -1,6 +1,6 @@
-"""The preview as a chosen person in Chromium, without JavaScript: the GET form on the
-campaign's page, the person's name and language in the sandboxed frames, stand-in links,
-the refusal next to the field, and axe-core on each state in Kyrgyz and English."""
+"""The preview as a chosen person in Chromium: the GET form on the campaign's page, the
+person's name and language in the sandboxed frames, stand-in links, the refusal next to the
+field, axe-core on each state in Kyrgyz and English, and the same without JavaScript."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -33,7 +33,7 @@ def test_an_administrator_previews_the_campaign_as_a_chosen_person(
     open_page, console, screenshot, locale
 ) -> None:
     address = _person(console, "Айдай Касымова")
-    page: Page = open_page(locale=locale, javascript=False)
+    page: Page = open_page(locale=locale)
     sign_in(page, console, console.ready_person("admin", "Nurlan"))
     campaign = create_campaign(page, console, f"Preview as a person ({locale})")
     page.goto(campaign)
@@ -61,6 +61,23 @@ def test_an_administrator_previews_the_campaign_as_a_chosen_person(
     expect(page.locator("#preview-as")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#preview-person-title")).to_have_count(0)
     _accessible(page)
+
+
+def test_the_preview_as_a_person_works_without_javascript(open_page, console) -> None:
+    address = _person(console, "Бакыт Осмонов")
+    page: Page = open_page(locale="en", javascript=False)
+    sign_in(page, console, console.ready_person("admin"))
+    campaign = create_campaign(page, console, "Preview without JavaScript")
+    page.goto(campaign)
+
+    page.locator("#preview-as").fill(address)
+    page.locator("#preview-as-locale").select_option("ky")
+    submit(page, "#preview-as-show")
+
+    expect(page.locator("#preview-person-title")).to_contain_text("Бакыт Осмонов")
+    expect(page.frame_locator("#preview-person-html").locator("h1")).to_have_text(
+        "Саламатсызбы, Бакыт Осмонов!"
+    )
 
 
 def test_marketing_has_no_field_to_look_people_up(open_page, console) -> None:
