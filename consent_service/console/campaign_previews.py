@@ -46,11 +46,12 @@ PEOPLE = "subjects:read"
 AS = "as"
 """The parameter naming the chosen person, on the page (as typed) and in the iframes (by id)."""
 PREVIEW_POLICY = (
-    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
 """What a preview may do: show its styles and images, nothing else (no script: `sandbox`
-without allow-scripts)."""
+without allow-scripts). `'self'` lets the frame's header show the registry's own copy of the
+logo (`/static/brand-logo`), which a development server serves over plain http."""
 
 
 def _campaign(campaign_id: uuid.UUID) -> CampaignView:
