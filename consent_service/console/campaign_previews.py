@@ -113,12 +113,15 @@ class NotAllowed(Exception):
 
 def chosen(campaign_id: uuid.UUID, shown: str, locale: str = "") -> Chosen | None:
     """The person named by the request's `as`, looked up and recorded in the audit log; None
-    when the request names nobody. NotAllowed without `subjects:read`."""
+    when the request names nobody (no `as`, or an empty one). NotAllowed without
+    `subjects:read`, whatever `as` holds."""
     if AS not in request.args:
         return None
     if not signed_in().may(PEOPLE):
         raise NotAllowed
     query = request.args.get(AS, "")
+    if not query.strip():
+        return None  # the form sent with an empty field: the sample recipient again
     asked = locale if locale in LOCALES else ""
 
     def look_up(registry: SqlRepository) -> SubjectRow:
