@@ -1,7 +1,8 @@
 """Campaign use cases: create, pause, resume, cancel, run now, and take in the mailer's reports.
 
 Editing (campaign_edits.py), retrying a run's failures (campaign_retries.py) and test sends
-(campaign_tests.py) have modules of their own.
+(campaign_tests.py) have modules of their own, and so does the preview
+(campaign_previews.py).
 
 Every lifecycle change and every run request writes its message to the outbox in the same
 transaction as the rows it announces (as consent changes do, services/changes.py): the mailer
