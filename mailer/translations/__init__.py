@@ -3,9 +3,9 @@
 The mailer never imports the registry, so it keeps its own catalogue of the texts it writes
 itself: the double opt-in and preference-link emails and the email purposes' titles (a
 test keeps those titles equal to the registry's). The frame around every email (the links
-footer) has its own catalogue in `plumbing/translations/`, shared with the console's preview. The `.po` sources live beside this file; the
-install step compiles them to `.mo` (setup.py). Campaign content is not translated here:
-marketing writes it per locale.
+footer) has its own catalogue in `plumbing/translations/`, shared with the console's
+preview. The `.po` sources live beside this file; the install step compiles them to `.mo`
+(setup.py). Campaign content is not translated here: marketing writes it per locale.
 """
 
 from functools import cache
