@@ -120,6 +120,14 @@ class SqlRepository:
     def subject_by_email_key(self, key: str, *, for_update: bool = False) -> SubjectRow | None:
         return self._subject("email_key", key, for_update=for_update)
 
+    def subjects_by_external_id(self, external_id: str, limit: int) -> list[SubjectRow]:
+        """Live subjects whose external id is exactly this one; the shop may have given one
+        id to several people, so at most `limit` of them."""
+        rows = self.connection.execute(
+            _SUBJECT.where(_S.c.external_id == external_id).limit(limit)
+        ).all()
+        return [SubjectRow(*row) for row in rows]
+
     def add_subject(self, subject: SubjectRow, email_key: str) -> None:
         values = {f: getattr(subject, f) for f in _SUBJECT_FIELDS}
         self.connection.execute(_INSERT_SUBJECT, values | {"email_key": email_key})

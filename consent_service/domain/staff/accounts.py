@@ -106,6 +106,7 @@ class AuditAction(StrEnum):
     CAMPAIGN_TEST_SENT = "campaign.test_sent"
     CAMPAIGN_RETRIED = "campaign.run_retried"
     REPORT_DOWNLOADED = "report.downloaded"
+    CAMPAIGN_PREVIEWED_AS_SUBJECT = "campaign.previewed_as_subject"
 
 
 @dataclass(frozen=True)
