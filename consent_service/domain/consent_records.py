@@ -66,7 +66,8 @@ INDICATION_METHOD = {
     "admin": "recorded by the shop",
     "expiry": "request not confirmed in time (retention rule)",
 }
-"""Each ledger source, as the record says how a consent event was indicated."""
+"""Each ledger source in words: how a consent event was indicated (these records) and how
+a consent was collected (the receipts of services/receipts.py)."""
 
 SUBJECT_ACTORS = ("subject", "form:")
 """Ledger actors that are the person: a link they followed, a form they sent."""
