@@ -24,15 +24,13 @@ from flask_babel import gettext as _
 
 from consent_service.adapters.repository import SqlRepository
 from consent_service.console.access import allow, guard, needs, signed_in
-from consent_service.console.campaign_audit import audit_change
+from consent_service.console.desk import audit_change, campaign_or_404
 from consent_service.console.pages import forbidden
-from consent_service.domain.campaigns import CampaignNotFound
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.staff.accounts import AuditAction
 from consent_service.faces import csrf
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services import campaign_previews as previews
-from consent_service.services import campaigns
 from consent_service.services.campaign_previews import NobodyFound, Preview, find_subject
 from consent_service.services.campaigns import CampaignView
 from consent_service.services.ports.subjects import SubjectRow
@@ -52,14 +50,6 @@ PREVIEW_POLICY = (
 """What a preview may do: show its styles and images, nothing else (no script: `sandbox`
 without allow-scripts). `'self'` lets the frame's header show the registry's own copy of the
 logo (`/static/brand-logo`), which a development server serves over plain http."""
-
-
-def _campaign(campaign_id: uuid.UUID) -> CampaignView:
-    with read_only() as registry:
-        try:
-            return campaigns.get_campaign(registry.campaigns, campaign_id)
-        except CampaignNotFound:
-            abort(404)
 
 
 def stand_in_links() -> dict[str, str]:
@@ -154,7 +144,7 @@ def preview(campaign_id: uuid.UUID, locale: str) -> Response:
     gets it, or (`?as=`) the chosen person, as a sandboxed document of its own."""
     if locale not in LOCALES:
         abort(404)
-    view = _campaign(campaign_id)
+    view = campaign_or_404(campaign_id)
     part = "text" if request.args.get("part") == "text" else "html"
     try:
         person = chosen(campaign_id, part, locale)

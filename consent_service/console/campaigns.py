@@ -29,13 +29,13 @@ from consent_service.adapters.campaign_store import CampaignStore
 from consent_service.adapters.repository import SqlRepository
 from consent_service.console import campaign_previews
 from consent_service.console.access import Visit, allow, guard, needs, signed_in
-from consent_service.console.campaign_audit import audit_change
 from consent_service.console.campaign_words import (
     PURPOSES,
     run_progress,
     schedule_of,
     status_words,
 )
+from consent_service.console.desk import audit_change
 from consent_service.console.pages import forbidden, fragment, render
 from consent_service.domain import campaigns as rules
 from consent_service.domain.campaigns import (

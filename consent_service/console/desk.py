@@ -1,15 +1,22 @@
-"""The console audit log's lines about campaigns: one function, so every page of the marketing
-desk (campaigns.py, its form, test sends, previews) records alike."""
+"""What every page of the marketing desk (campaigns.py, its form, test sends, runs, previews)
+shares: finding the campaign a URL names, and the console audit log's line about it, so that
+they answer and record alike."""
 
 import uuid
 from typing import Any
+
+from flask import abort
 
 from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.staff_store import SqlStaffStore
 from consent_service.console import sessions
 from consent_service.console.access import signed_in
+from consent_service.domain.campaigns import CampaignNotFound
 from consent_service.domain.staff.accounts import AuditAction, AuditEntry
 from consent_service.faces import clock
+from consent_service.faces.transactions import read_only
+from consent_service.services import campaigns
+from consent_service.services.campaigns import CampaignView
 
 
 def audit_change(
@@ -26,3 +33,12 @@ def audit_change(
         details,
     )
     SqlStaffStore(registry).record(entry)
+
+
+def campaign_or_404(campaign_id: uuid.UUID) -> CampaignView:
+    """The campaign with its runs, or the 404 page."""
+    with read_only() as registry:
+        try:
+            return campaigns.get_campaign(registry.campaigns, campaign_id)
+        except CampaignNotFound:
+            abort(404)
