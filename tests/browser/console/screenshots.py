@@ -16,6 +16,7 @@ from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from tests.browser.chromium import TIMEOUT_MS, launch
 from tests.browser.console.layouts_tour import LAYOUT_STOPS
+from tests.browser.console.reports_tour import REPORT_STOPS
 from tests.browser.console.site import running_console
 from tests.browser.console.tour import TOUR, Stop
 from tests.processes import ROOT
@@ -34,7 +35,10 @@ def whole_page_on_screen(page: Page) -> None:
     page.evaluate(NEXT_PAINT)
 
 
-def take(out: Path, locale: str, stops: tuple[Stop, ...] = (*TOUR, *LAYOUT_STOPS)) -> list[Path]:
+EVERY_STOP = (*TOUR, *LAYOUT_STOPS, *REPORT_STOPS)
+
+
+def take(out: Path, locale: str, stops: tuple[Stop, ...] = EVERY_STOP) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved = []
     with (
