@@ -52,6 +52,9 @@ _SUBJECT_BY = {
     ("email_key", False): _SUBJECT.where(_S.c.email_key == bindparam("match")),
     ("email_key", True): _SUBJECT.where(_S.c.email_key == bindparam("match")).with_for_update(),
 }
+_BY_EXTERNAL_ID = (
+    _SUBJECT.where(_S.c.external_id == bindparam("match")).order_by(_S.c.id).limit(bindparam("n"))
+)
 _INSERT_SUBJECT = insert(_S)
 _SET_VERSION = (
     update(_S)
@@ -117,6 +120,10 @@ class SqlRepository:
 
     def subject_by_email_key(self, key: str, *, for_update: bool = False) -> SubjectRow | None:
         return self._subject("email_key", key, for_update=for_update)
+
+    def subjects_by_external_id(self, external_id: str, limit: int) -> list[SubjectRow]:
+        rows = self.connection.execute(_BY_EXTERNAL_ID, {"match": external_id, "n": limit})
+        return [SubjectRow(*row) for row in rows]
 
     def add_subject(self, subject: SubjectRow, email_key: str) -> None:
         values = {f: getattr(subject, f) for f in _SUBJECT_FIELDS}

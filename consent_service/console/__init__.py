@@ -24,6 +24,8 @@ from consent_service.console import (
     sessions,
     sign_in,
     single_sign_on,
+    subject_actions,
+    subjects,
     test_sends,
     users,
 )
@@ -51,6 +53,8 @@ def page_blueprints() -> list[Blueprint]:
         test_sends.blueprint,
         campaign_runs.blueprint,
         campaign_previews.blueprint,
+        subjects.blueprint,
+        subject_actions.blueprint,
     ]
 
 

@@ -105,6 +105,10 @@ class AuditAction(StrEnum):
     CAMPAIGN_EDITED = "campaign.edited"
     CAMPAIGN_TEST_SENT = "campaign.test_sent"
     CAMPAIGN_RETRIED = "campaign.run_retried"
+    SUBJECT_LOOKED_UP = "subject.looked_up"
+    SUBJECT_RECTIFIED = "subject.rectified"
+    SUBJECT_EXPORTED = "subject.exported"
+    SUBJECT_ERASED = "subject.erased"
 
 
 @dataclass(frozen=True)
