@@ -54,9 +54,7 @@ def _subject(subject_id: uuid.UUID) -> SubjectRow:
     return found
 
 
-def _page(
-    action: str, subject_id: uuid.UUID, status: int = 200, **context: Any
-) -> Response:
+def _page(action: str, subject_id: uuid.UUID, status: int = 200, **context: Any) -> Response:
     titles = {
         "rectify": _("Correct the address"),
         "export": _("Export the person's data"),

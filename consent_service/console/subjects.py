@@ -96,7 +96,8 @@ def find() -> Response | WerkzeugResponse:
     query = request.args.get("q", "")
     done = DONE.get(request.args.get("done", ""))
     if not query.strip():
-        return render("console/subjects.html", title=_("People"), query="", done=done() if done else None)
+        shown = done() if done else None
+        return render("console/subjects.html", title=_("People"), query="", done=shown)
     found = _look_up(query)
     if len(found.subjects) == 1:
         return redirect(url_for(".subject", subject_id=found.subjects[0].id), 303)

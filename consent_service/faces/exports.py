@@ -29,4 +29,5 @@ def mailer_part() -> MailerPart:
 def exporter() -> Exporter:
     """The app's exporter: the configured shop and the mailer over the configured broker."""
     extensions = current_app.extensions
-    return exporter_for(extensions["consent.settings"], extensions["consent.sessions"], mailer_part())
+    settings, sessions = extensions["consent.settings"], extensions["consent.sessions"]
+    return exporter_for(settings, sessions, mailer_part())

@@ -9,67 +9,33 @@ import uuid
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from consent_service.adapters import orm
-from consent_service.faces.exports import MAILER_PART
-from consent_service.services.export import MailerPartUnavailable
 from tests.console.conftest import Browser, location, signed_in
 from tests.console.conftest import text as page_text
-from tests.factories import consent_body
-
-SENT = {
-    "kind": "campaign",
-    "campaign_id": str(uuid.uuid4()),
-    "campaign_name": "Жаңы жылдык сатуу",
-    "run_id": str(uuid.uuid4()),
-    "sent_at": "2026-11-26T09:00:03+00:00",
-    "outcome": "sent",
-}
-
-
-class StandInMailer:
-    def __init__(self) -> None:
-        self.available = True
-
-    def emails_of(self, subject_id: uuid.UUID) -> list[dict]:
-        if not self.available:
-            raise MailerPartUnavailable("no answer")
-        return [SENT]
+from tests.console.people import (
+    StandInMailer,
+    audit_lines,
+    sign_up,
+    stand_in_mailer,
+    writer_headers,
+)
 
 
 @pytest.fixture
 def mailer(app) -> StandInMailer:
-    stand_in = StandInMailer()
-    app.extensions[MAILER_PART] = stand_in
-    return stand_in
+    return stand_in_mailer(app)
 
 
 @pytest.fixture
 def writer(make_key) -> dict[str, str]:
-    key = make_key("consents:write", "subjects:read", "subjects:write")
-    return {"Authorization": f"Bearer {key}"}
-
-
-def sign_up(app, writer, email: str, external_id: str | None = None) -> str:
-    body = consent_body(email=email, purposes={"newsletters": True, "personalization": True})
-    if external_id:
-        body["subject"]["external_id"] = external_id
-    answer = app.test_client().post("/v1/consents", json=body, headers=writer)
-    assert answer.status_code == 201, answer.get_data(as_text=True)
-    return answer.get_json()["subject_id"]
+    return writer_headers(make_key)
 
 
 @pytest.fixture
 def aigul(app, writer, mailer) -> str:
     return sign_up(app, writer, "Aigul.Asanova@Mail.kg", external_id="cust-1017")
-
-
-def audit_lines(app, action: str) -> list:
-    with app.extensions["consent.engine"].connect() as connection:
-        table = orm.ConsoleAuditEntry.__table__
-        query = select(table).where(table.c.action == action).order_by(table.c.id)
-        return connection.execute(query).all()
 
 
 @pytest.mark.parametrize(
