@@ -1,6 +1,7 @@
 """Screenshots of every console page for docs/console.md, as a laptop shows them.
 
     .venv/bin/python -m tests.browser.console.screenshots [--locale ky] [--out docs/console]
+        [--only subject --only subjects]
 
 Starts the registry and a test OpenID provider (tests/browser/console/site.py), visits each
 stop of the console's tour (tests/browser/console/tour.py) in a new Chromium window and saves
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, ViewportSize, sync_playwright
 from tests.browser.chromium import TIMEOUT_MS, launch
 from tests.browser.console.layouts_tour import LAYOUT_STOPS
 from tests.browser.console.site import running_console
+from tests.browser.console.subjects_tour import SUBJECT_STOPS
 from tests.browser.console.tour import TOUR, Stop
 from tests.processes import ROOT
 
@@ -34,7 +36,9 @@ def whole_page_on_screen(page: Page) -> None:
     page.evaluate(NEXT_PAINT)
 
 
-def take(out: Path, locale: str, stops: tuple[Stop, ...] = (*TOUR, *LAYOUT_STOPS)) -> list[Path]:
+def take(
+    out: Path, locale: str, stops: tuple[Stop, ...] = (*TOUR, *LAYOUT_STOPS, *SUBJECT_STOPS)
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved = []
     with (
@@ -61,8 +65,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locale", default="ky", choices=["ky", "ru", "en"])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "console")
+    stops = (*TOUR, *LAYOUT_STOPS, *SUBJECT_STOPS)
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[stop.name for stop in stops],
+        help="take only this stop's picture (repeatable); all of them without it",
+    )
     arguments = parser.parse_args()
-    for path in take(arguments.out, arguments.locale):
+    chosen = tuple(s for s in stops if not arguments.only or s.name in arguments.only)
+    for path in take(arguments.out, arguments.locale, chosen):
         print(f"{path} ({path.stat().st_size // 1024} KiB)")
 
 
