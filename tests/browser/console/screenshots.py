@@ -17,7 +17,7 @@ from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from tests.browser.chromium import TIMEOUT_MS, launch
 from tests.browser.console.layouts_tour import LAYOUT_STOPS
-from tests.browser.console.site import running_console
+from tests.browser.console.site import WITH_MAILER, running_console
 from tests.browser.console.subjects_tour import SUBJECT_STOPS
 from tests.browser.console.tour import TOUR, Stop
 from tests.processes import ROOT
@@ -39,11 +39,20 @@ def whole_page_on_screen(page: Page) -> None:
 def take(
     out: Path, locale: str, stops: tuple[Stop, ...] = (*TOUR, *LAYOUT_STOPS, *SUBJECT_STOPS)
 ) -> list[Path]:
+    """The pictures of `stops`; a person's pages on a console with the mailer running, so
+    that their emails are in the picture."""
+    plain = tuple(stop for stop in stops if stop not in SUBJECT_STOPS)
+    desk = tuple(stop for stop in stops if stop in SUBJECT_STOPS)
+    saved = _take(out, locale, plain, ("api",)) if plain else []
+    return saved + (_take(out, locale, desk, WITH_MAILER) if desk else [])
+
+
+def _take(out: Path, locale: str, stops: tuple[Stop, ...], parts: tuple[str, ...]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved = []
     with (
         tempfile.TemporaryDirectory() as workdir,
-        running_console(Path(workdir)) as console,
+        running_console(Path(workdir), parts) as console,
         sync_playwright() as playwright,
     ):
         browser = launch(playwright)
