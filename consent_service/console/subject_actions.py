@@ -36,6 +36,7 @@ from consent_service.services.export import MailerPartUnavailable, csv_zip
 from consent_service.services.ports.subjects import SubjectRow
 from consent_service.services.subject_changes import Rectification, rectify
 from plumbing.db import scrub_sqlite
+from plumbing.text import storable
 
 blueprint = Blueprint("console_subject_actions", __name__, url_prefix="/console/subjects")
 csrf.protect(blueprint)
@@ -84,7 +85,7 @@ def _unconfirmed() -> str | None:
 
 def _reason() -> str | None:
     reason = request.form.get("reason", "").strip()
-    if not reason or len(reason) > MAX_REASON:
+    if not reason or len(reason) > MAX_REASON or not storable(reason):
         return None
     return subject_desk.masked_text(reason, audit_key())
 

@@ -20,6 +20,7 @@ from consent_service.services.ports.rights import RightsRequestRow
 from consent_service.services.ports.subjects import SubjectRow
 from consent_service.services.views import SubjectView, get_subject
 from plumbing.logs import EMAIL_LIKE, mask_emails
+from plumbing.text import storable
 
 MAX_QUERY = 320
 """Longer than any address (254) or external id (200): anything longer matches nothing."""
@@ -37,9 +38,10 @@ class Lookup:
 
 
 def find_subjects(registry: Repository, query: str) -> Lookup:
-    """Everyone `query` names whole: as a subject id, an address or an external id."""
+    """Everyone `query` names whole: as a subject id, an address or an external id. Text
+    the database cannot compare (a NUL, a lone surrogate) names nobody."""
     query = query.strip()
-    if not query or len(query) > MAX_QUERY:
+    if not query or len(query) > MAX_QUERY or not storable(query):
         return Lookup([], [])
     found: dict[uuid.UUID, SubjectRow] = {}
     matched: list[str] = []
@@ -68,7 +70,8 @@ def masked_query(query: str, key: bytes) -> str:
     query = query.strip()
     if EMAIL_LIKE.fullmatch(query):
         return mask_emails(query, key)
-    digest = hmac.new(key, b"query\n" + query.lower().encode(), hashlib.sha256).hexdigest()
+    text = query.lower().encode("utf-8", "surrogatepass")
+    digest = hmac.new(key, b"query\n" + text, hashlib.sha256).hexdigest()
     return f"<query:{digest[:12]}>"
 
 

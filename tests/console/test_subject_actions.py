@@ -8,6 +8,8 @@ import json
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.console.conftest import Browser, location, signed_in
 from tests.console.people import (
@@ -201,3 +203,35 @@ def test_an_address_that_is_someone_elses_is_refused(app, browser, person, aigul
     assert answer.status_code == 409 and bad.status_code == 422
     assert subject_row(app, aigul).email == "aigul@mail.kg"
     assert audit_lines(app, "subject.rectified") == []
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(email=st.text(max_size=400), reason=st.text(max_size=700))
+def test_whatever_is_typed_into_the_rectify_form_the_answer_is_a_page(
+    app, browser, person, aigul, email, reason
+) -> None:
+    support = signed_in(browser(), person("support"))
+
+    answer = support.post(
+        f"/console/subjects/{aigul}/rectify", {"email": email, "reason": reason, "confirm": "yes"}
+    )
+
+    assert answer.status_code in (303, 409, 422)
+    assert answer.status_code == 303 or answer.mimetype == "text/html"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"email": "new\x00@mail.kg", "reason": "asked"},
+        {"email": "new@mail.kg", "reason": "asked\x00"},
+    ],
+)
+def test_text_the_database_cannot_keep_is_refused(app, browser, person, aigul, form) -> None:
+    support = signed_in(browser(), person("support"))
+    before = subject_row(app, aigul)
+
+    answer = support.post(f"/console/subjects/{aigul}/rectify", form | {"confirm": "yes"})
+
+    assert answer.status_code == 422 and answer.mimetype == "text/html"
+    assert subject_row(app, aigul) == before

@@ -213,3 +213,25 @@ def test_whatever_is_looked_up_the_answer_is_a_page(app, browser, person, query)
     assert answer.status_code in (200, 303)
     assert answer.mimetype == "text/html" or answer.status_code == 303
     assert "Traceback" not in page_text(answer)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "\x00",
+        "a\x00@mail.kg",
+        "x" * 5000,
+        "' OR 1=1 --",
+        "%@%",
+        "<script>",
+        "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    ],
+)
+def test_a_hostile_query_is_a_page_and_finds_nobody(app, browser, person, aigul, query) -> None:
+    support = signed_in(browser(), person("support"))
+
+    answer = support.get("/console/subjects", query_string={"q": query})
+
+    assert answer.status_code == 200
+    assert 'id="nobody"' in answer.get_data(as_text=True)
+    assert "<script>" not in answer.get_data(as_text=True).split("<main", 1)[1]
