@@ -25,6 +25,7 @@ from consent_service.console import (
     sign_in,
     single_sign_on,
     subject_actions,
+    subject_consents,
     subjects,
     test_sends,
     users,
@@ -55,6 +56,7 @@ def page_blueprints() -> list[Blueprint]:
         campaign_previews.blueprint,
         subjects.blueprint,
         subject_actions.blueprint,
+        subject_consents.blueprint,
     ]
 
 

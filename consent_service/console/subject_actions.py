@@ -25,6 +25,7 @@ from consent_service.console.pages import forbidden, render
 from consent_service.console.subjects import audit_key, audit_subject
 from consent_service.domain.consent import Source
 from consent_service.domain.errors import Conflict, DomainError, InvalidEmail, SubjectNotFound
+from consent_service.domain.purpose_texts import TITLES
 from consent_service.domain.staff.accounts import AuditAction
 from consent_service.faces import clock, csrf
 from consent_service.faces.exports import exporter
@@ -55,17 +56,26 @@ def _subject(subject_id: uuid.UUID) -> SubjectRow:
     return found
 
 
-def _page(action: str, subject_id: uuid.UUID, status: int = 200, **context: Any) -> Response:
+def page(action: str, subject_id: uuid.UUID, status: int = 200, **context: Any) -> Response:
     titles = {
         "rectify": _("Correct the address"),
         "export": _("Export the person's data"),
         "erase": _("Erase the person"),
+        "withdraw": _("Withdraw a consent"),
+    }
+    endpoints = {
+        "rectify": "console_subject_actions.rectify_subject",
+        "export": "console_subject_actions.export_subject",
+        "erase": "console_subject_actions.erase_subject",
+        "withdraw": "console_subject_consents.withdraw",
     }
     return render(
         "console/subject_action.html",
         status,
         title=titles[action],
         action=action,
+        endpoint=endpoints[action],
+        purposes=TITLES,
         subject=_subject(subject_id),
         form=context.pop("form", {}),
         **context,
@@ -90,11 +100,19 @@ def _reason() -> str | None:
     return subject_desk.masked_text(reason, audit_key())
 
 
+def confirmed_reason() -> tuple[str | None, str | None]:
+    """Why the form cannot act (or None), and the reason as the audit log keeps it."""
+    problem, reason = _unconfirmed(), _reason()
+    if problem is None and reason is None:
+        problem = _("Say why, in at most %(count)s characters.", count=MAX_REASON)
+    return problem, reason
+
+
 @blueprint.get("/<uuid:subject_id>/rectify")
 @allow(needs(RECTIFY))
 def rectify_page(subject_id: uuid.UUID) -> Response:
     """The form for a new address, with the reason and the confirmation."""
-    return _page("rectify", subject_id)
+    return page("rectify", subject_id)
 
 
 def _rectify_refusal(error: DomainError) -> tuple[str, int]:
@@ -113,12 +131,9 @@ def _rectify_refusal(error: DomainError) -> tuple[str, int]:
 def rectify_subject(subject_id: uuid.UUID) -> Response | WerkzeugResponse:
     """Store the new address (unconfirmed until the person confirms it) and log why."""
     form = {"email": _typed("email"), "reason": _typed("reason", MAX_REASON)}
-    problem = _unconfirmed()
-    reason = _reason()
-    if problem is None and reason is None:
-        problem = _("Say why, in at most %(count)s characters.", count=MAX_REASON)
+    problem, reason = confirmed_reason()
     if problem is not None or reason is None:
-        return _page("rectify", subject_id, 422, problem=problem, form=form)
+        return page("rectify", subject_id, 422, problem=problem, form=form)
     settings = sessions.settings()
     context = Rectification(Source.ADMIN.value, signed_in().name, clock.now())
 
@@ -149,10 +164,10 @@ def rectify_subject(subject_id: uuid.UUID) -> Response | WerkzeugResponse:
         abort(404)
     except DomainError as error:
         problem, status = _rectify_refusal(error)
-        return _page("rectify", subject_id, status, problem=problem, form=form)
+        return page("rectify", subject_id, status, problem=problem, form=form)
     if not changed:
         problem = _("This is the address we already hold. Nothing was changed.")
-        return _page("rectify", subject_id, 422, problem=problem, form=form)
+        return page("rectify", subject_id, 422, problem=problem, form=form)
     target = url_for("console_subjects.subject", subject_id=subject_id, done="rectified")
     return redirect(target, 303)
 
@@ -161,7 +176,7 @@ def rectify_subject(subject_id: uuid.UUID) -> Response | WerkzeugResponse:
 @allow(needs(EXPORT))
 def export_page(subject_id: uuid.UUID) -> Response:
     """The choice of format and the confirmation; the POST answers with the file."""
-    return _page("export", subject_id)
+    return page("export", subject_id)
 
 
 @blueprint.post("/<uuid:subject_id>/export")
@@ -174,14 +189,14 @@ def export_subject(subject_id: uuid.UUID) -> Response:
     if problem is None and chosen not in FORMATS:
         problem = _("Choose JSON or CSV.")
     if problem is not None:
-        return _page("export", subject_id, 422, problem=problem, form=form)
+        return page("export", subject_id, 422, problem=problem, form=form)
     try:
         data = exporter().export(subject_id)
     except SubjectNotFound:
         abort(404)
     except MailerPartUnavailable:
         problem = _("The mailer did not answer in time, so nothing was exported. Try again.")
-        return _page("export", subject_id, 503, problem=problem, form=form)
+        return page("export", subject_id, 503, problem=problem, form=form)
     in_transaction(
         lambda registry: audit_subject(
             registry, AuditAction.SUBJECT_EXPORTED, subject_id, format=chosen
@@ -201,7 +216,7 @@ def export_subject(subject_id: uuid.UUID) -> Response:
 @allow(needs(ERASE))
 def erase_page(subject_id: uuid.UUID) -> Response:
     """What erasure does, the reason and the confirmation."""
-    return _page("erase", subject_id)
+    return page("erase", subject_id)
 
 
 @blueprint.post("/<uuid:subject_id>/erase")
@@ -209,12 +224,9 @@ def erase_page(subject_id: uuid.UUID) -> Response:
 def erase_subject(subject_id: uuid.UUID) -> Response | WerkzeugResponse:
     """Erase the person as the API does; the ledger names the officer, the log says why."""
     form = {"reason": _typed("reason", MAX_REASON)}
-    problem = _unconfirmed()
-    reason = _reason()
-    if problem is None and reason is None:
-        problem = _("Say why, in at most %(count)s characters.", count=MAX_REASON)
+    problem, reason = confirmed_reason()
     if problem is not None or reason is None:
-        return _page("erase", subject_id, 422, problem=problem, form=form)
+        return page("erase", subject_id, 422, problem=problem, form=form)
     context = Erasure(Source.ADMIN.value, signed_in().name, clock.now())
     secret_key = sessions.settings().secret_key
 

@@ -49,6 +49,12 @@ DONE = {
 }
 
 
+DONE_HERE = {
+    "rectified": lambda: _("The address was changed."),
+    "withdrawn": lambda: _("The consent was withdrawn in the person's name."),
+}
+
+
 def audit_key() -> bytes:
     """The key of the mask the logs use for addresses (plumbing/logs.py)."""
     return mask_key(sessions.settings().secret_key)
@@ -159,6 +165,6 @@ def subject(subject_id: uuid.UUID) -> Response:
         pages=pages,
         emails=_emails(subject_id),
         purposes=TITLES,
-        done=_("The address was changed.") if done == "rectified" else None,
+        done=DONE_HERE[done]() if done in DONE_HERE else None,
         may=signed_in().may,
     )

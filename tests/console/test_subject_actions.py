@@ -235,3 +235,67 @@ def test_text_the_database_cannot_keep_is_refused(app, browser, person, aigul, f
 
     assert answer.status_code == 422 and answer.mimetype == "text/html"
     assert subject_row(app, aigul) == before
+
+
+def test_support_withdraws_a_purpose_the_person_asked_by_phone(app, browser, person, aigul):
+    who = person("support")
+    support = signed_in(browser(), who)
+    page = support.get(f"/console/subjects/{aigul}").get_data(as_text=True)
+    assert f"/console/subjects/{aigul}/withdraw?purpose=personalization" in page
+
+    confirm = support.get(f"/console/subjects/{aigul}/withdraw?purpose=personalization")
+    answer = support.post(
+        f"/console/subjects/{aigul}/withdraw",
+        {"purpose": "personalization", "reason": "Called on 5 December", "confirm": "yes"},
+    )
+
+    assert confirm.status_code == 200 and 'name="confirm"' in confirm.get_data(as_text=True)
+    assert answer.status_code == 303
+    assert location(answer) == f"/console/subjects/{aigul}?done=withdrawn"
+    entry = last_entry(app, aigul)
+    assert (entry.purpose, entry.status) == ("personalization", "withdrawn")
+    assert entry.actor == f"console:{who.account.id}" and entry.source == "admin"
+    [line] = audit_lines(app, "subject.consent_withdrawn")
+    assert line.details["purpose"] == "personalization"
+    assert line.details["reason"] == "Called on 5 December"
+    assert line.details["version"] == entry.seq
+    again = support.post(
+        f"/console/subjects/{aigul}/withdraw",
+        {"purpose": "personalization", "reason": "again", "confirm": "yes"},
+    )
+    assert again.status_code == 422 and last_entry(app, aigul).seq == entry.seq
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"purpose": "personalization", "reason": "asked"},
+        {"purpose": "personalization", "reason": "", "confirm": "yes"},
+        {"purpose": "transactions", "reason": "asked", "confirm": "yes"},
+        {"purpose": "no-such-purpose", "reason": "asked", "confirm": "yes"},
+    ],
+)
+def test_a_withdrawal_without_confirmation_or_of_nothing_changes_nothing(
+    app, browser, person, aigul, form
+) -> None:
+    support = signed_in(browser(), person("support"))
+    before = last_entry(app, aigul)
+
+    answer = support.post(f"/console/subjects/{aigul}/withdraw", form)
+
+    assert answer.status_code == 422 and answer.mimetype == "text/html"
+    assert last_entry(app, aigul) == before
+    assert audit_lines(app, "subject.consent_withdrawn") == []
+
+
+@pytest.mark.parametrize("role", ["marketing", "sender"])
+def test_marketing_may_not_withdraw_for_a_person(app, browser, person, aigul, role) -> None:
+    marketer = signed_in(browser(), person(role))
+    form = {"purpose": "personalization", "reason": "asked", "confirm": "yes"}
+
+    assert (
+        marketer.get(f"/console/subjects/{aigul}/withdraw?purpose=newsletters").status_code == 403
+    )
+    assert marketer.post(f"/console/subjects/{aigul}/withdraw", form).status_code == 403
+    assert audit_lines(app, "subject.consent_withdrawn") == []
+    assert last_entry(app, aigul).status != "withdrawn"

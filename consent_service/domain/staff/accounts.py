@@ -109,6 +109,7 @@ class AuditAction(StrEnum):
     SUBJECT_RECTIFIED = "subject.rectified"
     SUBJECT_EXPORTED = "subject.exported"
     SUBJECT_ERASED = "subject.erased"
+    CONSENT_WITHDRAWN = "subject.consent_withdrawn"
 
 
 @dataclass(frozen=True)
