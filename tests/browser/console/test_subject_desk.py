@@ -1,6 +1,7 @@
 """The privacy desk's person pages in a real browser, on the real registry, relay and mailer:
 axe-core finds no serious or critical violation in Kyrgyz and English, on a laptop and a
-phone; support finds a person by address, sees the timeline and corrects the address; privacy
+phone; support finds a person by address, sees the timeline, corrects the address and
+withdraws a purpose the person asked to withdraw; privacy
 erases with the confirmation step and the person is gone."""
 
 from collections.abc import Iterator
@@ -73,6 +74,16 @@ def test_support_finds_a_person_sees_the_timeline_and_corrects_the_address(
     expect(page.locator("#done")).to_be_visible()
     expect(page.locator("h1")).to_have_text(new)
     expect(page.locator("#timeline tbody tr").first).to_contain_text("subject")
+
+    page.locator("#withdraw-personalization").click()
+    page.locator("#reason").fill("Called: no more personal offers.")
+    page.locator("#confirm").check()
+    submit(page, "#confirm-action")
+
+    expect(page.locator("#done")).to_be_visible()
+    row = page.locator('#consents tr[data-purpose="personalization"]')
+    expect(row).to_contain_text("Withdrawn")
+    expect(page.locator("#timeline tbody tr").first).to_contain_text("console:")
 
 
 def test_privacy_erases_with_the_confirmation_step_and_the_person_is_gone(
