@@ -13,7 +13,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).parent
-CATALOGUE_PACKAGES = ("consent_service", "mailer")
+CATALOGUE_PACKAGES = ("consent_service", "mailer", "plumbing")
 
 
 def compile_catalogues() -> None:

@@ -20,6 +20,7 @@ from consent_service.api import exports as export_api
 from consent_service.api import forms as forms_api
 from consent_service.api import keys as keys_api
 from consent_service.api import layouts as layouts_api
+from consent_service.api import reports as reports_api
 from consent_service.config import Settings
 from consent_service.console import register as register_console
 from consent_service.faces import languages, problems
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(forms_api.blueprint)
     app.register_blueprint(keys_api.blueprint)
     app.register_blueprint(layouts_api.blueprint)
+    app.register_blueprint(reports_api.blueprint)
     logging.getLogger(__name__).info(
         "app created", extra={"event": "app_created", "database": engine.url.get_backend_name()}
     )

@@ -18,6 +18,7 @@ from consent_service.domain.purposes import EMAIL_PURPOSES
 from consent_service.domain.staff.groups import GroupRoles, InvalidRoleMapping, parse_group_roles
 from consent_service.domain.staff.sessions import DEFAULT_IDLE_MINUTES, SessionPolicy
 from consent_service.domain.transfers import url_refusal
+from plumbing.metrics import MetricsPortError, metrics_port
 from plumbing.production import ProductionSettingsMissing, check_production
 from plumbing.secrets import MissingSecret, previous_secret_keys, secret_key
 from plumbing.shop import Shop, shop_from_env
@@ -262,6 +263,13 @@ def _test_recipients(env: Mapping[str, str]) -> frozenset[str]:
     return frozenset(a.casefold() for a in addresses)
 
 
+def _metrics_port(env: Mapping[str, str], name: str) -> int | None:
+    try:
+        return metrics_port(env, name)
+    except MetricsPortError as error:
+        raise ConfigError(str(error)) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -274,6 +282,8 @@ class Settings:
     double_opt_in: frozenset[str]
     max_body_bytes: int
     relay_batch_size: int = 2000
+    relay_metrics_port: int | None = None
+    """Where `consent relay` serves its metrics (CONSENT_RELAY_METRICS_PORT); None: nowhere."""
     retention_pending: timedelta = timedelta(days=30)
     """Pending consents never confirmed for this long are withdrawn (`consent purge`)."""
     retention_inactive: timedelta = timedelta(days=730)
@@ -335,6 +345,7 @@ class Settings:
             retention_inactive=timedelta(days=_days(env, "CONSENT_RETENTION_INACTIVE_DAYS", 730)),
             max_body_bytes=int(env.get("CONSENT_MAX_BODY_BYTES", str(64 * 1024))),
             relay_batch_size=int(env.get("CONSENT_RELAY_BATCH_SIZE", "2000")),
+            relay_metrics_port=_metrics_port(env, "CONSENT_RELAY_METRICS_PORT"),
             checkpoint_interval=timedelta(
                 seconds=int(env.get("CONSENT_CHECKPOINT_INTERVAL", "600"))
             ),

@@ -4,6 +4,8 @@ Logs go through the service's JSON formatter, which masks email addresses and li
 and the access log's atoms are masked before any format sees them, so that neither an access
 log line carrying `?email=` nor one for `/u/<token>` writes them in clear. gunicorn's own
 answers to requests it cannot parse (414, 431, 400) are problem documents, like the API's.
+The workers share their metrics through a folder (PROMETHEUS_MULTIPROC_DIR, or a fresh
+temporary one), emptied here before any worker starts.
 """
 
 import multiprocessing
@@ -21,6 +23,8 @@ accesslog = "-"
 errorlog = "-"
 logger_class = "consent_service.gunicorn_hooks.MaskingLogger"
 post_fork = gunicorn_hooks.answer_errors_as_problems
+gunicorn_hooks.metrics_dir(os.environ)
+child_exit = gunicorn_hooks.forget_worker
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,16 +14,19 @@ from mailer.adapters.consumer import EventConsumer
 from mailer.adapters.email import make_backend
 from mailer.adapters.email.outbox import WrittenEmail, written_emails
 from mailer.adapters.export_responder import start_export_responder
+from mailer.adapters.metrics import PrometheusMeter
 from mailer.adapters.registry_client import RegistryClient
 from mailer.adapters.repository import MailerTransaction, transaction
 from mailer.config import ConfigError, MailerSettings, instance_dir
 from mailer.services.catchup import catch_up
 from mailer.services.fence import RegistryClientError
+from mailer.services.meters import NO_METER, Meter
 from mailer.services.retention import SendLedgerRetention, start_daily_purge
 from mailer.services.sending.sender import Sender
 from plumbing.broker.consuming import Stopping
 from plumbing.commands import database, on_stop_signals, settings_from_env
 from plumbing.db import scrub_sqlite, session_factory
+from plumbing.metrics import serve_metrics
 
 log = logging.getLogger("mailer.work")
 
@@ -92,10 +95,13 @@ def _work(
     unit_of_work: MailerTransaction,
     on_erasure: Callable[[], object] | None = None,
 ) -> None:
+    meter = PrometheusMeter() if settings.metrics_port is not None else None
     connection = connect(settings.broker_url, settings.instance_dir)
-    consumer = EventConsumer(connection, unit_of_work, on_erasure)
+    consumer = EventConsumer(connection, unit_of_work, on_erasure, meter or NO_METER)
     reports = ReportPublisher(settings.broker_url, settings.instance_dir)
-    sender = make_sender(settings, unit_of_work, reports)
+    sender = make_sender(settings, unit_of_work, reports, meter)
+    if meter is not None and settings.metrics_port is not None:
+        serve_metrics(settings.metrics_port, meter.collectors)
 
     def _stop() -> None:
         consumer.stop()
@@ -141,10 +147,14 @@ def _work(
 
 
 def make_sender(
-    settings: MailerSettings, unit_of_work: MailerTransaction, reports: ReportPublisher | None
+    settings: MailerSettings,
+    unit_of_work: MailerTransaction,
+    reports: ReportPublisher | None,
+    meter: PrometheusMeter | None = None,
 ) -> Sender:
     """The sender of `mailer work`: the configured backend, the registry for the send-time
-    fence (none without MAILER_REGISTRY_KEY: campaign batches then wait, and say so)."""
+    fence (none without MAILER_REGISTRY_KEY: campaign batches then wait, and say so), and
+    the metrics when MAILER_METRICS_PORT serves them (each backend call timed)."""
     registry_client = None
     if settings.registry_key is not None:
         registry_client = RegistryClient(settings.registry_url, settings.registry_key)
@@ -155,6 +165,10 @@ def make_sender(
             extra={"event": "sending_fenced"},
         )
     backend = make_backend(settings.sending, settings.instance_dir)
+    measured: Meter = NO_METER
+    if meter is not None:
+        backend = meter.timed(backend, settings.sending.backend)
+        measured = meter
     return Sender(
         unit_of_work,
         backend,
@@ -162,6 +176,7 @@ def make_sender(
         reports,
         settings.sending,
         lease=settings.sending.batch_lease,
+        meter=measured,
     )
 
 

@@ -15,6 +15,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from plumbing.metrics import MetricsPortError, metrics_port
 from plumbing.production import ProductionSettingsMissing, check_production
 from plumbing.secrets import MissingSecret, secret_key
 from plumbing.shop import EXAMPLE_SHOP_SENDER, Shop, example_or, shop_from_env
@@ -179,6 +180,8 @@ class MailerSettings:
     sending: SendingSettings
     send_ledger_retention: timedelta = timedelta(days=365)
     """Send-ledger detail of runs finished longer ago than this is deleted (counts stay)."""
+    metrics_port: int | None = None
+    """Where `mailer work` serves its Prometheus metrics (MAILER_METRICS_PORT); None: off."""
 
     @property
     def embedded_broker(self) -> bool:
@@ -193,6 +196,10 @@ class MailerSettings:
         except ProductionSettingsMissing as missing:
             raise ConfigError(str(missing)) from None
         instance = instance_dir(env)
+        try:
+            port = metrics_port(env, "MAILER_METRICS_PORT")
+        except MetricsPortError as error:
+            raise ConfigError(str(error)) from None
         return cls(
             instance_dir=instance,
             database_url=database_url(
@@ -208,4 +215,5 @@ class MailerSettings:
             send_ledger_retention=timedelta(
                 days=_positive_int(env, "MAILER_RETENTION_SEND_LEDGER_DAYS", 365)
             ),
+            metrics_port=port,
         )

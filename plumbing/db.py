@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from plumbing.files import private_directory, private_file
 
+READ_SNAPSHOT = "consent_read_snapshot"
+"""An execution option: the transaction only reads, maybe for long (a streamed report), so on
+SQLite it begins DEFERRED and takes no write lock (`_tune_sqlite`)."""
+
 
 def _tune_sqlite(engine: Engine) -> None:
     """WAL for concurrent readers, a busy timeout, and write transactions taken up front.
@@ -17,6 +21,8 @@ def _tune_sqlite(engine: Engine) -> None:
     pysqlite begins transactions lazily, so two writers that both read first could deadlock on
     the lock upgrade; `BEGIN IMMEDIATE` takes the write lock at the start instead.
     `secure_delete` zeroes deleted content, so an erased address is not left in free space.
+    A connection given the `READ_SNAPSHOT` option begins DEFERRED instead: its first read
+    fixes a WAL snapshot it keeps to the end, and writers go on meanwhile.
     """
 
     @event.listens_for(engine, "connect")
@@ -32,7 +38,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reads = connection.get_execution_options().get(READ_SNAPSHOT, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if reads else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **options: Any) -> Engine:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from plumbing.shop import Shop
+from plumbing.vocabulary import LOCALES
 
 FIELDS = ("shop_name", "logo_url", "legal_name", "postal_address", "why")
 REQUIRED = ("shop_name", "legal_name", "postal_address")
@@ -58,3 +59,13 @@ def version_for(
     if default_locale in versions:
         return versions[default_locale]
     return next(iter(versions.values()))
+
+
+def layout_versions(
+    layout: Mapping[str, Mapping[str, str]] | None, shop: Shop
+) -> dict[str, LayoutVersion]:
+    """A layout per locale as a run's message (or the registry) carries it; None, the default
+    layout (the brand settings) in every locale."""
+    if not layout:
+        return dict.fromkeys(LOCALES, default_version(shop))
+    return {locale: LayoutVersion.from_json(values) for locale, values in layout.items()}

@@ -55,6 +55,10 @@ PARTS = (
         "mailer",
         [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")],
     ),
+    Part(
+        "plumbing",
+        [("templates/frame/**.html", "jinja2"), ("templates/frame/**.txt", "jinja2")],
+    ),
 )
 
 

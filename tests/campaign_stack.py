@@ -213,9 +213,12 @@ def counts_add_up(run: dict[str, Any]) -> bool:
 
 
 def recipients_of(fake: FakeSendGrid, run_id: str) -> list[str]:
-    """Subject ids the fake SendGrid accepted an email of this run for, repeats included."""
+    """Subject ids the fake SendGrid accepted an email of this run for, repeats included
+    (a test email belongs to no run)."""
     return [
-        a.custom_args["subject_id"] for a in fake.accepted() if a.custom_args["run_id"] == run_id
+        a.custom_args["subject_id"]
+        for a in fake.accepted()
+        if a.custom_args.get("run_id") == run_id
     ]
 
 

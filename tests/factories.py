@@ -1,7 +1,10 @@
 """Small builders of request bodies, so each test says only what matters to it."""
 
 import itertools
+from datetime import timedelta
 from typing import Any
+
+from consent_service.domain.consent_records import Party, RecordContext
 
 _counter = itertools.count(1)
 
@@ -37,3 +40,20 @@ def form_definition(form_id: str = "newsletter", **changes: Any) -> dict[str, An
     }
     body.update(changes)
     return body
+
+
+RECORD_CONTEXT = RecordContext(
+    controller=Party(
+        "https://shop.example.kg/#controller",
+        "Shop LLC",
+        "1 Chui Avenue, Bishkek",
+        ("dpo@example.kg", "https://shop.example.kg"),
+    ),
+    authority=Party(
+        "https://dpa.gov.kg/", "The authority", "https://dpa.gov.kg/", ("https://dpa.gov.kg/",)
+    ),
+    public_base_url="https://shop.example.kg",
+    pending_expiry=timedelta(days=30),
+    inactive_erasure=timedelta(days=730),
+)
+"""What consent records name the shop and the authority, for tests without settings."""

@@ -7,6 +7,7 @@ compiles to nothing; every write transaction there begins with BEGIN IMMEDIATE i
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -56,8 +57,15 @@ def _run(row: Any) -> RunRow:
             started_at=values["started_at"],
             finished_at=values["finished_at"],
             reason=values["reason"],
+            by_locale=_by_locale(values["by_locale"]),
         ),
     )
+
+
+def _by_locale(stored: dict[str, Any] | None) -> dict[str, RunCounts] | None:
+    if stored is None:
+        return None
+    return {locale: RunCounts(**counts) for locale, counts in stored.items()}
 
 
 class CampaignStore:
@@ -253,4 +261,7 @@ def _state_values(state: RunState) -> dict[str, Any]:
         "finished_at": state.finished_at,
         "reason": state.reason,
         **{f: getattr(state.counts, f) for f in _COUNT_FIELDS},
+        "by_locale": None
+        if state.by_locale is None
+        else {locale: asdict(counts) for locale, counts in state.by_locale.items()},
     }

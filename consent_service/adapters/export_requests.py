@@ -23,6 +23,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue, binding
 from kombu.message import Message
 from sqlalchemy.orm import Session, sessionmaker
 
+from consent_service.adapters.record_context import record_context
 from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.config import Settings
 from consent_service.services.export import Exporter, MailerPart, MailerPartUnavailable
@@ -227,4 +228,4 @@ def exporter_for(
         mailer = MailerPartClient(
             settings.broker_url, settings.instance_dir, settings.export_timeout
         )
-    return Exporter(SqlUnitOfWork(sessions), controller, mailer)
+    return Exporter(SqlUnitOfWork(sessions), controller, record_context(settings), mailer)

@@ -263,6 +263,9 @@ class CampaignRun(Base):
     skipped_capped: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     unknown: Mapped[int] = mapped_column(Integer, default=0)
+    by_locale: Mapped[dict[str, Any] | None]
+    """The counts per locale of the newest report, exact ({locale: {count: n}}); null until a
+    mailer reports them (`mailer.run_report/2`)."""
     report_sequence: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

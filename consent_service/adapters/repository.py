@@ -11,6 +11,7 @@ the ORM's execution costs more Python time than PostgreSQL spends running it
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from consent_service.adapters import orm
+from consent_service.adapters import metrics, orm
 from consent_service.adapters.campaign_store import CampaignStore
 from consent_service.adapters.erasure_store import ErasureStore
 from consent_service.adapters.form_store import FormStore
@@ -39,6 +40,7 @@ from consent_service.domain.ledger import StoredEntry
 from consent_service.domain.tallies import ConsentTally
 from consent_service.services.ports.idempotency import StoredAnswer
 from consent_service.services.ports.ledger import LedgerRow
+from consent_service.services.ports.meters import ChangeKey
 from consent_service.services.ports.outbox import OutboxRow
 from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 
@@ -207,6 +209,9 @@ class SqlRepository:
     # running counts
     def add_to_tallies(self, tally: ConsentTally) -> None:
         self.tallies.add_to_tallies(tally)
+
+    def count_consent_changes(self, changes: Mapping[ChangeKey, int]) -> None:
+        metrics.count_when_committed(self.session, changes)
 
     @cached_property
     def tallies(self) -> TallyStore:

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from consent_service.adapters.campaign_store import CampaignStore
 from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import client, require
+from consent_service.domain.breakdowns import counts_breakdown
 from consent_service.domain.campaigns import (
     Action,
     CampaignNotFound,
@@ -119,6 +120,9 @@ def _fields(view: CampaignView) -> dict[str, Any]:
                 "started_at": run.state.started_at,
                 "finished_at": run.state.finished_at,
                 "counts": run.state.counts,
+                "by_locale": None
+                if run.state.by_locale is None
+                else counts_breakdown(run.state.by_locale),
                 "reason": run.state.reason,
             }
             for run in view.runs

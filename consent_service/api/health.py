@@ -5,10 +5,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from consent_service.adapters.broker import BROKER_OK, broker_state
+from consent_service.adapters.metrics import PipelineCollector, exposition
 from consent_service.faces.clock import now
 from consent_service.faces.transactions import read_only
 from consent_service.openapi.operations import documented, returns
-from consent_service.services.status import OutboxLag, prometheus_text
+from consent_service.services.status import OutboxLag
+from plumbing.metrics import TEXT_FORMAT
 from schemas.api.health import HealthSchema, ReadinessSchema
 
 blueprint = Blueprint("health", __name__)
@@ -67,14 +69,18 @@ def readyz() -> Response:
     returns(
         200,
         {"type": "string"},
-        "Prometheus text format 0.0.4",
+        "Prometheus text format 0.0.4 (docs/operations.md lists every metric)",
         media_type="text/plain",
     )
 )
 def metrics() -> Response:
-    """Prometheus metrics: outbox lag and whether the broker takes messages."""
+    """Prometheus metrics: the outbox lag and the broker's state, measured now, and the
+    counters of every worker of this server (consent changes; docs/decisions/0040)."""
+    body = exposition(PipelineCollector(_outbox_lag, lambda: _broker() == BROKER_OK))
+    return Response(body, content_type=TEXT_FORMAT)
+
+
+def _outbox_lag() -> tuple[int, float]:
     with read_only() as registry:
         lag = OutboxLag.measure(registry, now())
-    return Response(
-        prometheus_text(lag, _broker() == BROKER_OK), mimetype="text/plain; version=0.0.4"
-    )
+    return lag.unsent, lag.oldest_age_seconds

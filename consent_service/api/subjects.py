@@ -1,13 +1,16 @@
 """Subjects: reading them and their ledger history, rectifying and erasing them."""
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 
+from consent_service.adapters.record_context import record_context
 from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import client, require, subject_id_from
 from consent_service.api.serialize import history_body, subject_body
 from consent_service.domain.consent import Source
+from consent_service.domain.consent_records import CONTEXT
 from consent_service.domain.emails import email_key
 from consent_service.faces.bodies import json_body, query_args
 from consent_service.faces.clock import now
@@ -15,10 +18,12 @@ from consent_service.faces.problems import Problem
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import documented, empty, problem, returns
 from consent_service.services.changes import ConfirmLinks
+from consent_service.services.consent_records import consent_records
 from consent_service.services.erasure import Erasure, erase
 from consent_service.services.subject_changes import Rectification, rectify
 from consent_service.services.views import find_subject_by_email, get_subject, history
 from plumbing.db import scrub_sqlite
+from schemas.api.consent_records import ConsentRecordsSchema
 from schemas.api.subjects import (
     HistorySchema,
     SubjectLookupSchema,
@@ -31,6 +36,7 @@ _patch = SubjectPatchSchema()
 _lookup = SubjectLookupSchema()
 
 
+JSON_LD = "application/ld+json"
 NOT_FOUND = problem(404, "No such subject, or it was erased.")
 
 
@@ -70,6 +76,31 @@ def get_history(subject_id: str) -> Response:
     wanted = subject_id_from(subject_id)
     with read_only() as registry:
         return jsonify(history_body(wanted, history(registry, wanted)))
+
+
+@blueprint.get("/v1/subjects/<subject_id>/consent-record")
+@require("subjects:read")
+@documented(
+    returns(
+        200,
+        ConsentRecordsSchema,
+        "One ISO/IEC TS 27560 consent record per purpose with a consent history, in the DPV "
+        "profile https://w3id.org/dpv/schema/dpv-27560#record (docs/consent-records.md)",
+        media_type=JSON_LD,
+    ),
+    NOT_FOUND,
+)
+def get_consent_records(subject_id: str) -> Response:
+    """The subject's consent records as one JSON-LD document (`@graph`), built from the ledger;
+    each event carries its ledger entry's chain hash."""
+    wanted = subject_id_from(subject_id)
+    context = record_context(current_app.extensions["consent.settings"])
+    with read_only() as registry:
+        records = consent_records(registry, wanted, context)
+    body = {"@context": CONTEXT, "@graph": records}
+    response = Response(json.dumps(body, ensure_ascii=False), mimetype=JSON_LD)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blueprint.patch("/v1/subjects/<subject_id>")

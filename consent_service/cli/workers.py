@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import click
 
+from consent_service.adapters import metrics
 from consent_service.adapters.broker import Publisher
 from consent_service.adapters.processes import single_relay_lock
 from consent_service.adapters.unit_of_work import SqlUnitOfWork
@@ -21,6 +22,7 @@ from consent_service.services.housekeeping import Housekeeping
 from consent_service.services.retention import Retention
 from consent_service.services.scheduling import schedule_due
 from plumbing.commands import stop_flag
+from plumbing.metrics import serve_metrics
 
 
 @click.command()
@@ -28,9 +30,12 @@ def relay() -> None:
     """Publish committed outbox messages to the broker, with confirms, until stopped.
 
     A second thread takes the mailer's run reports back into the registry; a third delivers
-    direct transfers to their recipients.
+    direct transfers to their recipients. With CONSENT_RELAY_METRICS_PORT it serves its
+    metrics there.
     """
     current = settings()
+    if current.relay_metrics_port is not None:
+        serve_metrics(current.relay_metrics_port, metrics.COUNTERS)
     with registry_sessions(current) as sessions:
         if current.is_embedded_sqlite:
             single_relay_lock(current.instance_dir)
@@ -46,6 +51,7 @@ def relay() -> None:
             idle_sleep=0.05,
             should_stop=stop,
             sleep=time.sleep,
+            meter=metrics.RelayCounters(),
         )
         publisher.close()
         reports.join(timeout=30)

@@ -15,7 +15,8 @@ from consent_service.adapters.repository import SqlRepository
 from consent_service.console import campaign_form
 from consent_service.console.access import allow, guard, needs, signed_in
 from consent_service.console.campaign_words import campaign_purposes
-from consent_service.console.campaigns import SEND, WRITE, audit_change, store_of
+from consent_service.console.campaigns import SEND, WRITE, store_of
+from consent_service.console.desk import audit_change, campaign_or_404
 from consent_service.console.pages import forbidden, render
 from consent_service.domain.campaigns import CampaignNotFound, InvalidCampaign
 from consent_service.domain.errors import Conflict
@@ -102,19 +103,11 @@ def create_campaign() -> Response | WerkzeugResponse:
     return redirect(target, 303)
 
 
-def _editing(campaign_id: uuid.UUID) -> CampaignView:
-    with read_only() as registry:
-        try:
-            return campaigns.get_campaign(store_of(registry), campaign_id)
-        except CampaignNotFound:
-            abort(404)
-
-
 @blueprint.get("/<uuid:campaign_id>/edit")
 @allow(needs(WRITE))
 def edit_campaign(campaign_id: uuid.UUID) -> Response:
     """The campaign form, filled with the campaign as it is."""
-    view = _editing(campaign_id)
+    view = campaign_or_404(campaign_id)
     found = view.campaign
     form = campaign_form.filled_form(
         found.name, found.purpose, found.layout_id, found.content, found.schedule
@@ -128,7 +121,7 @@ def save_campaign(campaign_id: uuid.UUID) -> Response | WerkzeugResponse:
     """Save the edit, or show the form again with what is wrong next to each field (422) or
     why the campaign cannot be edited now (409); nothing is written then. An edit by someone
     without `campaigns:send` makes the campaign a draft (decision 0030)."""
-    view = _editing(campaign_id)
+    view = campaign_or_404(campaign_id)
     form = campaign_form.read_form(request.form)
     body = campaign_form.body(form)
     if body is None:

@@ -1,7 +1,8 @@
 """A campaign's run page with its live counts.
 
 The registry knows of a run what the mailer reports: its status and its counts per outcome,
-for the run as a whole (decision 0031).
+for the run as a whole (decision 0031) and per language its emails are written in, where a
+count below 5 is shown as "< 5" (decision 0035). Both refresh while the run goes.
 """
 
 import uuid
@@ -11,13 +12,13 @@ from flask import Blueprint, Response, abort
 from flask_babel import gettext as _
 
 from consent_service.console.access import allow, guard, needs, signed_in
-from consent_service.console.campaign_words import count_words, run_progress
+from consent_service.console.campaign_words import count_words, locale_columns, run_progress
 from consent_service.console.campaigns import may_retry
+from consent_service.console.desk import campaign_or_404
 from consent_service.console.pages import forbidden, fragment, render
-from consent_service.domain.campaigns import CampaignNotFound, CampaignStatus
+from consent_service.domain.campaigns import CampaignStatus
 from consent_service.faces import csrf
 from consent_service.faces.transactions import read_only
-from consent_service.services import campaigns
 from consent_service.services.campaigns import CampaignView
 
 blueprint = Blueprint("console_campaign_runs", __name__, url_prefix="/console/campaigns")
@@ -28,26 +29,23 @@ READ = "campaigns:read"
 REFRESH_SECONDS = 3
 
 
-def _campaign(campaign_id: uuid.UUID) -> CampaignView:
-    with read_only() as registry:
-        try:
-            return campaigns.get_campaign(registry.campaigns, campaign_id)
-        except CampaignNotFound:
-            abort(404)
-
-
 def _run_context(view: CampaignView, run_id: uuid.UUID) -> dict[str, Any]:
     found = next((run for run in view.runs if run.id == run_id), None)
     if found is None:
         abort(404)
-    return {"view": view, "progress": run_progress(found), "count_words": count_words()}
+    return {
+        "view": view,
+        "progress": run_progress(found),
+        "count_words": count_words(),
+        "locales": locale_columns(found),
+    }
 
 
 @blueprint.get("/<uuid:campaign_id>/runs/<uuid:run_id>")
 @allow(needs(READ))
 def run(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
     """A run's status and counts; they refresh themselves while the run is going."""
-    view = _campaign(campaign_id)
+    view = campaign_or_404(campaign_id)
     context = _run_context(view, run_id)
     with read_only() as registry:
         retried = registry.campaigns.retried(run_id)
@@ -65,4 +63,6 @@ def run(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
 @allow(needs(READ))
 def run_part(campaign_id: uuid.UUID, run_id: uuid.UUID) -> Response:
     """The run's counts, for the run page's live refresh."""
-    return fragment("console/_run_counts.html", **_run_context(_campaign(campaign_id), run_id))
+    return fragment(
+        "console/_run_counts.html", **_run_context(campaign_or_404(campaign_id), run_id)
+    )

@@ -7,12 +7,13 @@ from datetime import datetime
 from babel.dates import format_datetime
 from flask_babel import gettext as _
 
+from consent_service.domain.breakdowns import Cell, counts_breakdown
 from consent_service.domain.campaigns import RunCounts, RunStatus
 from consent_service.domain.purpose_texts import TITLES
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.domain.schedule_words import describe, next_occurrences
 from consent_service.domain.schedules import schedule_from_json
-from consent_service.faces.languages import current_locale
+from consent_service.faces.languages import LANGUAGE_NAMES, current_locale
 from consent_service.services.ports.campaigns import CampaignRow, RunRow
 
 PURPOSES = TITLES
@@ -90,6 +91,30 @@ def run_progress(run: RunRow) -> RunProgress:
         )
     )
     return RunProgress(run, status_words(run.state.status.value), counts, done)
+
+
+@dataclass(frozen=True)
+class LocaleColumn:
+    """One language's counts of a run, as the run page's table shows them."""
+
+    locale: str
+    language: str
+    """The language's own name, as the language switch shows it."""
+    cells: dict[str, Cell]
+    """Per field of RunCounts; None below 5 (`domain.breakdowns`), shown as "< 5"."""
+
+
+def locale_columns(run: RunRow) -> list[LocaleColumn] | None:
+    """The run's counts per language in the console's order of languages; None while the
+    mailer has not reported them (an older mailer)."""
+    if run.state.by_locale is None:
+        return None
+    shown = counts_breakdown(run.state.by_locale)
+    order = list(LANGUAGE_NAMES)
+    ordered = sorted(
+        shown, key=lambda code: (order.index(code) if code in order else len(order), code)
+    )
+    return [LocaleColumn(code, LANGUAGE_NAMES.get(code, code), shown[code]) for code in ordered]
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consent_service.adapters.campaign_store import CampaignStore
 from consent_service.adapters.repository import SqlRepository
-from consent_service.adapters.staff_store import SqlStaffStore
-from consent_service.console import sessions
+from consent_service.console import campaign_previews
 from consent_service.console.access import Visit, allow, guard, needs, signed_in
 from consent_service.console.campaign_words import (
     PURPOSES,
@@ -36,6 +35,7 @@ from consent_service.console.campaign_words import (
     schedule_of,
     status_words,
 )
+from consent_service.console.desk import audit_change
 from consent_service.console.pages import forbidden, fragment, render
 from consent_service.domain import campaigns as rules
 from consent_service.domain.campaigns import (
@@ -46,7 +46,7 @@ from consent_service.domain.campaigns import (
     RunNotFound,
 )
 from consent_service.domain.locales import LOCALES
-from consent_service.domain.staff.accounts import AuditAction, AuditEntry
+from consent_service.domain.staff.accounts import AuditAction
 from consent_service.faces import clock, csrf
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services import campaign_retries, campaigns
@@ -140,21 +140,6 @@ def store_of(registry: SqlRepository) -> CampaignStore:
     return registry.campaigns
 
 
-def audit_change(
-    registry: SqlRepository, action: AuditAction, campaign_id: uuid.UUID, **details: Any
-) -> None:
-    """The console audit log's line for a change to a campaign, in the change's transaction."""
-    entry = AuditEntry(
-        clock.now(),
-        signed_in().account.id,
-        action,
-        f"campaign:{campaign_id}",
-        sessions.client_address(),
-        details,
-    )
-    SqlStaffStore(registry).record(entry)
-
-
 def _views() -> list[CampaignView]:
     with read_only() as registry:
         return campaigns.list_campaigns(store_of(registry), None)
@@ -221,6 +206,12 @@ def campaign_page(
     campaign_id: uuid.UUID, status: int = 200, test: TestForm | None = None
 ) -> Response:
     visit = signed_in()
+    try:
+        person = campaign_previews.chosen(campaign_id, "page", request.args.get("locale", ""))
+    except campaign_previews.NotAllowed:
+        return forbidden()
+    if person is not None and person.problem is not None:
+        status = 422
     with read_only() as registry:
         try:
             view = campaigns.get_campaign(store_of(registry), campaign_id)
@@ -251,6 +242,9 @@ def campaign_page(
         locales=[locale for locale in LOCALES if locale in found.content],
         done=done() if done else None,
         problem=problem() if problem else None,
+        may_choose=visit.may(campaign_previews.PEOPLE),
+        chosen=person,
+        all_locales=LOCALES,
     )
 
 

@@ -16,11 +16,11 @@ from consent_service.console.access import allow, guard, needs, signed_in
 from consent_service.console.campaigns import (
     WRITE,
     TestForm,
-    audit_change,
     back_to_campaign,
     campaign_page,
     store_of,
 )
+from consent_service.console.desk import audit_change
 from consent_service.console.pages import forbidden
 from consent_service.domain.campaigns import CampaignNotFound, InvalidCampaign
 from consent_service.domain.staff.accounts import AuditAction

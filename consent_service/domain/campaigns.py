@@ -13,9 +13,12 @@ A run is `planned` when the registry asks for it, `running` once the mailer star
 ends `completed`, `cancelled` or `failed`. An ended run never moves again: a late report of
 the mailer cannot revive a run the registry cancelled. Reports carry a `sequence` that grows
 with every report of a run, and only a report newer than the one kept is applied, so reports
-may arrive twice or out of order.
+may arrive twice or out of order. A report's counts per locale (`mailer.run_report/2`) are
+taken with its other counts; an older mailer's report (`/1`) has none, and then the run has
+none either, since counts of an older report would not add up to the newer totals.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -194,6 +197,8 @@ class RunState:
     started_at: datetime | None
     finished_at: datetime | None
     reason: str | None
+    by_locale: Mapping[str, RunCounts] | None = None
+    """Exact counts per locale the run writes in; None while no report carried them."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,8 @@ class RunReport:
     started_at: datetime | None
     finished_at: datetime | None
     reason: str | None = None
+    by_locale: Mapping[str, RunCounts] | None = None
+    """None for a `/1` report, which has no counts per locale."""
 
 
 def apply_report(run: RunState, report: RunReport) -> RunState | None:
@@ -220,6 +227,7 @@ def apply_report(run: RunState, report: RunReport) -> RunState | None:
         run,
         status=run.status if run.status.is_terminal else report.status,
         counts=report.counts,
+        by_locale=report.by_locale,
         report_sequence=report.sequence,
         started_at=report.started_at or run.started_at,
         finished_at=report.finished_at or run.finished_at,

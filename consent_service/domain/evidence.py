@@ -5,7 +5,9 @@ import ipaddress
 LINK = "link"
 """The digest of the email link a change was made through (`plumbing.tokens.token_digest`):
 which link withdrew a purpose is what lets only that link undo it (decision 0017)."""
-EVIDENCE_FIELDS = ("form_id", "ip", "user_agent", LINK)
+GPC = "gpc"
+"""Present ("1") when the request carried the Global Privacy Control signal (decision 0039)."""
+EVIDENCE_FIELDS = ("form_id", "ip", "user_agent", LINK, GPC)
 
 
 def truncate_ip(raw: str) -> str:

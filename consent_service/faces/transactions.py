@@ -12,6 +12,7 @@ from typing import TypeVar
 from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from consent_service.adapters.report_store import snapshot_options
 from consent_service.adapters.repository import SqlRepository
 from consent_service.faces.actor import confirm_actor, unconfirmed
 
@@ -23,6 +24,20 @@ def read_only() -> Iterator[SqlRepository]:
     """A session for reading. It ends with COMMIT: a ROLLBACK makes psycopg drop its prepared
     statements, and PostgreSQL would then parse and plan every later statement afresh."""
     with current_app.extensions["consent.sessions"]() as session, session.begin():
+        registry = SqlRepository(session)
+        confirm_actor(registry)
+        yield registry
+
+
+@contextmanager
+def snapshot() -> Iterator[SqlRepository]:
+    """A read-only session on one snapshot of the database, for a read that may take long
+    (a streamed report) and must be consistent from its first row to its last.
+
+    Unlike `read_only`, it takes no write lock on SQLite (adapters/report_store.py)."""
+    with current_app.extensions["consent.sessions"]() as session, session.begin():
+        dialect = session.get_bind().dialect.name
+        session.connection(execution_options=snapshot_options(dialect))
         registry = SqlRepository(session)
         confirm_actor(registry)
         yield registry

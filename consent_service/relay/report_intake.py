@@ -32,7 +32,9 @@ from schemas.messages import InvalidMessage, load_message, topology
 
 log = logging.getLogger(__name__)
 
-RUN_REPORT = "mailer.run_report/1"
+RUN_REPORTS = ("mailer.run_report/1", "mailer.run_report/2")
+"""`/1` from a mailer older than the counts per locale, `/2` from a newer one (decision 0035):
+the relay reads both so that it can be upgraded before the mailers."""
 REPORTS_QUEUE_ARGUMENTS = {"x-queue-type": "quorum"}
 PREFETCH = 20
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -114,7 +116,7 @@ def _report(body: bytes | str) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError, TypeError):
         raise InvalidMessage("message body is not JSON") from None
     loaded = load_message(parsed)
-    if loaded["schema"] != RUN_REPORT:
+    if loaded["schema"] not in RUN_REPORTS:
         raise InvalidMessage(f"{loaded['schema']} is not a run report")
     return loaded
 

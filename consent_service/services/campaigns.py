@@ -1,7 +1,8 @@
 """Campaign use cases: create, pause, resume, cancel, run now, and take in the mailer's reports.
 
 Editing (campaign_edits.py), retrying a run's failures (campaign_retries.py) and test sends
-(campaign_tests.py) have modules of their own.
+(campaign_tests.py) have modules of their own, and so does the preview
+(campaign_previews.py).
 
 Every lifecycle change and every run request writes its message to the outbox in the same
 transaction as the rows it announces (as consent changes do, services/changes.py): the mailer
@@ -36,8 +37,7 @@ from consent_service.domain.schedules import ScheduleError, parse_schedule, sche
 from consent_service.services.ledger_writer import outbox_row
 from consent_service.services.ports.campaigns import CampaignRow, Campaigns, RunRow
 from consent_service.services.ports.outbox import OutboxRow
-from plumbing.templates.campaigns import content_errors, render_version
-from plumbing.templates.renderer import RenderFailed
+from plumbing.templates.campaigns import content_errors
 
 log = logging.getLogger(__name__)
 
@@ -281,7 +281,7 @@ def request_run(
 
 
 def apply_report(store: Campaigns, report: dict[str, Any], now: datetime) -> ReportOutcome:
-    """Take a loaded `mailer.run_report/1` into the run it names, if it is newer.
+    """Take a loaded `mailer.run_report/1` or `/2` into the run it names, if it is newer.
 
     The campaign is locked before its run, as every writer does. When the run has ended, a
     campaign with no occurrence left and no other run going is completed.
@@ -309,7 +309,15 @@ def _run_report(report: dict[str, Any]) -> RunReport:
         started_at=report["started_at"],
         finished_at=report["finished_at"],
         reason=report.get("reason"),
+        by_locale=_by_locale(report.get("by_locale")),
     )
+
+
+def _by_locale(found: dict[str, dict[str, int]] | None) -> dict[str, RunCounts] | None:
+    """A `/2` report's counts per locale; None for a `/1` report, which has none."""
+    if found is None:
+        return None
+    return {locale: RunCounts(**counts) for locale, counts in found.items()}
 
 
 def complete_if_finished(
@@ -386,26 +394,3 @@ def current_warnings(store: Campaigns, campaign: CampaignRow) -> tuple[LocaleFal
     locale its content lacks (the console shows them on the campaign's page at every visit,
     since people come and go after the campaign was created)."""
     return locale_fallbacks(store, campaign.purpose, campaign.content, campaign.default_locale)
-
-
-@dataclass(frozen=True)
-class Preview:
-    """One locale's email as a sample recipient gets it; `locale` is the version used (the
-    default one for a locale the content lacks), `problem` why it could not be rendered."""
-
-    locale: str
-    subject: str
-    html: str
-    text: str
-    problem: str | None = None
-
-
-def preview(campaign: CampaignRow, locale: str, values: dict[str, str]) -> Preview:
-    """Render the version a recipient speaking `locale` would get, with `values` for the
-    personal variables (`name`, the two links), by the code and budgets a run uses."""
-    used = locale if locale in campaign.content else campaign.default_locale
-    try:
-        subject, html, text = render_version(used, campaign.content[used], values)
-    except RenderFailed as failure:
-        return Preview(used, "", "", "", failure.reason)
-    return Preview(used, subject, html, text)

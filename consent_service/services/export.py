@@ -11,12 +11,14 @@ part is never handed out as if it were complete.
 
 import csv
 import io
+import json
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from consent_service.domain.consent_records import RecordContext, build_records
 from consent_service.services.ports import Repository, UnitOfWork
 from consent_service.services.receipts import Controller, policy_url, receipts
 from consent_service.services.views import get_subject, history
@@ -40,7 +42,10 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def registry_part(
-    registry: Repository, subject_id: uuid.UUID, controller: Controller
+    registry: Repository,
+    subject_id: uuid.UUID,
+    controller: Controller,
+    records: RecordContext,
 ) -> dict[str, Any]:
     """The registry's part; SubjectNotFound for an unknown or erased subject.
 
@@ -83,6 +88,7 @@ def registry_part(
             for v in agreed
         ],
         "receipts": receipts(subject.id, subject.locale, entries, controller),
+        "consent_records": build_records(subject.id, subject.locale, entries, records),
         "requests": [
             {"kind": r.kind, "status": r.status, "requested_at": _iso(r.requested_at)}
             for r in registry.rights.requests_of(subject_id)
@@ -97,18 +103,20 @@ class Exporter:
         self,
         uow: UnitOfWork,
         controller: Controller,
+        records: RecordContext,
         mailer: MailerPart,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.uow = uow
         self.controller = controller
+        self.records = records
         self.mailer = mailer
         self.clock = clock
 
     def export(self, subject_id: uuid.UUID) -> dict[str, Any]:
         """SubjectNotFound (before the mailer is asked) or MailerPartUnavailable, else all."""
         with self.uow.transaction() as registry:
-            part = registry_part(registry, subject_id, self.controller)
+            part = registry_part(registry, subject_id, self.controller, self.records)
         emails = self.mailer.emails_of(subject_id)
         return {
             "exported_at": self.clock().isoformat(),
@@ -116,6 +124,7 @@ class Exporter:
             "history": part["history"],
             "policies": part["policies"],
             "receipts": part["receipts"],
+            "consent_records": part["consent_records"],
             "emails": emails,
             "requests": part["requests"],
         }
@@ -134,6 +143,7 @@ HISTORY_COLUMNS = (
     "policy_version",
     "recorded_at",
     "hash",
+    "gpc",
 )
 POLICY_COLUMNS = ("version", "effective_at", "url")
 RECEIPT_COLUMNS = (
@@ -147,6 +157,10 @@ RECEIPT_COLUMNS = (
 )
 EMAIL_COLUMNS = ("kind", "campaign_id", "campaign_name", "run_id", "sent_at", "outcome")
 REQUEST_COLUMNS = ("kind", "status", "requested_at")
+
+RECORDS_FILE = "consent-records.jsonld"
+"""The ISO/IEC TS 27560 records are linked data, not a table: the zip carries them as the
+JSON-LD they are (an array of records), beside the CSV tables."""
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -201,7 +215,8 @@ def _csv(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 def csv_zip(export: Mapping[str, Any]) -> bytes:
-    """A zip with one UTF-8 CSV file per table, each with a header row."""
+    """A zip with one UTF-8 CSV file per table, each with a header row, and the consent
+    records as JSON-LD."""
     buffer = io.BytesIO()
     moment = datetime.fromisoformat(export["exported_at"]).astimezone(UTC)
     stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
@@ -211,4 +226,8 @@ def csv_zip(export: Mapping[str, Any]) -> bytes:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16  # personal data: readable by its owner only
             archive.writestr(entry, _csv(columns, rows))
+        records = zipfile.ZipInfo(RECORDS_FILE, date_time=stamp)
+        records.compress_type = zipfile.ZIP_DEFLATED
+        records.external_attr = 0o600 << 16
+        archive.writestr(records, json.dumps(export["consent_records"], ensure_ascii=False))
     return buffer.getvalue()

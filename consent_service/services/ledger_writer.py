@@ -13,11 +13,13 @@ thousand rows.
 The running consent counts (domain/tallies.py) are kept here too: every entry that moves a
 purpose from one status to another says so, so the batch adds the move to its tally and
 writes the tally with the entries. A writer cannot change a consent without its entry, so
-it cannot forget the counts either.
+it cannot forget the counts either. So are the operators' counts of consent changes by
+purpose, source and status (`ports.meters`), counted when the transaction commits.
 """
 
 import secrets
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,6 +29,7 @@ from marshmallow import Schema
 from consent_service.domain.ledger import LedgerRecord, evidence_digest, genesis_hash
 from consent_service.domain.tallies import ConsentTally
 from consent_service.services.ports.ledger import Ledger, LedgerRow
+from consent_service.services.ports.meters import ChangeKey, ChangeMeter
 from consent_service.services.ports.outbox import Outbox, OutboxRow
 from consent_service.services.ports.tallies import Tallies
 from schemas.messages import SCHEMAS, InvalidMessage
@@ -96,7 +99,7 @@ def outbox_row(
     }
 
 
-class ChainedStore(Ledger, Outbox, Tallies, Protocol):
+class ChainedStore(Ledger, Outbox, Tallies, ChangeMeter, Protocol):
     """Where a batch is written: the ledger, the outbox and the counts of one transaction."""
 
 
@@ -111,6 +114,7 @@ class LedgerBatch:
         self.entries: list[LedgerRow] = []
         self.messages: list[OutboxRow] = []
         self.tally = ConsentTally()
+        self.changes: Counter[ChangeKey] = Counter()
         self._heads: dict[uuid.UUID, tuple[int, str]] = {}
 
     def follow(self, ledger: Ledger, subject_id: uuid.UUID, seq: int) -> None:
@@ -146,6 +150,7 @@ class LedgerBatch:
             self.tally.arrive()
         if entry.purpose is not None and entry.status is not None:
             self.tally.change(entry.purpose, entry.previous_status, entry.status, entry.recorded_at)
+            self.changes[entry.purpose, entry.source, entry.status] += 1
         self.entries.append((record, entry_hash, entry.evidence.shown, entry.evidence.nonce))
         self._heads[subject_id] = (record.seq, entry_hash)
         return record.seq
@@ -172,3 +177,5 @@ class LedgerBatch:
             store.add_outbox(self.messages)
         if self.tally:
             store.add_to_tallies(self.tally)
+        if self.changes:
+            store.count_consent_changes(self.changes)

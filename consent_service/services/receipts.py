@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from consent_service.domain.consent_records import INDICATION_METHOD
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.services.views import HistoryEntry
 
@@ -32,18 +33,6 @@ PII_CATEGORY = {
     "newsletters": ["Contact"],
     "promotions": ["Contact"],
     "surveys": ["Contact"],
-}
-
-COLLECTION_METHOD = {
-    "registration": "registration form",
-    "order": "checkout form",
-    "newsletter_form": "newsletter sign-up form",
-    "survey": "survey form",
-    "preference_center": "preference centre page",
-    "double_opt_in": "confirmation link in an email (double opt-in)",
-    "resubscribe": "re-subscription link in an email",
-    "import": "imported with its recorded evidence",
-    "admin": "recorded by the shop",
 }
 
 TERMINATION = (
@@ -96,7 +85,7 @@ def _receipt(
         "version": VERSION,
         "jurisdiction": JURISDICTION,
         "consentTimestamp": int(grant.recorded_at.timestamp()),
-        "collectionMethod": COLLECTION_METHOD.get(grant.source, grant.source),
+        "collectionMethod": INDICATION_METHOD.get(grant.source, grant.source),
         "consentReceiptID": receipt_id(grant),
         "language": locale,
         "piiPrincipalId": str(subject_id),

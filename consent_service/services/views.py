@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from consent_service.domain.errors import SubjectNotFound
+from consent_service.domain.evidence import GPC
+from consent_service.domain.gpc import SIGNAL
 from consent_service.services.ports import Repository
 from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 
@@ -49,6 +51,8 @@ class HistoryEntry:
     hash: str
     kind: str
     version: int
+    gpc: bool = False
+    """The change came with the browser's Global Privacy Control signal (decision 0039)."""
 
 
 def history(registry: Repository, subject_id: uuid.UUID) -> list[HistoryEntry]:
@@ -66,6 +70,7 @@ def history(registry: Repository, subject_id: uuid.UUID) -> list[HistoryEntry]:
             hash=e.hash,
             kind=e.record.kind,
             version=e.record.seq,
+            gpc=(e.evidence or {}).get(GPC) == SIGNAL,
         )
         for e in registry.history(subject_id)
     ]

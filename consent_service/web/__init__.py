@@ -19,6 +19,7 @@ from consent_service.web import (
     pages,
     policy,
     preferences,
+    well_known,
 )
 
 
@@ -40,6 +41,7 @@ def register(app: Flask, settings: Settings) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_blueprint(assets.blueprint)
+    app.register_blueprint(well_known.blueprint)
     limits.limit_public_pages(app, settings, blueprints)
     errors.init(app, blueprints)
     secure = settings.public_base_url.startswith("https://")

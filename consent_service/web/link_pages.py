@@ -14,7 +14,9 @@ from flask import Response, request
 from flask_babel import gettext as _
 
 from consent_service.adapters.repository import SqlRepository
+from consent_service.domain import gpc
 from consent_service.domain.errors import SubjectNotFound
+from consent_service.domain.evidence import GPC
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.faces.languages import speak_as_subject
 from consent_service.faces.transactions import in_transaction, read_only
@@ -93,9 +95,17 @@ def claim_of(intent: Intent, token: str) -> LinkClaim | None:
         return None
 
 
+def gpc_signalled() -> bool:
+    """Whether this request carries the browser's Global Privacy Control signal."""
+    return gpc.signalled(request.headers.getlist(gpc.HEADER))
+
+
 def evidence() -> dict[str, str]:
-    """What the click showed of itself: the network (truncated later) and the user agent."""
+    """What the click showed of itself: the network (truncated later), the user agent, and
+    the GPC signal, kept with the change it came with (decision 0039)."""
     found: dict[str, str] = {}
+    if gpc_signalled():
+        found[GPC] = gpc.SIGNAL
     with contextlib.suppress(ValueError):  # a unix socket has no address to keep
         found["ip"] = str(ipaddress.ip_address(request.remote_addr or ""))
     agent = request.headers.get("User-Agent", "").strip()[:512]

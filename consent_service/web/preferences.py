@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from consent_service.adapters.repository import SqlRepository
+from consent_service.domain import gpc
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.purposes import CATALOGUE, CONSENT_PURPOSES, LegalBasis
 from consent_service.faces import csrf
@@ -26,8 +27,10 @@ from consent_service.services import preferences
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.export import MailerPartUnavailable
 from consent_service.services.preferences import Choices, Preferences
+from consent_service.services.views import history
+from consent_service.web import preference_history
 from consent_service.web.errors import error_page
-from consent_service.web.link_pages import evidence, gone, invalid_link, signer
+from consent_service.web.link_pages import evidence, gone, gpc_signalled, invalid_link, signer
 from consent_service.web.pages import render, settings
 from plumbing.db import scrub_sqlite
 from plumbing.tokens import Intent, InvalidToken, LinkClaim
@@ -107,20 +110,32 @@ def _notice(status: int, token: str, title: str, lead: str) -> Response:
 
 @blueprint.get("/preferences/<token>")
 def page(token: str) -> Response:
-    """The person's choices, each with its state, and the ways to act on their data."""
+    """The person's choices, each with its state, their history, and the ways to act on their
+    data. A browser sending the GPC signal is told it was received and honoured: the shop
+    sells and shares nothing, so the signal leaves every choice as it is (decision 0039)."""
     claim = _claim(token)
     if claim is None:
         return invalid_link()
-    shown = _read(lambda registry: preferences.preferences(registry, claim.subject_id))
-    if shown is None:
+    found = _read(
+        lambda registry: (
+            preferences.preferences(registry, claim.subject_id),
+            history(registry, claim.subject_id),
+        )
+    )
+    if found is None:
         return gone()
+    shown, entries = found
     speak_as_subject(shown.locale)
-    return render(
+    response = render(
         "web/preferences.html",
         title=_("Your privacy choices"),
         saved=request.args.get("saved") == "1",
+        gpc=gpc_signalled(),
+        history=preference_history.history(entries, _state),
         **_page_context(token, shown),
     )
+    response.vary.add(gpc.HEADER)  # the GPC note is there only for a browser that sends it
+    return response
 
 
 def _choices() -> Choices:

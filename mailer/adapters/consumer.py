@@ -18,7 +18,9 @@ import json
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from kombu import Connection, Consumer
@@ -28,7 +30,8 @@ from kombu.mixins import ConsumerProducerMixin
 from mailer.adapters.broker import dead_letter_exchange, declare_topology, mailer_queue
 from mailer.adapters.dead_letters import drop_erased
 from mailer.adapters.repository import MailerTransaction
-from mailer.services.apply import apply_batch, check_handled
+from mailer.services.apply import Result, apply_each, check_handled, propagation_lags
+from mailer.services.meters import NO_METER, Meter
 from plumbing.broker.consuming import StoppableConsumer
 from schemas.messages import InvalidMessage, load_message
 from schemas.messages.topology import DEAD_LETTER_REASON_HEADER
@@ -56,8 +59,10 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
         connection: Connection,
         transaction: MailerTransaction,
         on_erasure: Callable[[], object] | None = None,
+        meter: Meter = NO_METER,
     ) -> None:
         self.connection = connection
+        self.meter = meter
         self.transaction = transaction
         self.on_erasure = on_erasure
         self.rabbitmq = connection.transport.driver_type == "amqp"
@@ -140,20 +145,33 @@ class EventConsumer(StoppableConsumer, ConsumerProducerMixin):
         batch, self._batch = self._batch, []
         if not batch:
             return
+        messages = [loaded for _, loaded in batch]
         try:
             with self.transaction() as store:
-                results = apply_batch(store, [loaded for _, loaded in batch])
+                each = apply_each(store, messages)
         except Exception:  # noqa: BLE001 - a database outage, or a bug: retry, never die
             self._retry_later([message for message, _ in batch])
             return
         for message, _ in batch:
             message.ack()
         self._failures = 0
+        results = Counter(each)
+        self._measure(messages, each, results)
         applied: dict[str, object] = {"event": "messages_applied", "count": len(batch)}
         applied.update(results.items())
         log.info("messages applied", extra=applied)
         if any(loaded["schema"] == ERASED for _, loaded in batch):
             self._forget_erased()
+
+    def _measure(
+        self, messages: list[dict[str, Any]], each: list[Result], results: Counter[Result]
+    ) -> None:
+        """The batch's figures, once it is committed: how many of each outcome, and how long
+        each applied change took to get here."""
+        for outcome, count in results.items():
+            self.meter.events_applied(outcome, count)
+        for seconds in propagation_lags(messages, each, datetime.now(UTC)):
+            self.meter.propagated(seconds)
 
     def _forget_erased(self) -> None:
         """Drop the dead letters of erased people, then run `on_erasure`; never fatal."""

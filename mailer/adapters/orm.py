@@ -169,6 +169,30 @@ class Delivery(Base):
     claimed_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     reason: Mapped[str | None] = mapped_column(String(500))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    """The locale the run writes to this recipient in, fixed when the run is planned; null for
+    rows planned before the mailer counted per locale."""
+
+
+class RunLocale(Base):
+    """A run's counts for the recipients it writes to in one locale (decision 0035).
+
+    Filled when the run is planned and added to as each batch closes, like the run's own
+    counts, so that a report reads a few rows however many recipients the run has.
+    """
+
+    __tablename__ = "mailer_run_locales"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mailer_runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    locale: Mapped[str] = mapped_column(String(8), primary_key=True)
+    recipients: Mapped[int] = mapped_column(Integer, server_default="0")
+    sent: Mapped[int] = mapped_column(Integer, server_default="0")
+    skipped_withdrawn: Mapped[int] = mapped_column(Integer, server_default="0")
+    skipped_capped: Mapped[int] = mapped_column(Integer, server_default="0")
+    failed: Mapped[int] = mapped_column(Integer, server_default="0")
+    unknown: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class Confirmation(Base):

@@ -1,8 +1,9 @@
 """The mailer's old detail: what its retention lists and deletes; the caller owns the transaction.
 
 Only detail goes. A run keeps its row, and with it its counts (sent, skipped, failed,
-unknown) and status; only its per-recipient rows (`mailer_deliveries`) and its work queue
-(`mailer_batches`) are deleted, once the run has long finished.
+unknown), its counts per locale (`mailer_run_locales`, no person in them) and status; only
+its per-recipient rows (`mailer_deliveries`) and its work queue (`mailer_batches`) are
+deleted, once the run has long finished.
 """
 
 import uuid

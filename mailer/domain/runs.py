@@ -23,12 +23,14 @@ campaign's state (the highest version wins) steers it meanwhile:
   untouched, and its queued batches are not claimed until the campaign runs again. A batch
   past its check is finished either way (its claims are committed).
 - A closed batch adds the count of its rows per final state to its run; `cancelled` rows are
-  in no count, so the counts add up to `recipients` less what was cancelled.
+  in no count, so the counts add up to `recipients` less what was cancelled. It adds the same
+  counts per locale to the run's breakdown, each row under the locale the run writes to that
+  recipient in (`locale_written`), fixed when the run is planned (decision 0035).
 """
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
@@ -137,6 +139,15 @@ class RunReport:
     finished_at: datetime | None
     counts: RunCounts
     reason: str | None
+    by_locale: Mapping[str, RunCounts] = field(default_factory=dict)
+    """The counts per locale the run writes in; empty for a run planned before they were
+    kept (its rows have no locale)."""
+
+
+def locale_written(locale: str | None, content_locales: Collection[str], default: str) -> str:
+    """The locale a run writes to a recipient in: their own if the content has a version in
+    it, the campaign's default otherwise (as `mailer.services.compose` renders it)."""
+    return locale if locale is not None and locale in content_locales else default
 
 
 def status_on_arrival(campaign_state: str | None) -> str:

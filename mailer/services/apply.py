@@ -116,7 +116,13 @@ def _contact(message: Mapping[str, Any]) -> Contact:
 
 def apply_batch(store: ApplyStore, messages: Sequence[Mapping[str, Any]]) -> Counter[Result]:
     """Apply loaded messages in one transaction (the consumer's batch); the count of each
-    result.
+    result."""
+    return Counter(apply_each(store, messages))
+
+
+def apply_each(store: ApplyStore, messages: Sequence[Mapping[str, Any]]) -> list[Result]:
+    """Apply loaded messages in one transaction (the consumer's batch); each one's result,
+    in order.
 
     Every lock of the batch is taken up front, in one order for all consumers, so that two
     consumers' batches can never wait for each other in a cycle.
@@ -124,7 +130,20 @@ def apply_batch(store: ApplyStore, messages: Sequence[Mapping[str, Any]]) -> Cou
     buckets = {bucket_of(str(m["subject_id"])) for m in messages if "subject_id" in m}
     for bucket in sorted(buckets):
         store.lock_bucket(bucket)
-    return Counter(apply_message(store, message) for message in messages)
+    return [apply_message(store, message) for message in messages]
+
+
+def propagation_lags(
+    messages: Sequence[Mapping[str, Any]], results: Sequence[Result], now: datetime
+) -> list[float]:
+    """Seconds from each applied change of a subject (consent, contact, erasure) to `now`:
+    how long the registry's change took to reach the view. Never negative, though the two
+    parts' clocks may differ a little."""
+    return [
+        max((now - message["occurred_at"]).total_seconds(), 0.0)
+        for message, result in zip(messages, results, strict=True)
+        if result == "applied" and message["schema"] in SUBJECT_FACTS
+    ]
 
 
 def apply_message(

@@ -13,8 +13,10 @@ and recipients with identical output share one group (docs/email.md, decision 00
 Every email is drawn inside a layout (decision 0032): the shop's name and logo above, and
 below a footer with why the person gets it, both links and the shop's legal name and postal
 address. A campaign's run brings its layout; without one, and for the mailer's own emails, it
-is the default layout made of the brand settings. The layout's values go through the mailer's
-own templates, escaped, so no layout can drop the links or the shop's identity.
+is the default layout made of the brand settings. The layout's values go through the frame's
+own templates, escaped, so no layout can drop the links or the shop's identity; the frame is
+drawn by shared code (plumbing/templates/framing.py) that the console's preview uses too, so
+a preview is the email as sent (decision 0036).
 
 Campaign templates render in the renderer's child process, within its time, memory and size
 budget; a message that would still come out too large once a recipient's values are filled
@@ -35,9 +37,10 @@ from markupsafe import escape
 from mailer.domain.outgoing import Content, Envelope, Outgoing, Person
 from mailer.domain.purpose_titles import TITLES
 from mailer.translations import catalogue, translate
-from plumbing.layouts import LayoutVersion, default_version, version_for
+from plumbing.layouts import layout_versions, version_for
 from plumbing.shop import Shop
 from plumbing.templates.campaigns import PARTS, PERSONAL_VARIABLES, environment
+from plumbing.templates.framing import framed, identified
 from plumbing.templates.renderer import Part, RenderFailed, TemplateRenderer, shared_renderer
 from plumbing.tokens import LinkSigner, preferences_url, unsubscribe_url
 from plumbing.vocabulary import LOCALES
@@ -240,13 +243,9 @@ class CampaignComposer:
         links), and the subject on one line."""
         text_context, html_context = pair
         layout = version_for(self._layout, version.locale, self._default_locale)
-        frame = _framed(layout, self._shop)
-        header = _own_template(version.locale, "layout/header.txt").render(frame)
-        footer = _footer(version.locale, html=False).render({**text_context, **frame})
-        text = header.strip() + "\n\n" + text.strip("\n") + "\n\n" + footer.strip("\n") + "\n"
-        header = _own_template(version.locale, "layout/header.html").render(frame)
-        footer = _footer(version.locale, html=True).render({**html_context, **frame})
-        html = _insert_before_body_end(_insert_after_body_start(html, header), footer)
+        html, text = framed(
+            version.locale, layout, self._shop, (html, text), (html_context, text_context)
+        )
         return Content(" ".join(subject.split()), html, text)
 
     @staticmethod
@@ -335,23 +334,6 @@ def _plain_variables(tree: nodes.Template) -> frozenset[str]:
     return frozenset(PERSONAL_VARIABLES - spoiled)
 
 
-_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
-
-
-def _insert_after_body_start(html: str, header: str) -> str:
-    found = _BODY_START.search(html)
-    if found is None:
-        return header + "\n" + html
-    return html[: found.end()] + header + html[found.end() :]
-
-
-def _insert_before_body_end(html: str, footer: str) -> str:
-    end = html.lower().rfind("</body>")
-    if end == -1:
-        return html.rstrip("\n") + "\n" + footer
-    return html[:end] + footer + html[end:]
-
-
 def _named(shop: Shop) -> dict[str, str]:
     """What the mailer's own templates know of the shop: who writes, whom to ask, and the
     legal identity that closes every email."""
@@ -361,37 +343,6 @@ def _named(shop: Shop) -> dict[str, str]:
         "legal_name": shop.legal_name,
         "postal_address": shop.postal_address,
     }
-
-
-def layout_versions(
-    layout: Mapping[str, Mapping[str, str]] | None, shop: Shop
-) -> dict[str, LayoutVersion]:
-    """A run's layout per locale; without one, the default layout (the brand settings)."""
-    if not layout:
-        return dict.fromkeys(LOCALES, default_version(shop))
-    return {locale: LayoutVersion.from_json(values) for locale, values in layout.items()}
-
-
-def _framed(layout: LayoutVersion, shop: Shop) -> dict[str, str]:
-    """The values of a layout's header and footer; whom to ask about data is the shop's."""
-    return {**layout.to_json(), "shop_contact": shop.contact}
-
-
-def _identified(locale: str, html: str, text: str, shop: Shop) -> tuple[str, str]:
-    """A transactional email inside the default layout: the shop's name above, its legal
-    name and postal address below (no unsubscribe link: the person asked for this email)."""
-    frame = _framed(default_version(shop), shop)
-    header = _own_template(locale, "layout/header.txt").render(frame).strip()
-    identity = _own_template(locale, "layout/identity.txt").render(frame).strip()
-    text = header + "\n\n" + text.strip("\n") + ("\n\n" + identity if identity else "") + "\n"
-    header = _own_template(locale, "layout/header.html").render(frame)
-    identity = _own_template(locale, "layout/identity.html").render(frame)
-    return _insert_before_body_end(_insert_after_body_start(html, header), identity), text
-
-
-def _footer(locale: str, *, html: bool) -> Template:
-    """The layout's footer with both links (SPEC section 7), under every campaign email."""
-    return _own_template(locale, f"footer/links.{'html' if html else 'txt'}")
 
 
 def confirmation_email(
@@ -423,7 +374,7 @@ def confirmation_email(
         _own_template(locale, f"confirmation/{part}").render(context)
         for part in ("subject.txt", "body.txt", "body.html")
     )
-    html, text = _identified(locale, html, text, shop)
+    html, text = identified(locale, html, text, shop)
     envelope = Envelope(
         subject_id=subject_id, address=address, custom_args={"subject_id": str(subject_id)}
     )
@@ -450,7 +401,7 @@ def preferences_link_email(
         _own_template(locale, f"preferences/{part}").render(context)
         for part in ("subject.txt", "body.txt", "body.html")
     )
-    html, text = _identified(locale, html, text, shop)
+    html, text = identified(locale, html, text, shop)
     envelope = Envelope(
         subject_id=subject_id, address=address, custom_args={"subject_id": str(subject_id)}
     )

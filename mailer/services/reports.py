@@ -1,4 +1,7 @@
-"""Run reports: what the registry learns of a run, as `mailer.run_report/1` on `mailer.reports`.
+"""Run reports: what the registry learns of a run, as `mailer.run_report/2` on `mailer.reports`.
+
+`/2` is `/1` with the counts per locale; the registry reads both, so it is upgraded before
+the mailers (decision 0035).
 
 Every change to a run that is worth reporting (planned, a batch closed, completed,
 cancelled) raises the run's `report_sequence`. The pump publishes the run's current state
@@ -17,7 +20,7 @@ from typing import Any, Protocol
 
 from mailer.domain.runs import RunReport
 from mailer.services.unit_of_work import Transaction
-from schemas.messages.campaigns import RunReportV1
+from schemas.messages.campaigns import RunReportV2
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +58,9 @@ class ReportStore(Protocol):
 
 
 def report_message(report: RunReport, now: datetime) -> dict[str, Any]:
-    """The `mailer.run_report/1` body of a run's state, checked against its schema."""
+    """The `mailer.run_report/2` body of a run's state, checked against its schema."""
     body = {
-        "schema": "mailer.run_report/1",
+        "schema": "mailer.run_report/2",
         "message_id": str(uuid.uuid5(REPORT_NAMESPACE, f"{report.run_id}/{report.sequence}")),
         "occurred_at": now.isoformat(),
         "campaign_id": str(report.campaign_id),
@@ -67,9 +70,10 @@ def report_message(report: RunReport, now: datetime) -> dict[str, Any]:
         "started_at": _iso(report.started_at),
         "finished_at": _iso(report.finished_at),
         "counts": report.counts.as_dict(),
+        "by_locale": {locale: counts.as_dict() for locale, counts in report.by_locale.items()},
         "reason": report.reason,
     }
-    RunReportV1().load(body)
+    RunReportV2().load(body)
     return body
 
 

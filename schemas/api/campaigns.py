@@ -135,6 +135,17 @@ class RunCountsSchema(Schema):
     unknown = fields.Integer()  # type: ignore[assignment]
 
 
+class LocaleCountsSchema(Schema):
+    """One locale's counts in a run's breakdown: a count below 5 is null (SPEC section 10)."""
+
+    recipients = fields.Integer(allow_none=True)
+    sent = fields.Integer(allow_none=True)
+    skipped_withdrawn = fields.Integer(allow_none=True)
+    skipped_capped = fields.Integer(allow_none=True)
+    failed = fields.Integer(allow_none=True)
+    unknown = fields.Integer(allow_none=True)  # type: ignore[assignment]
+
+
 class RunSchema(Schema):
     id = fields.UUID()
     status = fields.String()
@@ -147,6 +158,17 @@ class RunSchema(Schema):
     started_at = fields.AwareDateTime(allow_none=True)
     finished_at = fields.AwareDateTime(allow_none=True)
     counts = fields.Nested(RunCountsSchema)
+    by_locale = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(LocaleCountsSchema),
+        allow_none=True,
+        metadata={
+            "description": "The counts per locale the run's emails are written in, each "
+            "recipient under the locale of the email they are sent (their own if the campaign "
+            "has it, the default otherwise). A count below 5 is null; `counts` stays exact. "
+            "Null while the mailer has not reported counts per locale (an older mailer)."
+        },
+    )
     reason = fields.String(
         allow_none=True,
         metadata={

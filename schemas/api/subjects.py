@@ -37,6 +37,9 @@ class HistoryEntrySchema(Schema):
     policy_version = fields.String(allow_none=True)
     recorded_at = fields.AwareDateTime()
     hash = fields.String()
+    gpc = fields.Boolean(
+        metadata={"description": "The change came with a `Sec-GPC: 1` header (decision 0039)."}
+    )
 
 
 class HistorySchema(Schema):

@@ -13,6 +13,7 @@ from schemas.messages.campaigns import (
     CampaignRunRequestedV1,
     CampaignTestRequestedV1,
     RunReportV1,
+    RunReportV2,
 )
 from schemas.messages.consent_changed import ConsentChangedV1
 from schemas.messages.exports import ExportMailerPartV1, ExportRequestedV1
@@ -33,6 +34,7 @@ SCHEMAS: dict[str, type[Schema]] = {
     "campaign.control/1": CampaignControlV1,
     "campaign.test_requested/1": CampaignTestRequestedV1,
     "mailer.run_report/1": RunReportV1,
+    "mailer.run_report/2": RunReportV2,
     "export.requested/1": ExportRequestedV1,
     "export.mailer_part/1": ExportMailerPartV1,
 }

@@ -3,7 +3,8 @@
 The registry owns campaigns and runs; the mailer owns the sending. They meet in four
 messages: a run to send (`campaign.run_requested`), the campaign's lifecycle state
 (`campaign.control`, for pause, resume and cancel), a test email to a few members of staff
-(`campaign.test_requested`) and the mailer's report of a run (`mailer.run_report`).
+(`campaign.test_requested`) and the mailer's report of a run (`mailer.run_report`: `/2` adds
+the counts per locale to `/1`, and the registry reads both; decision 0035).
 Lifecycle states and reports carry a number that only grows, so that a late or duplicated
 message never undoes a newer one.
 """
@@ -153,3 +154,20 @@ class RunReportV1(MessageSchema):
     finished_at = fields.AwareDateTime(required=True, allow_none=True)
     counts = fields.Nested(RunCountsSchema, required=True)
     reason = fields.String(load_default=None, allow_none=True)
+
+
+class RunReportV2(RunReportV1):
+    """`mailer.run_report/2`: `/1` with the run's counts per locale it writes in.
+
+    A new version rather than an optional field of `/1`: readers refuse unknown fields, so a
+    `/1` reader could not take the field either way, and the name tells a reader which shape
+    it holds. The registry reads both; the mailer publishes `/2` (decision 0035). The counts
+    per locale are exact here: hiding small cells is the registry's business when it shows them.
+    """
+
+    schema = fields.String(required=True, validate=validate.Equal("mailer.run_report/2"))
+    by_locale = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LOCALES)),
+        values=fields.Nested(RunCountsSchema),
+        required=True,
+    )

@@ -42,7 +42,8 @@ OpenPage = Callable[..., Page]
 
 @pytest.fixture
 def open_page(browser: Browser) -> Iterator[OpenPage]:
-    """A page in a new context: `viewport`, `javascript`, `bypass_csp`, `locale` (Accept-Language).
+    """A page in a new context: `viewport`, `javascript`, `bypass_csp`, `locale` (Accept-Language),
+    `headers` sent with every request (`Sec-GPC: 1`, say, as a browser with GPC on sends it).
 
     The default locale is Kyrgyz, the visitor most pages are written for first.
     """
@@ -54,12 +55,14 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
         javascript: bool = True,
         bypass_csp: bool = False,
         locale: str = "ky-KG",
+        headers: dict[str, str] | None = None,
     ) -> Page:
         context = browser.new_context(
             viewport=viewport,
             java_script_enabled=javascript,
             bypass_csp=bypass_csp,
             locale=locale,
+            extra_http_headers=headers,
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

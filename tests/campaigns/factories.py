@@ -78,6 +78,22 @@ def run_report(
     }
 
 
+def run_report_v2(
+    campaign_id: object,
+    run_id: object,
+    sequence: int,
+    status: str,
+    by_locale: dict[str, dict[str, int]],
+) -> dict[str, Any]:
+    """A `mailer.run_report/2` body: counts per locale, and totals that are their sums."""
+    filled = {
+        locale: dict.fromkeys(COUNT_FIELDS, 0) | counts for locale, counts in by_locale.items()
+    }
+    totals = {name: sum(counts[name] for counts in filled.values()) for name in COUNT_FIELDS}
+    body = run_report(campaign_id, run_id, sequence, status, **totals)
+    return body | {"schema": "mailer.run_report/2", "by_locale": filled}
+
+
 LAYOUT_VERSIONS = {
     "ky": {
         "shop_name": "Ала-Тоо дүкөнү",  # noqa: RUF001

@@ -15,6 +15,7 @@ from tests.campaigns.factories import (
     campaign_body,
     outbox,
     run_report,
+    run_report_v2,
     runs_of,
 )
 
@@ -38,6 +39,7 @@ RUN_FIELDS = {
     "started_at",
     "finished_at",
     "counts",
+    "by_locale",
     "reason",
 }
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
@@ -107,6 +109,42 @@ def test_get_shows_the_runs_newest_first_with_their_counts(app, client, marketer
     assert set(run) == RUN_FIELDS
     assert (run["status"], run["trigger"], run["scheduled_for"]) == ("running", "manual", None)
     assert run["counts"] == dict.fromkeys(COUNT_FIELDS, 0) | {"recipients": 4, "sent": 2}
+    assert run["by_locale"] is None  # a `/1` report: the mailer did not count per locale
+
+
+def test_get_shows_the_counts_per_locale_with_cells_below_five_as_null(
+    client, marketer, store
+) -> None:
+    campaign = create(client, marketer)
+    run_id = post(client, marketer, campaign["id"], "runs").get_json()["run_id"]
+    by_locale = {
+        "ky": {"recipients": 120, "sent": 117, "skipped_withdrawn": 3},
+        "ru": {"recipients": 5, "sent": 4, "failed": 1},
+    }
+    with store() as campaigns:
+        apply_report(
+            campaigns,
+            load_message(run_report_v2(campaign["id"], run_id, 1, "completed", by_locale)),
+            datetime.now(UTC),
+        )
+
+    [run] = client.get(f"/v1/campaigns/{campaign['id']}", headers=marketer).get_json()["runs"]
+
+    hidden = dict.fromkeys(COUNT_FIELDS, None)
+    assert run["by_locale"] == {
+        "ky": hidden | {"recipients": 120, "sent": 117},
+        "ru": hidden | {"recipients": 5},
+    }
+    assert run["counts"] == {  # the totals stay exact
+        "recipients": 125,
+        "sent": 121,
+        "skipped_withdrawn": 3,
+        "skipped_capped": 0,
+        "failed": 1,
+        "unknown": 0,
+    }
+    listed = client.get("/v1/campaigns", headers=marketer).get_json()["campaigns"]
+    assert listed[0]["runs"][0]["by_locale"] == run["by_locale"]
 
 
 def test_a_failed_run_shows_why(client, marketer, store) -> None:

@@ -22,11 +22,12 @@ import pytest
 from kombu import Connection, Exchange
 
 from consent_service.adapters import rabbitmq_admin
+from consent_service.domain.campaigns import RunCounts
 from consent_service.relay.report_intake import ReportConsumer, reports_queue
 from consent_service.services.campaigns import ReportOutcome, apply_report
 from plumbing.broker.connection import broker_connection, embedded_broker
 from schemas.messages import load_message, topology
-from tests.campaigns.factories import campaign_body, run_report, runs_of
+from tests.campaigns.factories import campaign_body, run_report, run_report_v2, runs_of
 
 ROUTING_KEY = "mailer.run_report"
 
@@ -52,9 +53,16 @@ def the_run(store, campaign_id: str) -> object:
     return found
 
 
+NEWEST_BY_LOCALE = {
+    "ky": {"recipients": 6, "sent": 5, "failed": 1},
+    "ru": {"recipients": 4, "sent": 4},
+}
+
+
 def reports_with_noise(campaign_id: str, run_id: str) -> list[bytes]:
-    """Out of order and duplicated, with garbage, a foreign message and an unknown run."""
-    newest = run_report(campaign_id, run_id, 3, "completed", recipients=10, sent=9, failed=1)
+    """Out of order and duplicated, with garbage, a foreign message and an unknown run; the
+    newest from a mailer that counts per locale (`/2`), the older ones from an older one."""
+    newest = run_report_v2(campaign_id, run_id, 3, "completed", NEWEST_BY_LOCALE)
     return [
         b"not json at all",
         json.dumps({"schema": "mailer.no_such_thing/1"}).encode(),
@@ -71,6 +79,10 @@ def assert_newest_report_kept(store, campaign_id: str) -> None:
     assert found.state.status.value == "completed"
     assert found.state.report_sequence == 3
     assert (found.state.counts.sent, found.state.counts.failed) == (9, 1)
+    assert found.state.by_locale == {
+        "ky": RunCounts(recipients=6, sent=5, failed=1),
+        "ru": RunCounts(recipients=4, sent=4),
+    }
 
 
 @contextmanager
@@ -104,6 +116,29 @@ def test_the_service_applies_newer_reports_and_says_what_it_did(store, run) -> N
         ReportOutcome.UNKNOWN_RUN,
         ReportOutcome.UNKNOWN_RUN,
     ]
+
+
+def test_counts_per_locale_are_kept_with_the_newest_report_only(store, run) -> None:
+    campaign_id, run_id = run
+    second = run_report_v2(campaign_id, run_id, 2, "running", {"ky": {"recipients": 7, "sent": 3}})
+    older = run_report_v2(campaign_id, run_id, 1, "running", {"ru": {"recipients": 7}})
+    outcomes = []
+    for body in (second, second, older):
+        with store() as campaigns:
+            outcomes.append(apply_report(campaigns, load_message(body), datetime.now(UTC)))
+    assert outcomes == [ReportOutcome.APPLIED, ReportOutcome.STALE, ReportOutcome.STALE]
+    assert the_run(store, campaign_id).state.by_locale == {"ky": RunCounts(recipients=7, sent=3)}
+
+    # A mailer rolled back to `/1`: its newer totals stand alone, without a breakdown that
+    # would no longer add up to them.
+    with store() as campaigns:
+        apply_report(
+            campaigns,
+            load_message(run_report(campaign_id, run_id, 3, "running", recipients=7, sent=5)),
+            datetime.now(UTC),
+        )
+    found = the_run(store, campaign_id)
+    assert (found.state.counts.sent, found.state.by_locale) == (5, None)
 
 
 def test_the_kombu_reports_queue_has_the_arguments_of_the_definitions() -> None:

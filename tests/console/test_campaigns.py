@@ -148,7 +148,9 @@ def test_the_preview_is_the_rendered_email_under_its_own_sandbox_policy(sender) 
     assert policy.startswith("sandbox;") and "script-src" not in policy
     assert "frame-ancestors 'self'" in policy and html.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert plain.mimetype == "text/plain"
-    assert plain.get_data(as_text=True) == "Здравствуйте, Aigul Osmonova!"
+    assert plain.get_data(as_text=True).startswith(
+        "Example Shop (demo)\n\nЗдравствуйте, Aigul Osmonova!\n\n"
+    )
     assert sender.get(page_url + "/preview/de").status_code == 404
 
 
@@ -242,7 +244,45 @@ def test_the_run_page_shows_the_counts_the_mailer_reported(sender, app) -> None:
     assert sender.get(f"{page_url}/runs/{uuid.uuid4()}").status_code == 404
 
 
-def _report(app, campaign_id: uuid.UUID, *, sent: int, recipients: int) -> uuid.UUID:
+def test_the_run_page_shows_the_counts_per_language_with_small_ones_as_fewer_than_five(
+    sender, app
+) -> None:
+    page_url = create(sender)
+    sender.post(f"{page_url}/run")
+    campaign_id = uuid.UUID(page_url.rsplit("/", 1)[1])
+    run_url = f"{page_url}/runs/{_report(app, campaign_id, sent=30, recipients=120)}"
+    before = text(sender.get(run_url))  # the mailer reported no counts per locale yet
+    assert 'id="run-locales"' not in before and 'id="run-locales-none"' in before
+
+    by_locale = {
+        "ru": RunCounts(recipients=1_005, sent=27, failed=3),
+        "ky": RunCounts(recipients=115, sent=4),
+    }
+    run_id = _report(app, campaign_id, sent=31, recipients=1_120, by_locale=by_locale)
+    page, part = (sender.get(f"{page_url}/runs/{run_id}{end}") for end in ("", "/part"))
+
+    for shown in (text(page), text(part)):
+        assert 'id="run-locales"' in shown
+        # The console's order of languages (ky, ru, en), each in its own name.
+        assert shown.index(">Кыргызча</th>") < shown.index(">Русский</th>")
+        assert ">English</th>" not in shown
+        assert 'id="locale-ky-recipients">115<' in shown
+        assert 'id="locale-ru-recipients">1,005<' in shown
+        assert 'id="locale-ru-sent">27<' in shown
+        for small in ("locale-ky-sent", "locale-ru-failed", "locale-ky-unknown"):
+            assert f'id="{small}"><abbr title="fewer than 5">&lt; 5</abbr><' in shown
+        assert 'id="count-failed">0<' in shown  # the totals are exact (here as reported)
+    assert "data-refresh=" in text(page)  # the table lives inside the refreshing part
+
+
+def _report(
+    app,
+    campaign_id: uuid.UUID,
+    *,
+    sent: int,
+    recipients: int,
+    by_locale: dict[str, RunCounts] | None = None,
+) -> uuid.UUID:
     """The mailer's report of the campaign's run: running, with counts so far."""
     with app.extensions["consent.sessions"]() as session, session.begin():
         store = SqlRepository(session).campaigns
@@ -256,6 +296,7 @@ def _report(app, campaign_id: uuid.UUID, *, sent: int, recipients: int) -> uuid.
                 datetime(2026, 12, 1, 9, 1, tzinfo=UTC),
                 None,
                 None,
+                by_locale,
             ),
         )
         return run.id

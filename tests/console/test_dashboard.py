@@ -33,6 +33,7 @@ def test_the_navigation_links_only_what_the_roles_open(browser, person) -> None:
         "/console/subjects",
         "/console/campaigns",
         "/console/layouts",
+        "/console/reports",
         "/console/users",
     ]
     assert nav_links(marketer) == ["/console/", "/console/campaigns", "/console/layouts"]

@@ -20,7 +20,9 @@ ARGUMENTS = {
     "layout_id": str(uuid.uuid4()),
     "run_id": str(uuid.uuid4()),
 }
-PUBLIC = {blueprint.name for blueprint in public_blueprints()} | {"assets", "static"}
+PUBLIC = {blueprint.name for blueprint in public_blueprints()} | {"assets", "static", "well_known"}
+"""Not the API: the pages, their assets and `/.well-known/gpc.json`, which is the same for
+everyone and meant to be cached (tests/web/test_gpc_support.py)."""
 
 
 def api_requests(app) -> list[tuple[str, str]]:

@@ -261,6 +261,8 @@ def requests_for(draw: st.DrawFn, rule: Rule, seeds: Seeds) -> Drawn:
         headers["Origin"] = draw(st.sampled_from(["https://shop.example.kg", "null", "x"]))
     if draw(st.integers(0, 9)) == 0:
         headers["Idempotency-Key"] = draw(_header_text)
+    if draw(st.integers(0, 4)) == 0:  # Global Privacy Control: only exactly "1" counts (0039)
+        headers["Sec-GPC"] = draw(st.one_of(st.just("1"), _header_text))
     url = f"{path}?{query_string(query)}" if query else path
     return Drawn(method, url, body, headers)
 

@@ -3,6 +3,7 @@
 from consent_service.app import create_app
 from consent_service.config import Settings
 from tests.factories import consent_body
+from tests.metrics import scraped
 from tests.processes import consent_cli
 
 
@@ -10,11 +11,10 @@ def test_metrics_show_the_outbox_lag_and_the_embedded_broker_up(client, writer) 
     client.post(
         "/v1/consents", json=consent_body(purposes={"personalization": True}), headers=writer
     )
-    text = client.get("/metrics").get_data(as_text=True)
-    values = dict(line.split(" ") for line in text.splitlines() if not line.startswith("#"))
-    assert values["consent_outbox_unsent_messages"] == "1"
-    assert float(values["consent_outbox_oldest_unsent_age_seconds"]) >= 0
-    assert values["consent_broker_up"] == "1"
+    values = scraped(client.get("/metrics").get_data(as_text=True))
+    assert values["consent_outbox_unsent_messages"] == 1
+    assert values["consent_outbox_oldest_unsent_age_seconds"] >= 0
+    assert values["consent_broker_up"] == 1
 
 
 def test_readyz_reports_an_unreachable_broker_but_stays_ready_for_writes(environ) -> None:

@@ -26,6 +26,7 @@ from plumbing.shop import (
     shop_from_env,
 )
 from plumbing.tokens import LinkSigner
+from plumbing.translations import catalogue as frame_words
 from plumbing.vocabulary import LOCALES
 from tests.email.factories import SHOP, composer, person
 
@@ -95,7 +96,9 @@ def test_the_confirmation_email_names_the_shop_and_its_contact(locale: str) -> N
 def test_the_campaign_footer_names_the_shop_and_its_contact(locale: str) -> None:
     [group] = composer({locale: NO_LINKS}, default_locale=locale).compose([person(locale)])
 
-    footer = translate(locale, "You receive this email from %(shop)s because you agreed to it.")
+    footer = frame_words(locale).gettext(
+        "You receive this email from %(shop)s because you agreed to it."
+    )
     for part in (group.content.text, group.content.html):
         assert footer % {"shop": SHOP.name} in part
         assert SHOP.contact in part

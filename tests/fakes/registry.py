@@ -11,7 +11,7 @@ leaves every table as it was.
 import copy
 import dataclasses
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from consent_service.domain.tallies import ConsentTally
 from consent_service.services.ports import WriteConflict
 from consent_service.services.ports.idempotency import StoredAnswer
 from consent_service.services.ports.ledger import LedgerRow
+from consent_service.services.ports.meters import ChangeKey
 from consent_service.services.ports.outbox import OutboxRow
 from consent_service.services.ports.subjects import ConsentRow, SubjectRow
 from tests.fakes import campaigns, jobs, layouts, stores
@@ -130,6 +131,9 @@ class FakeRepository:
 
     def add_to_tallies(self, tally: ConsentTally) -> None:
         self.tallies.add_to_tallies(tally)
+
+    def count_consent_changes(self, changes: Mapping[ChangeKey, int]) -> None:
+        self.tables.consent_changes.update(changes)
 
     # policies
     def policy_effective_at(self, version: str) -> datetime | None:

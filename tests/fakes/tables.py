@@ -57,6 +57,9 @@ class Tables:
     """Staff addresses, each with whether its person is active."""
     consent_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     consent_days: dict[tuple[date, str], tuple[int, int]] = field(default_factory=dict)
+    consent_changes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """What the metrics counted: (purpose, source, status) -> changes; a transaction rolled
+    back takes its counts with it, as the SQL repository's count only commits."""
 
     def live(self, subject_id: uuid.UUID) -> StoredSubject | None:
         stored = self.subjects.get(subject_id)

@@ -15,6 +15,7 @@ from consent_service.app import create_app
 from consent_service.config import Settings
 from consent_service.services.ports.outbox import OutgoingMessage, PublishError
 from schemas.messages import topology
+from tests.metrics import scraped
 from tests.processes import consent_cli
 
 
@@ -55,7 +56,7 @@ def test_a_broker_that_takes_messages_is_ready_and_the_probe_reaches_no_queue(
     answer = client.get("/readyz").get_json()
     assert (answer["status"], answer["checks"]["broker"]) == ("ready", "ok")
     assert waiting_in_mailer_queue(broker_environ["BROKER_URL"]) == 0
-    assert "consent_broker_up 1" in client.get("/metrics").get_data(as_text=True)
+    assert scraped(client.get("/metrics").get_data(as_text=True))["consent_broker_up"] == 1
 
 
 def test_publishing_denied_on_the_vhost_is_reported_not_called_fine(
@@ -76,7 +77,7 @@ def test_publishing_denied_on_the_vhost_is_reported_not_called_fine(
     broker = ready.get_json()["checks"]["broker"]
     assert broker.startswith("publish refused: ")
     assert "ACCESS_REFUSED" in broker
-    assert "consent_broker_up 0" in client.get("/metrics").get_data(as_text=True)
+    assert scraped(client.get("/metrics").get_data(as_text=True))["consent_broker_up"] == 0
     status = consent_cli(broker_environ, "status")
     assert status.returncode == 0, status.stderr
     assert "publish refused" in status.stdout

@@ -79,6 +79,37 @@ def test_reports_carry_a_growing_sequence_and_end_with_the_final_counts(
     assert pump_reports(unit_of_work, sink) == 0
 
 
+def test_reports_count_per_locale_the_email_is_written_in(unit_of_work, tmp_path: Path) -> None:
+    seed(unit_of_work, 7, locale="ky")
+    russian = seed(unit_of_work, 6, locale="ru")
+    seed(unit_of_work, 3, locale="en")  # the content has no English: written in Kyrgyz
+    seed(unit_of_work, 2, locale=None)  # type: ignore[arg-type]  # no locale: the default
+    run_id = request_run(unit_of_work)
+    registry = MirrorRegistryClient(unit_of_work)
+    for subject_id in russian[:2]:
+        registry.withdraw(subject_id, 2)  # and says they now speak Kyrgyz: still counted in ru
+    sink = Sink()
+
+    drive(Sender(unit_of_work, file_backend(tmp_path), registry, sink, settings()))
+
+    planned = load_message(sink.reports[0])
+    zero = dict.fromkeys(planned["counts"], 0)
+    assert planned["schema"] == "mailer.run_report/2"
+    assert {locale: c["recipients"] for locale, c in planned["by_locale"].items()} == {
+        "ky": 12,
+        "ru": 6,
+    }
+    final = load_message(sink.reports[-1])
+    assert (final["run_id"], final["status"]) == (run_id, "completed")
+    assert final["by_locale"] == {
+        "ky": zero | {"recipients": 12, "sent": 12},
+        "ru": zero | {"recipients": 6, "sent": 4, "skipped_withdrawn": 2},
+    }
+    assert final["counts"] == {
+        name: sum(c[name] for c in final["by_locale"].values()) for name in final["counts"]
+    }
+
+
 def test_an_unfinished_run_is_reported_at_most_once_a_second_and_a_finished_one_at_once(
     unit_of_work,
 ) -> None:

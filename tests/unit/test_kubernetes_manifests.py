@@ -220,3 +220,23 @@ def test_every_process_runs_unprivileged_on_a_read_only_root(name: str) -> None:
         mounted = {mount["mountPath"] for mount in container["volumeMounts"]}
         assert {"/tmp", environment(container)["CONSENT_INSTANCE_DIR"]} <= mounted
         assert "memory" in container["resources"]["limits"]
+
+
+METRICS_PORT_SETTING = {
+    "consent-relay": "CONSENT_RELAY_METRICS_PORT",
+    "consent-mailer": "MAILER_METRICS_PORT",
+}
+
+
+@pytest.mark.parametrize("name", ["consent-api", "consent-relay", "consent-mailer"])
+def test_prometheus_scrapes_each_process_on_the_port_it_serves_metrics_on(name: str) -> None:
+    template = by_name("Deployment")[name]["spec"]["template"]
+    annotations = template["metadata"]["annotations"]
+    [container] = template["spec"]["containers"]
+    ports = {port["containerPort"] for port in container["ports"]}
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/path"] == "/metrics"
+    assert int(annotations["prometheus.io/port"]) in ports
+    if name in METRICS_PORT_SETTING:
+        served = environment(container)[METRICS_PORT_SETTING[name]]
+        assert served == annotations["prometheus.io/port"]

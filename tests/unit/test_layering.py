@@ -11,6 +11,7 @@
   entrypoints (`mailer/cli.py`), or by the in-memory fakes of `tests/fakes/mailer/`.
 - Registry services depend on the ports they declare (`services/ports`), never on an adapter:
   the SQL and broker implementations are handed to them, so fakes can stand in (tests/fakes).
+- Services count what operators watch through a port, never with prometheus_client.
 - `schemas/` holds schemas: marshmallow its only library, neither part imported.
 - The registry and the mailer never import each other; `plumbing` imports neither, nor
   `schemas`, so both may import it.
@@ -34,6 +35,7 @@ FORBIDDEN = {
     "sendgrid",
     "marshmallow",
     "psycopg",
+    "prometheus_client",
 }
 """Libraries no domain module may import."""
 
@@ -147,6 +149,14 @@ def test_registry_service_imports_no_adapter_and_no_database_library(module: Pat
     """Services get their stores through the ports; fakes run them without a database."""
     below = ("consent_service.adapters", "sqlalchemy", "psycopg", "kombu")
     assert [n for n in imported(module) if any(within(n, b) for b in below)] == []
+
+
+@pytest.mark.parametrize(
+    "module", modules("consent_service/services", "mailer/services"), ids=name_of
+)
+def test_a_service_counts_through_a_port_never_a_metrics_library(module: Path) -> None:
+    """What services count goes through their `Meter`/`ChangeMeter` port (fakes in tests)."""
+    assert "prometheus_client" not in imported_roots(module)
 
 
 @pytest.mark.parametrize("module", modules("schemas"), ids=name_of)

@@ -5,6 +5,10 @@
 // A fragment answer carries the X-Console-Fragment header; anything else (the sign-in page
 // after the session ended, an error page) reloads the page instead of being swapped in, so
 // the person sees why. Refreshing pauses while the tab is hidden.
+//
+// A fragment that marks an element data-refresh-done says the live part has ended (a run
+// finished): the page is reloaded once, so that what only the whole page draws (the button to
+// retry the failed emails) appears, and the page drawn then no longer refreshes.
 (function () {
   'use strict';
 
@@ -41,6 +45,10 @@
       .then(function (html) {
         if (html !== null) {
           swap(element, html);
+          if (element.querySelector('[data-refresh-done]')) {
+            window.location.reload();
+            return;
+          }
           element.dispatchEvent(new CustomEvent('console:refreshed', { bubbles: true }));
           schedule(element);
         }

@@ -105,6 +105,8 @@ class AuditAction(StrEnum):
     CAMPAIGN_EDITED = "campaign.edited"
     CAMPAIGN_TEST_SENT = "campaign.test_sent"
     CAMPAIGN_RETRIED = "campaign.run_retried"
+    REPORT_DOWNLOADED = "report.downloaded"
+    CAMPAIGN_PREVIEWED_AS_SUBJECT = "campaign.previewed_as_subject"
     SUBJECT_LOOKED_UP = "subject.looked_up"
     SUBJECT_RECTIFIED = "subject.rectified"
     SUBJECT_EXPORTED = "subject.exported"

@@ -19,6 +19,7 @@ from consent_service.services.ports.keys import ApiKeys
 from consent_service.services.ports.layouts import Layouts
 from consent_service.services.ports.ledger import Ledger, LedgerAudit
 from consent_service.services.ports.links import LinkEmails
+from consent_service.services.ports.meters import ChangeMeter
 from consent_service.services.ports.outbox import Outbox, OutboxRelay
 from consent_service.services.ports.policies import Policies
 from consent_service.services.ports.retention import RetentionCandidates
@@ -30,7 +31,9 @@ from consent_service.services.ports.transfers import Transfers
 from consent_service.services.ports.webhooks import WebhookEvents
 
 
-class Repository(Subjects, Ledger, Outbox, Tallies, Policies, IdempotentRequests, Protocol):
+class Repository(
+    Subjects, Ledger, Outbox, Tallies, ChangeMeter, Policies, IdempotentRequests, Protocol
+):
     """Everything a use case reads and writes, in the caller's transaction.
 
     What a consent change reads and writes (subject, consents, policy, ledger, outbox, and

@@ -18,7 +18,7 @@ from mailer.adapters.runs.rows import RUN_COLUMNS, run_record
 from mailer.domain import runs, send_ledger
 from mailer.domain.runs import COUNTERS, BatchClaim, FinishedBatch, RunCounts
 
-_Run, _Campaign, _Batch = orm.Run, orm.CampaignState, orm.Batch
+_Run, _Campaign, _Batch, _Locale = orm.Run, orm.CampaignState, orm.Batch, orm.RunLocale
 
 
 class SqlLeases:
@@ -113,7 +113,8 @@ class SqlLeases:
         )
 
     def finish(self, claim: BatchClaim, now: datetime) -> FinishedBatch | None:
-        """Close the batch and add its rows to the run's counts; None if no longer ours.
+        """Close the batch and add its rows to the run's counts, in all and per locale; None
+        if no longer ours.
 
         A row still `claimed` here got no outcome from the backend: it becomes `unknown`.
         The run row is locked before its open batches are read, so of two workers closing a
@@ -140,12 +141,21 @@ class SqlLeases:
             now,
             reason=send_ledger.NO_OUTCOME,
         )
-        counts = RunCounts.of_states(self.ledger.batch_states(run_id, claim.batch_no))
+        per_locale = {
+            locale: RunCounts.of_states(states)
+            for locale, states in self.ledger.batch_locale_states(run_id, claim.batch_no).items()
+        }
+        counts = sum(per_locale.values(), RunCounts())
+        for locale, added in per_locale.items():
+            if locale is not None:
+                self.session.execute(
+                    update(_Locale)
+                    .where(_Locale.run_id == run_id, _Locale.locale == locale)
+                    .values(_added(added))
+                )
         still_open = run.batches_open - 1
         status = runs.status_after_batch(run.status, still_open)
-        values: dict[str, Any] = {
-            name: getattr(_Run, name) + getattr(counts, name) for name in COUNTERS
-        }
+        values = _added(counts, _Run)
         values |= {"batches_open": still_open, "report_sequence": _Run.report_sequence + 1}
         if status != run.status:
             values |= {"status": status, "finished_at": now}
@@ -164,6 +174,11 @@ class SqlLeases:
                 report_sequence=_Run.report_sequence + 1,
             )
         )
+
+
+def _added(counts: RunCounts, table: type[orm.Run | orm.RunLocale] = _Locale) -> dict[str, Any]:
+    """SET clauses adding a batch's counts to a run's (or one locale's of it)."""
+    return {name: getattr(table, name) + getattr(counts, name) for name in COUNTERS}
 
 
 def _holding(claim: BatchClaim) -> tuple[ColumnElement[bool], ...]:

@@ -1,6 +1,7 @@
 """The send ledger's rows: who is planned, what the check reads, and every move of a row."""
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -107,9 +108,23 @@ class SqlLedger:
         return list(self.session.execute(statement, execution_options=CORE).scalars())
 
     def batch_states(self, run_id: uuid.UUID, batch_no: int) -> dict[str, int]:
+        """The count of a batch's rows per state, whatever their locale."""
+        found: Counter[str] = Counter()
+        for states in self.batch_locale_states(run_id, batch_no).values():
+            found.update(states)
+        return dict(found)
+
+    def batch_locale_states(
+        self, run_id: uuid.UUID, batch_no: int
+    ) -> dict[str | None, dict[str, int]]:
+        """The count of a batch's rows per locale and state (locale None: planned before the
+        mailer kept locales); one grouped query over the batch's rows."""
         query = (
-            select(_Delivery.state, func.count())
+            select(_Delivery.locale, _Delivery.state, func.count())
             .where(_Delivery.run_id == run_id, _Delivery.batch_no == batch_no)
-            .group_by(_Delivery.state)
+            .group_by(_Delivery.locale, _Delivery.state)
         )
-        return dict(self.session.execute(query).all())
+        found: dict[str | None, dict[str, int]] = {}
+        for locale, state, count in self.session.execute(query):
+            found.setdefault(locale, {})[state] = count
+        return found

@@ -8,7 +8,7 @@ email may have gone, and a run emails each person at most once (decision 0030).
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, insert, literal, select, update
+from sqlalchemy import Select, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from mailer.adapters import orm
@@ -17,7 +17,7 @@ from mailer.domain import runs, send_ledger
 from mailer.domain.runs import RunRecord
 from plumbing.db import changed_rows
 
-_Run, _Batch, _Delivery = orm.Run, orm.Batch, orm.Delivery
+_Run, _Batch, _Delivery, _Locale = orm.Run, orm.Batch, orm.Delivery, orm.RunLocale
 _R, _C = orm.Recipient, orm.RecipientConsent
 
 
@@ -43,14 +43,23 @@ class SqlPlanning:
         """Fill the send ledger and the work queue of a run; (recipients, batches).
 
         One INSERT ... SELECT over the view numbers the recipients in id order and cuts them
-        into batches in the database (`runs.batch_of`): however many there are, none passes
-        through Python.
+        into batches in the database (`runs.batch_of`), each under the locale it is written
+        in (`runs.locale_written`); one grouped INSERT ... SELECT then counts the recipients
+        per locale: however many there are, none passes through Python.
         """
         recipients = _recipients(run, batch_size)
         filling = insert(_Delivery).from_select(
-            ["run_id", "subject_id", "batch_no", "state"], recipients
+            ["run_id", "subject_id", "batch_no", "state", "locale"], recipients
         )
         planned = changed_rows(self.session, filling.execution_options(preserve_rowcount=True))
+        per_locale = (
+            select(_Delivery.run_id, _Delivery.locale, func.count())
+            .where(_Delivery.run_id == run.run_id)
+            .group_by(_Delivery.run_id, _Delivery.locale)
+        )
+        self.session.execute(
+            insert(_Locale.__table__).from_select(["run_id", "locale", "recipients"], per_locale)
+        )
         batches = (
             select(
                 _Delivery.run_id,
@@ -85,15 +94,18 @@ class SqlPlanning:
 
 
 def _recipients(run: RunRecord, batch_size: int) -> Select:
-    """Rows of the run's send ledger: (run, subject, batch number, `planned`), numbered in
-    subject id order and cut into batches of `batch_size`."""
+    """Rows of the run's send ledger: (run, subject, batch number, `planned`, locale),
+    numbered in subject id order and cut into batches of `batch_size`."""
     number = func.row_number().over(order_by=_C.subject_id) - 1
+    default = literal(run.default_locale, _Delivery.locale.type)
+    written = case((_R.locale.in_(sorted(run.content)), _R.locale), else_=default)
     query = (
         select(
             literal(run.run_id, _Delivery.run_id.type),
             _C.subject_id,
             number.self_group().op("/")(literal(batch_size)),
             literal(send_ledger.PLANNED),
+            written,
         )
         .join(_R, _R.subject_id == _C.subject_id)
         .where(_C.purpose == run.purpose, _C.status == "granted", _R.email.is_not(None))

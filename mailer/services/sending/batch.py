@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from mailer.config import SendingSettings
 from mailer.domain import runs, send_ledger
 from mailer.domain.outgoing import EmailBackend, Outcome, Person
-from mailer.domain.runs import BatchClaim
+from mailer.domain.runs import BatchClaim, RunCounts
 from mailer.services.compose import CompositionError
+from mailer.services.meters import NO_METER, Meter
 from mailer.services.sending.composers import ComposerCache
 from mailer.services.sending.fence_gate import FenceGate
 from mailer.services.sending.lease import batch_extra, lease_kept
@@ -40,8 +41,10 @@ class BatchSender:
         sending: SendingSettings,
         lease: timedelta,
         clock: Clock,
+        meter: Meter = NO_METER,
     ) -> None:
         self.transaction = transaction
+        self.meter = meter
         self.backend = backend
         self.fence = fence
         self.throttle = throttle
@@ -69,7 +72,10 @@ class BatchSender:
         run = claim.run
         with self.transaction() as store:
             planned = store.ledger.planned(run.run_id, claim.batch_no)
-        if self.throttle.wait_for_batch(len(planned)) or not self.fence.passes(claim, planned):
+        if self.throttle.wait_for_batch(len(planned)):
+            return self._release(claim, len(planned))
+        checked = self.clock.monotonic()  # the check begins with the fence (guarantee 1)
+        if not self.fence.passes(claim, planned):
             return self._release(claim, len(planned))
         people = self._check(claim, planned)
         self.throttle.give_back(len(planned) - len(people or ()))
@@ -81,6 +87,7 @@ class BatchSender:
         except CompositionError as error:
             return self._fail_run(claim, people, str(error))
         for group in groups:
+            self.meter.handed_off(self.clock.monotonic() - checked)
             self._record(run.run_id, self.backend.send(group))
         self._finish(claim, started)
         return None
@@ -136,6 +143,8 @@ class BatchSender:
         if finished is None:
             log.warning("batch lost to another worker", extra=batch_extra(claim))
             return
+        for outcome, count in email_outcomes(finished.counts).items():
+            self.meter.emails(outcome, count)
         elapsed = max(self.clock.monotonic() - started, 1e-6)
         log.info(
             "batch sent",
@@ -186,6 +195,16 @@ class BatchSender:
             reason,
             extra={"event": "run_failed", "run_id": str(run_id), "reason": reason},
         )
+
+
+def email_outcomes(counts: RunCounts) -> dict[str, int]:
+    """A closed batch's emails by the outcome the metrics name (both kinds of skip are one)."""
+    return {
+        "sent": counts.sent,
+        "skipped": counts.skipped_withdrawn + counts.skipped_capped,
+        "failed": counts.failed,
+        "unknown": counts.unknown,
+    }
 
 
 def log_finished(run_id: uuid.UUID, status: str) -> None:

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from mailer.domain.runs import BatchClaim
 from mailer.services.fence import FenceUnavailable, RegistryCheck, bring_up_to_date
+from mailer.services.meters import NO_METER, Meter
 from mailer.services.sending.ports import Clock, SenderStore
 from mailer.services.unit_of_work import Transaction
 
@@ -31,8 +32,10 @@ class FenceGate:
         registry_client: RegistryCheck | None,
         clock: Clock,
         lease: timedelta,
+        meter: Meter = NO_METER,
     ) -> None:
         self.transaction = transaction
+        self.meter = meter
         self.registry_client = registry_client
         self.clock = clock
         self.lease = lease
@@ -54,14 +57,17 @@ class FenceGate:
         with self.transaction() as store:
             if not store.batches.start_check(claim, now, now + self.lease):
                 return False
+        asked = self.clock.monotonic()
         try:
             if self.registry_client is None:
                 raise FenceUnavailable("MAILER_REGISTRY_KEY is not set")
             purpose = claim.run.purpose
             bring_up_to_date(self.transaction, self.registry_client, planned, purpose, now)
         except FenceUnavailable as error:
+            self.meter.fence_called("unavailable", self.clock.monotonic() - asked)
             self._close(claim, error)
             return False
+        self.meter.fence_called("passed", self.clock.monotonic() - asked)
         self._failures = 0
         return True
 

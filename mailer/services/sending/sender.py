@@ -26,6 +26,7 @@ from mailer.domain.runs import RunRecord
 from mailer.services.compose import CampaignComposer
 from mailer.services.confirmations import send_confirmations
 from mailer.services.fence import RegistryCheck
+from mailer.services.meters import NO_METER, Meter
 from mailer.services.reports import ReportNotPublished, ReportSink, pump_reports
 from mailer.services.sending.batch import BatchSender, log_finished
 from mailer.services.sending.composers import ComposerCache
@@ -58,7 +59,8 @@ class Sender:
     reports go on. `reports` None publishes nothing (tests of other things). `renderer`
     renders the campaigns' templates (the process's shared one by default); `composer_for`
     makes a run's composer (a `CampaignComposer` with that renderer by default); `throttle`
-    defaults to MAILER_SEND_RATE on `clock`.
+    defaults to MAILER_SEND_RATE on `clock`; `meter` keeps the figures of the fence, the
+    check-to-handoff window and the emails' outcomes.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class Sender:
         renderer: TemplateRenderer | None = None,
         composer_for: Callable[[RunRecord], Composer] | None = None,
         throttle: Throttle | None = None,
+        meter: Meter = NO_METER,
     ) -> None:
         self.transaction = transaction
         self.backend = backend
@@ -84,7 +87,7 @@ class Sender:
         self.renderer = renderer or shared_renderer()
         self._links = LinkSigner(sending.secret_key)
         self._tests = TestEmails(self._links, sending.public_base_url, sending.shop, self.renderer)
-        self.fence = FenceGate(transaction, registry_client, self.clock, lease)
+        self.fence = FenceGate(transaction, registry_client, self.clock, lease, meter)
         self.batches = BatchSender(
             transaction,
             backend,
@@ -94,6 +97,7 @@ class Sender:
             sending,
             lease,
             self.clock,
+            meter,
         )
         self._stop_requested = False
         self._reports_paused_until = 0.0

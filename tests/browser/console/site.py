@@ -39,7 +39,10 @@ class Person:
 
 
 class ConsoleSite:
-    def __init__(self, site: PublicSite, provider: OidcProvider) -> None:
+    """The console of a running registry; `provider` is the OpenID provider beside it, if any
+    (a stack started for the mailer has none: its people sign in with passwords)."""
+
+    def __init__(self, site: PublicSite, provider: OidcProvider | None = None) -> None:
         self.site = site
         self.provider = provider
 

@@ -46,9 +46,27 @@ def test_a_sender_creates_a_campaign_previews_it_and_follows_its_run(
     report(console, address, 1, "running", 1200, 300)
     expect(page.locator("#count-sent")).to_have_text("300", timeout=20_000)  # no reload
     expect(page.locator("#run-status")).to_have_text("Sending")
-    report(console, address, 2, "completed", 1200, 1200)
-    expect(page.locator("#count-sent")).to_have_text("1200", timeout=20_000)
+    expect(page.locator("#run-locales-none")).to_be_visible()  # a `/1` report: no breakdown
+    report(
+        console,
+        address,
+        2,
+        "completed",
+        1200,
+        1197,
+        {
+            "ky": {"recipients": 900, "sent": 900},
+            "ru": {"recipients": 300, "sent": 297, "failed": 3},
+        },
+    )
+    expect(page.locator("#count-sent")).to_have_text("1197", timeout=20_000)
     expect(page.locator("#run-status")).to_have_text("Completed")
+    table = page.locator("#run-locales")
+    expect(table.locator("thead th")).to_have_text(["Кыргызча", "Русский"])
+    expect(page.locator("#locale-ru-sent")).to_have_text("297")
+    expect(page.locator("#locale-ru-failed")).to_have_text("< 5")
+    expect(page.locator("#locale-ky-failed")).to_have_text("< 5")
+    expect(page.locator("#locale-ky-recipients")).to_have_text("900")
     screenshot(page, "run")
 
     assert not [text for text in violations if "Content Security Policy" in text]

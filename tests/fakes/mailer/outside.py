@@ -183,3 +183,30 @@ class FakeComposer:
             Outgoing(content, envelopes[start : start + max_envelopes])
             for start in range(0, len(envelopes), max_envelopes)
         ]
+
+
+@dataclass
+class RecordingMeter:
+    """The services' `Meter`, keeping every figure for the test to read."""
+
+    applied: Counter[str] = field(default_factory=Counter)
+    propagation: list[float] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    """Campaign emails by outcome."""
+    fence: list[tuple[str, float]] = field(default_factory=list)
+    handoffs: list[float] = field(default_factory=list)
+
+    def events_applied(self, outcome: str, count: int) -> None:
+        self.applied[outcome] += count
+
+    def propagated(self, seconds: float) -> None:
+        self.propagation.append(seconds)
+
+    def emails(self, outcome: str, count: int) -> None:
+        self.outcomes[outcome] += count
+
+    def fence_called(self, outcome: str, seconds: float) -> None:
+        self.fence.append((outcome, seconds))
+
+    def handed_off(self, seconds: float) -> None:
+        self.handoffs.append(seconds)

@@ -18,6 +18,7 @@ from consent_service.services.transfers import (
     register_recipient,
     request_transfer,
 )
+from tests.factories import RECORD_CONTEXT as RECORDS
 from tests.fakes.registry import FakeRepository
 from tests.unit.services.conftest import NOW, SECRET
 from tests.unit.services.factories import record
@@ -69,7 +70,10 @@ def queued(uow, links) -> tuple[uuid.UUID, uuid.UUID]:
 
 def worker(uow, poster: Recipient, clock: Clock) -> TransferWorker:
     exporter = Exporter(
-        uow, Controller("Shop", "dpo@example.kg", "https://shop.example.kg"), Mailer()
+        uow,
+        Controller("Shop", "dpo@example.kg", "https://shop.example.kg"),
+        RECORDS,
+        Mailer(),
     )
     return TransferWorker(uow, exporter, poster, production=False, clock=clock)
 

@@ -16,6 +16,7 @@ from mailer.domain.events import Contact, PurposeState, Snapshot
 from mailer.domain.recipients import Recipient, SubjectView
 from mailer.domain.runs import RunRecord
 from mailer.services.apply import Result, apply_message
+from mailer.services.meters import NO_METER, Meter
 from mailer.services.sending.ports import Composer
 from mailer.services.sending.sender import Sender
 from plumbing.shop import Shop
@@ -138,6 +139,7 @@ def make_sender(
     throttle: FakeThrottle | None = None,
     reports: FakeSink | None = None,
     composer_for: Callable[[RunRecord], Composer] = FakeComposer,
+    meter: Meter = NO_METER,
     **changes: Any,
 ) -> Sender:
     """A sender on the fakes; by default its registry agrees with the view as it is now, and
@@ -153,6 +155,7 @@ def make_sender(
         clock=clock,
         throttle=throttle or FakeThrottle(),
         composer_for=composer_for,
+        meter=meter,
     )
 
 
