@@ -57,6 +57,8 @@ def _subject(subject_id: uuid.UUID) -> SubjectRow:
 
 
 def page(action: str, subject_id: uuid.UUID, status: int = 200, **context: Any) -> Response:
+    """The confirmation page of `action` on the person (404 for an unknown or erased one),
+    with what was typed (`form`) and why it could not act (`problem`)."""
     titles = {
         "rectify": _("Correct the address"),
         "export": _("Export the person's data"),
@@ -87,7 +89,7 @@ def _typed(name: str, limit: int = MAX_TYPED) -> str:
 
 
 def _unconfirmed() -> str | None:
-    """Why the form cannot act yet: the box not ticked, or no reason given."""
+    """Why the form cannot act yet: its confirmation box is not ticked."""
     if request.form.get("confirm") != "yes":
         return _("Tick the box to confirm. Nothing was changed.")
     return None
