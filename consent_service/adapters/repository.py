@@ -54,6 +54,9 @@ _SUBJECT_BY = {
     ("email_key", False): _SUBJECT.where(_S.c.email_key == bindparam("match")),
     ("email_key", True): _SUBJECT.where(_S.c.email_key == bindparam("match")).with_for_update(),
 }
+_BY_EXTERNAL_ID = (
+    _SUBJECT.where(_S.c.external_id == bindparam("match")).order_by(_S.c.id).limit(bindparam("n"))
+)
 _INSERT_SUBJECT = insert(_S)
 _SET_VERSION = (
     update(_S)
@@ -121,11 +124,7 @@ class SqlRepository:
         return self._subject("email_key", key, for_update=for_update)
 
     def subjects_by_external_id(self, external_id: str, limit: int) -> list[SubjectRow]:
-        """Live subjects whose external id is exactly this one; the shop may have given one
-        id to several people, so at most `limit` of them."""
-        rows = self.connection.execute(
-            _SUBJECT.where(_S.c.external_id == external_id).limit(limit)
-        ).all()
+        rows = self.connection.execute(_BY_EXTERNAL_ID, {"match": external_id, "n": limit})
         return [SubjectRow(*row) for row in rows]
 
     def add_subject(self, subject: SubjectRow, email_key: str) -> None:

@@ -25,6 +25,9 @@ from consent_service.console import (
     sessions,
     sign_in,
     single_sign_on,
+    subject_actions,
+    subject_consents,
+    subjects,
     test_sends,
     users,
 )
@@ -53,6 +56,9 @@ def page_blueprints() -> list[Blueprint]:
         campaign_runs.blueprint,
         campaign_previews.blueprint,
         reports.blueprint,
+        subjects.blueprint,
+        subject_actions.blueprint,
+        subject_consents.blueprint,
     ]
 
 

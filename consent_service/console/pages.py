@@ -75,6 +75,7 @@ def _sections() -> list[tuple[str, str | None, str]]:
     page joins here with the scope its access declares."""
     return [
         ("console_home.dashboard", None, _("Overview")),
+        ("console_subjects.find", "subjects:read", _("People")),
         ("console_campaigns.campaign_list", "campaigns:read", _("Campaigns")),
         ("console_layouts.layouts", "layouts:write", _("Email layouts")),
         ("console_reports.reports", "reports:read", _("Reports")),

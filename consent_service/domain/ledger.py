@@ -248,3 +248,14 @@ class LedgerVerifier:
                 f"entries {checkpoint.first_entry_id}..{checkpoint.last_entry_id} changed since "
                 f"it was sealed ({digest.count} found, {checkpoint.entry_count} sealed)"
             )
+
+
+def verify_chain(subject_id: str, entries: Iterable[StoredEntry], version: int) -> list[Finding]:
+    """What does not verify in one person's chain: each entry's content and evidence against
+    its hash, each link to the entry before, and that the chain ends at the subject's version
+    (so a removed newest entry shows). The same checks `consent audit verify` runs over the
+    whole ledger, minus the checkpoints, which seal ranges of everyone's entries."""
+    verifier = LedgerVerifier((), ())
+    for entry in sorted(entries, key=lambda e: e.id):
+        verifier.add(entry)
+    return verifier.finish([(subject_id, version)])

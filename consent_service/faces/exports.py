@@ -8,18 +8,26 @@ app's one exporter, whose client to the mailer's part is made once per app and r
 from flask import current_app
 
 from consent_service.adapters.export_requests import MailerPartClient, exporter_for
-from consent_service.services.export import Exporter
+from consent_service.services.export import Exporter, MailerPart
 
 MAILER_PART = "consent.mailer_part"
 """Where the app keeps its MailerPartClient; a test may put a stand-in there."""
 
 
-def exporter() -> Exporter:
-    """The app's exporter: the configured shop and the mailer over the configured broker."""
+def mailer_part() -> MailerPart:
+    """The app's client to the mailer's part, made on first use."""
     extensions = current_app.extensions
-    settings = extensions["consent.settings"]
     if MAILER_PART not in extensions:
+        settings = extensions["consent.settings"]
         extensions[MAILER_PART] = MailerPartClient(
             settings.broker_url, settings.instance_dir, settings.export_timeout
         )
-    return exporter_for(settings, extensions["consent.sessions"], extensions[MAILER_PART])
+    part: MailerPart = extensions[MAILER_PART]
+    return part
+
+
+def exporter() -> Exporter:
+    """The app's exporter: the configured shop and the mailer over the configured broker."""
+    extensions = current_app.extensions
+    settings, sessions = extensions["consent.settings"], extensions["consent.sessions"]
+    return exporter_for(settings, sessions, mailer_part())

@@ -30,6 +30,7 @@ def test_the_navigation_links_only_what_the_roles_open(browser, person) -> None:
 
     assert nav_links(admin) == [
         "/console/",
+        "/console/subjects",
         "/console/campaigns",
         "/console/layouts",
         "/console/reports",

@@ -65,6 +65,14 @@ class FakeRepository:
                 return dataclasses.replace(stored.row)
         return None
 
+    def subjects_by_external_id(self, external_id: str, limit: int) -> list[SubjectRow]:
+        found = [
+            dataclasses.replace(stored.row)
+            for stored in self.tables.subjects.values()
+            if stored.erased_at is None and stored.row.external_id == external_id
+        ]
+        return sorted(found, key=lambda row: row.id)[:limit]
+
     def add_subject(self, subject: SubjectRow, email_key: str) -> None:
         taken = any(s.email_key == email_key for s in self.tables.subjects.values())
         if taken or subject.id in self.tables.subjects:

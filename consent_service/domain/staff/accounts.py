@@ -107,6 +107,11 @@ class AuditAction(StrEnum):
     CAMPAIGN_RETRIED = "campaign.run_retried"
     REPORT_DOWNLOADED = "report.downloaded"
     CAMPAIGN_PREVIEWED_AS_SUBJECT = "campaign.previewed_as_subject"
+    SUBJECT_LOOKED_UP = "subject.looked_up"
+    SUBJECT_RECTIFIED = "subject.rectified"
+    SUBJECT_EXPORTED = "subject.exported"
+    SUBJECT_ERASED = "subject.erased"
+    CONSENT_WITHDRAWN = "subject.consent_withdrawn"
 
 
 @dataclass(frozen=True)

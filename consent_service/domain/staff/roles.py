@@ -25,6 +25,8 @@ SCOPES: Mapping[str, str] = MappingProxyType(
         "statistics:read": "see the dashboard's counts and the runs' statistics, never a person",
         "subjects:read": "find a person; see their consents, ledger, emails and requests",
         "subjects:rectify": "correct a person's address, locale, name or external id",
+        "consents:withdraw": "withdraw a purpose for a person who asked for it (by phone, by "
+        "letter), with a reason",
         "subjects:export": "export a person's data or transfer it to a recipient",
         "subjects:erase": "erase a person",
         "requests:write": "record a data-subject request",
@@ -59,7 +61,7 @@ class Role:
 _MARKETING = frozenset(
     {"campaigns:read", "campaigns:write", "layouts:write", "segments:write", "statistics:read"}
 )
-_SUPPORT = frozenset({"subjects:read", "subjects:rectify", "requests:write"})
+_SUPPORT = frozenset({"subjects:read", "subjects:rectify", "consents:withdraw", "requests:write"})
 _PRIVACY = _SUPPORT | {
     "subjects:export",
     "subjects:erase",

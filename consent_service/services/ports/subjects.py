@@ -58,6 +58,11 @@ class Subjects(Protocol):
 
     def subject_by_email_key(self, key: str, *, for_update: bool = False) -> SubjectRow | None: ...
 
+    def subjects_by_external_id(self, external_id: str, limit: int) -> list[SubjectRow]:
+        """Live subjects whose external id is exactly `external_id`, at most `limit`: the
+        shop's own id is not unique in the registry, so a lookup may find several."""
+        ...
+
     def add_subject(self, subject: SubjectRow, email_key: str) -> None: ...
 
     def set_subject_version(

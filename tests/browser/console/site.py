@@ -110,16 +110,22 @@ def sign_in(page: Page, site: ConsoleSite, person: Person) -> None:
     submit(page, "#sign-in")
 
 
+WITH_MAILER = ("api", "relay", "mailer")
+"""The parts for pages that show the mailer's part (a person's emails): without a mailer,
+each such page waits CONSENT_EXPORT_TIMEOUT, here 2 s, and says the mailer did not answer."""
+
+
 @contextmanager
-def running_console(workdir: Path) -> Iterator[ConsoleSite]:
+def running_console(workdir: Path, parts: tuple[str, ...] = ("api",)) -> Iterator[ConsoleSite]:
     port = free_port()
     callback = f"http://127.0.0.1:{port}/console/oidc/callback"
     with (
         running_provider([callback]) as provider,
         running_site(
             workdir,
-            parts=("api",),
+            parts=parts,
             port=port,
+            CONSENT_EXPORT_TIMEOUT="10" if "mailer" in parts else "2",
             CONSENT_TRUSTED_PROXIES="1",
             CONSOLE_OIDC_ISSUER=provider.issuer,
             CONSOLE_OIDC_CLIENT_ID=provider.client_id,
