@@ -10,7 +10,6 @@ from consent_service.adapters.repository import SqlRepository
 from consent_service.api.http import client, require, subject_id_from
 from consent_service.api.serialize import history_body, subject_body
 from consent_service.domain.consent import Source
-from consent_service.domain.consent_records import CONTEXT
 from consent_service.domain.emails import email_key
 from consent_service.faces.bodies import json_body, query_args
 from consent_service.faces.clock import now
@@ -18,7 +17,7 @@ from consent_service.faces.problems import Problem
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import documented, empty, problem, returns
 from consent_service.services.changes import ConfirmLinks
-from consent_service.services.consent_records import consent_records
+from consent_service.services.consent_records import consent_records, records_document
 from consent_service.services.erasure import Erasure, erase
 from consent_service.services.subject_changes import Rectification, rectify
 from consent_service.services.views import find_subject_by_email, get_subject, history
@@ -97,7 +96,7 @@ def get_consent_records(subject_id: str) -> Response:
     context = record_context(current_app.extensions["consent.settings"])
     with read_only() as registry:
         records = consent_records(registry, wanted, context)
-    body = {"@context": CONTEXT, "@graph": records}
+    body = records_document(records)
     response = Response(json.dumps(body, ensure_ascii=False), mimetype=JSON_LD)
     response.headers["Cache-Control"] = "no-store"
     return response

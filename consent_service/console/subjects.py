@@ -11,14 +11,16 @@ mailer sent them (asked over the broker as the export asks; no answer in time is
 an error), their recorded requests, and links to the actions (subject_actions.py).
 """
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from consent_service.adapters.record_context import record_context
 from consent_service.adapters.repository import SqlRepository
 from consent_service.adapters.staff_store import SqlStaffStore
 from consent_service.console import sessions
@@ -31,6 +33,7 @@ from consent_service.faces import clock, csrf
 from consent_service.faces.exports import mailer_part
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services import subject_desk
+from consent_service.services.consent_records import consent_records, records_document
 from consent_service.services.export import MailerPartUnavailable
 from plumbing.logs import mask_key
 
@@ -168,3 +171,30 @@ def subject(subject_id: uuid.UUID) -> Response:
         done=DONE_HERE[done]() if done in DONE_HERE else None,
         may=signed_in().may,
     )
+
+
+@blueprint.get("/<uuid:subject_id>/consent-record")
+@allow(needs(READ))
+def consent_record(subject_id: uuid.UUID) -> Response:
+    """The person's ISO/IEC TS 27560 consent records as a JSON-LD file, the document
+    `GET /v1/subjects/{id}/consent-record` answers (decision 0037): what an auditor or the person
+    is handed as proof of their consents, under their pseudonymous id. Recorded in the audit
+    log like every look at a person."""
+    context = record_context(current_app.extensions["consent.settings"])
+
+    def work(registry: SqlRepository) -> list[dict[str, Any]]:
+        records = consent_records(registry, subject_id, context)
+        audit_subject(registry, AuditAction.SUBJECT_CONSENT_RECORDS_DOWNLOADED, subject_id)
+        return records
+
+    try:
+        records = in_transaction(work)
+    except SubjectNotFound:
+        abort(404)
+    body = json.dumps(records_document(records), ensure_ascii=False, indent=2)
+    response = Response(body, mimetype="application/ld+json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="consent-records-{subject_id}.jsonld"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

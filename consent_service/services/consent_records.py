@@ -9,7 +9,7 @@ under an id that no longer names anyone (docs/decisions/0037).
 import uuid
 from typing import Any
 
-from consent_service.domain.consent_records import RecordContext, build_records
+from consent_service.domain.consent_records import CONTEXT, RecordContext, build_records
 from consent_service.services.ports import Repository
 from consent_service.services.views import get_subject, history
 
@@ -20,3 +20,9 @@ def consent_records(
     """One record per purpose with a consent history; SubjectNotFound if unknown or erased."""
     view = get_subject(registry, subject_id)
     return build_records(subject_id, view.subject.locale, history(registry, subject_id), context)
+
+
+def records_document(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The records as one JSON-LD document, as the API answers them and the console hands
+    them out."""
+    return {"@context": CONTEXT, "@graph": records}

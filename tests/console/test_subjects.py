@@ -235,3 +235,39 @@ def test_a_hostile_query_is_a_page_and_finds_nobody(app, browser, person, aigul,
     assert answer.status_code == 200
     assert 'id="nobody"' in answer.get_data(as_text=True)
     assert "<script>" not in answer.get_data(as_text=True).split("<main", 1)[1]
+
+
+def test_the_person_s_consent_records_download_as_the_api_answers_them_and_are_recorded(
+    app, browser, person, aigul, writer
+) -> None:
+    who = person("support")
+    support = signed_in(browser(), who)
+    page = support.get(f"/console/subjects/{aigul}")
+    assert f"/console/subjects/{aigul}/consent-record" in page_text(page)
+
+    answer = support.get(f"/console/subjects/{aigul}/consent-record")
+
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/ld+json"
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+    api = app.test_client().get(f"/v1/subjects/{aigul}/consent-record", headers=writer)
+    assert api.status_code == 200, api.get_json()
+    assert answer.get_json() == api.get_json()
+    assert {record["dpv:hasPurpose"]["@id"] for record in answer.get_json()["@graph"]}
+    assert "aigul.asanova" not in answer.get_data(as_text=True).lower()
+    [line] = audit_lines(app, "subject.consent_records_downloaded")
+    assert (line.user_id, line.target) == (who.account.id, f"subject:{aigul}")
+
+
+@pytest.mark.parametrize("role", ["marketing", "sender"])
+def test_the_consent_records_are_not_for_marketing(app, browser, person, aigul, role) -> None:
+    outsider = signed_in(browser(), person(role))
+
+    assert outsider.get(f"/console/subjects/{aigul}/consent-record").status_code == 403
+    assert audit_lines(app, "subject.consent_records_downloaded") == []
+
+
+def test_an_unknown_person_has_no_consent_records(browser, person) -> None:
+    support = signed_in(browser(), person("support"))
+
+    assert support.get(f"/console/subjects/{uuid.uuid4()}/consent-record").status_code == 404

@@ -110,6 +110,7 @@ class AuditAction(StrEnum):
     SUBJECT_LOOKED_UP = "subject.looked_up"
     SUBJECT_RECTIFIED = "subject.rectified"
     SUBJECT_EXPORTED = "subject.exported"
+    SUBJECT_CONSENT_RECORDS_DOWNLOADED = "subject.consent_records_downloaded"
     SUBJECT_ERASED = "subject.erased"
     CONSENT_WITHDRAWN = "subject.consent_withdrawn"
 
