@@ -74,9 +74,12 @@ def measure(url: str, redis_url: str, calls: int) -> dict[str, tuple[float, floa
         assert raw is not None
 
         def floor() -> object:
-            with raw.cursor() as cursor:
+            cursor = raw.cursor()
+            try:
                 cursor.execute(RAW_READ, (KEY_ID,))
                 return cursor.fetchone()
+            finally:
+                cursor.close()
 
         figures["the same read on psycopg alone (floor)"] = timed(calls, floor)
 
