@@ -4,12 +4,15 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from consent_service.adapters import orm
 from consent_service.services.ports.keys import StoredKey
 
 _K = orm.ApiKey.__table__
+_LIVE = select(_K.c.id).where(_K.c.id == bindparam("key_id"), _K.c.revoked_at.is_(None))
+"""The read made on every API request, built once: building the `select()` per call cost
+the worker more CPU than running it (about 0.24 against 0.11 ms, bench/key_check.py)."""
 
 
 def _stored(row: Row[Any]) -> StoredKey:
@@ -40,5 +43,4 @@ class KeyStore:
 
     def is_live(self, key_id: str) -> bool:
         """One primary-key read, on every request: the key exists and is not revoked."""
-        query = select(_K.c.id).where(_K.c.id == key_id, _K.c.revoked_at.is_(None))
-        return self.connection.execute(query).first() is not None
+        return self.connection.execute(_LIVE, {"key_id": key_id}).first() is not None
