@@ -22,6 +22,7 @@ from consent_service.console import (
     layouts,
     pages,
     reports,
+    requests,
     sessions,
     sign_in,
     single_sign_on,
@@ -53,6 +54,7 @@ def page_blueprints() -> list[Blueprint]:
         campaign_runs.blueprint,
         campaign_previews.blueprint,
         reports.blueprint,
+        requests.blueprint,
     ]
 
 

@@ -42,7 +42,8 @@ class Channel(StrEnum):
     LETTER = "letter"
     IN_PERSON = "in_person"
     OTHER = "other"
-    PREFERENCE_CENTRE = "preference_centre"
+    PREFERENCE_CENTRE = "preference_center"
+    """The value the ledger's Source gives the preference centre, so both read alike."""
 
 
 STAFF_CHANNELS = (Channel.EMAIL, Channel.PHONE, Channel.LETTER, Channel.IN_PERSON, Channel.OTHER)

@@ -107,6 +107,8 @@ class AuditAction(StrEnum):
     CAMPAIGN_RETRIED = "campaign.run_retried"
     REPORT_DOWNLOADED = "report.downloaded"
     CAMPAIGN_PREVIEWED_AS_SUBJECT = "campaign.previewed_as_subject"
+    REQUEST_RECORDED = "request.recorded"
+    REQUEST_CLOSED = "request.closed"
 
 
 @dataclass(frozen=True)
