@@ -112,6 +112,8 @@ def _problem(field: str, code: str) -> str:
         return _("Choose the outcome.")
     if code == "too_long":
         return _("Write at most %(count)s characters.", count=MAX_REASON)
+    if code == "unreadable":
+        return _("The reason holds characters that cannot be stored. Please type it again.")
     return _("A refusal needs its reason: the person is owed one.")
 
 

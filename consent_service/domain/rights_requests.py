@@ -116,6 +116,17 @@ class Closing:
     reason: str | None
 
 
+def storable(text: str) -> bool:
+    """Whether the database can keep the text: no NUL, no lone surrogate (a forged form)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_closing(outcome: str, reason: str) -> Closing:
     """The outcome, and the reason kept only for a refusal, where it is required."""
     errors: dict[str, str] = {}
@@ -127,6 +138,8 @@ def check_closing(outcome: str, reason: str) -> Closing:
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         errors["reason"] = "too_long"
+    elif not storable(reason):
+        errors["reason"] = "unreadable"
     elif chosen is Outcome.REFUSED and not reason:
         errors["reason"] = "required"
     if errors or chosen is None:

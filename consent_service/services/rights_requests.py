@@ -29,6 +29,7 @@ from consent_service.domain.rights_requests import (
     Urgency,
     check_closing,
     check_received,
+    storable,
     due_on,
     urgency,
 )
@@ -76,7 +77,7 @@ def _person(subjects: SubjectFinder, typed: str) -> tuple[uuid.UUID | None, str 
     else:
         found = subjects.subject_by_id(subject_id)
         return (found.id, None, "") if found is not None else (None, None, "unknown_subject")
-    if len(typed) > MAX_ADDRESS:
+    if len(typed) > MAX_ADDRESS or not storable(typed):
         return None, None, "invalid"
     try:
         address = normalize_email(typed)
