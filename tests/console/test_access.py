@@ -24,6 +24,7 @@ from tests.console.conftest import location, signed_in, text
 SAMPLE_VALUES = {
     "user_id": "00000000-0000-4000-8000-000000000000",
     "layout_id": "00000000-0000-4000-8000-000000000000",
+    "request_id": "00000000-0000-4000-8000-000000000000",
     "anything": "no-such-page",
     "locale": "ky",
 }
