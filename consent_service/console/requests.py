@@ -139,7 +139,9 @@ def _names() -> dict[str, Any]:
     }
 
 
-def _audit(registry: SqlRepository, action: AuditAction, row: RightsRequestRow, **more: Any) -> None:
+def _audit(
+    registry: SqlRepository, action: AuditAction, row: RightsRequestRow, **more: Any
+) -> None:
     """The audit line names the request and its kind, never the person's address."""
     entry = AuditEntry(
         clock.now(),
@@ -221,7 +223,9 @@ def create_request() -> Response | WerkzeugResponse:
         row = in_transaction(work)
     except InvalidRequest as refused:
         return _new_page(422, form, _problems(refused.errors))
-    return redirect(url_for("console_requests.request_page", request_id=row.id, done="recorded"), 303)
+    return redirect(
+        url_for("console_requests.request_page", request_id=row.id, done="recorded"), 303
+    )
 
 
 def _request_page(
@@ -297,4 +301,6 @@ def close_request(request_id: uuid.UUID) -> Response | WerkzeugResponse:
             request_id,
             problems={"outcome": _("This request was already closed; its outcome stays.")},
         )
-    return redirect(url_for("console_requests.request_page", request_id=request_id, done="closed"), 303)
+    return redirect(
+        url_for("console_requests.request_page", request_id=request_id, done="closed"), 303
+    )

@@ -24,8 +24,8 @@ from typing import Any
 
 from consent_service.domain.consent import Source
 from consent_service.domain.errors import Conflict, SubjectNotFound
-from consent_service.domain.rights_requests import DEFAULT_DUE_DAYS
 from consent_service.domain.ledger import timestamp
+from consent_service.domain.rights_requests import DEFAULT_DUE_DAYS
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services.ledger_writer import Entry, Evidence, LedgerBatch
 from consent_service.services.ports import Repository

@@ -27,15 +27,15 @@ from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.locales import is_supported
 from consent_service.domain.purposes import CONSENT_PURPOSES, EMAIL_PURPOSES, consent_purpose
+from consent_service.domain.rights_requests import DEFAULT_DUE_DAYS, RequestKind
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.consents import change_context, set_consent
-from consent_service.domain.rights_requests import DEFAULT_DUE_DAYS, RequestKind
-from consent_service.services.rights_requests import record_fulfilled
 from consent_service.services.erasure import Erased, Erasure, erase
 from consent_service.services.export import Exporter
 from consent_service.services.links import LINK_ACTOR
 from consent_service.services.ports import Repository
 from consent_service.services.ports.subjects import SubjectRow
+from consent_service.services.rights_requests import record_fulfilled
 from consent_service.services.subject_changes import Rectification, email_changed_since, rectify
 
 SOURCE = Source.PREFERENCE_CENTER.value

@@ -29,8 +29,8 @@ from consent_service.domain.rights_requests import (
     Urgency,
     check_closing,
     check_received,
-    storable,
     due_on,
+    storable,
     urgency,
 )
 from consent_service.domain.tallies import DAY_ZONE, local_day

@@ -49,9 +49,9 @@ class RequestDesk(RightsRequests, Protocol):
         """Open ones by due day (soonest first), or closed ones, last closed first."""
         ...
 
-    def request_by_id(self, request_id: uuid.UUID, *, for_update: bool = False) -> (
-        RightsRequestRow | None
-    ): ...
+    def request_by_id(
+        self, request_id: uuid.UUID, *, for_update: bool = False
+    ) -> RightsRequestRow | None: ...
 
     def close_request(
         self, request_id: uuid.UUID, outcome: str, reason: str | None, now: datetime

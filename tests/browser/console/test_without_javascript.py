@@ -6,13 +6,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.chromium import DESKTOP
+from tests.browser.console.requests_tour import REQUEST_STOPS
 from tests.browser.console.site import sign_in, submit
 from tests.browser.console.tour import TOUR
+
+PAGES = (*TOUR, *REQUEST_STOPS)
+"""The tour's pages and the requests desk's (requests_tour.py)."""
 
 NEW_PASSWORD = "chosen without any script"
 
 
-@pytest.mark.parametrize("stop", TOUR, ids=[stop.name for stop in TOUR])
+@pytest.mark.parametrize("stop", PAGES, ids=[stop.name for stop in PAGES])
 def test_console_page_works_without_javascript(open_page, console, screenshot, stop) -> None:
     page = open_page(DESKTOP, javascript=False)
     stop.visit(page, console)

@@ -37,7 +37,7 @@ def test_the_due_day_counts_calendar_days_across_month_ends(received, days, due)
 def test_a_due_setting_outside_1_to_90_days_is_refused(days) -> None:
     with pytest.raises(ValueError, match="between 1 and 90"):
         check_due_days(days)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="between"):
         due_on(date(2026, 1, 1), days)
 
 

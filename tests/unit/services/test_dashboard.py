@@ -5,9 +5,9 @@ import uuid
 from datetime import date, timedelta
 
 from consent_service.domain.consent import ConsentStatus
+from consent_service.domain.tallies import local_day
 from consent_service.services import dashboard
 from consent_service.services.consents import set_consent
-from consent_service.domain.tallies import local_day
 from consent_service.services.ports.rights import RightsRequestRow
 from tests.fakes.overview import FakeOverview
 from tests.unit.services.conftest import NOW
