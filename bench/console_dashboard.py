@@ -108,12 +108,14 @@ LOAD = {
     """,
     "rights_requests": """
         INSERT INTO rights_requests (id, subject_id, kind, source, status, requested_at,
-                                     completed_at)
+                                     completed_at, due_on, outcome)
         SELECT md5('request' || n)::uuid, lpad(to_hex(n * 97), 32, '0')::uuid,
                (ARRAY['access', 'erasure', 'rectification'])[n % 3 + 1], 'preference_center',
-               CASE WHEN n %% 10 = 0 THEN 'received' ELSE 'completed' END,
+               CASE WHEN n %% 10 = 0 THEN 'open' ELSE 'closed' END,
                now() - n * interval '1 hour',
-               CASE WHEN n %% 10 = 0 THEN NULL ELSE now() - n * interval '1 hour' END
+               CASE WHEN n %% 10 = 0 THEN NULL ELSE now() - n * interval '1 hour' END,
+               CAST(now() - n * interval '1 hour' AS DATE) + 7,
+               CASE WHEN n %% 10 = 0 THEN NULL ELSE 'fulfilled' END
         FROM generate_series(1, 5000) AS n
     """,
     "outbox": """
@@ -284,7 +286,9 @@ def bench(args: argparse.Namespace, tmp: Path, name: str, url: str) -> int:
             "sign-ups and withdrawals, 30 days": in_session(
                 app, lambda s: overview.changes_per_day(s, now)
             ),
-            "requests waiting": in_session(app, overview.open_requests),
+            "requests waiting, overdue and due soon": in_session(
+                app, lambda s: overview.open_requests(s, now)
+            ),
             "outbox lag": in_session(app, lambda s: s.outbox_lag()),
             "next scheduled runs": in_session(app, overview.next_runs),
         }

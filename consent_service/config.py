@@ -15,6 +15,12 @@ from consent_service.adapters.signatures import InvalidPublicKey, load_public_ke
 from consent_service.domain.contrast import AA_NORMAL_TEXT, WHITE, contrast_ratio, parse_hex_colour
 from consent_service.domain.locales import LOCALES
 from consent_service.domain.purposes import EMAIL_PURPOSES
+from consent_service.domain.rights_requests import (
+    DEFAULT_DUE_DAYS,
+    MAX_DUE_DAYS,
+    MIN_DUE_DAYS,
+    check_due_days,
+)
 from consent_service.domain.staff.groups import GroupRoles, InvalidRoleMapping, parse_group_roles
 from consent_service.domain.staff.sessions import DEFAULT_IDLE_MINUTES, SessionPolicy
 from consent_service.domain.transfers import url_refusal
@@ -70,6 +76,18 @@ def _days(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) == 0:
         raise ConfigError(f"{name} must be a positive whole number of days.")
     return int(raw)
+
+
+def _request_due_days(env: Mapping[str, str]) -> int:
+    """CONSENT_REQUEST_DUE_DAYS: the days a data-subject request has for its answer."""
+    name = "CONSENT_REQUEST_DUE_DAYS"
+    raw = env.get(name, str(DEFAULT_DUE_DAYS)).strip()
+    try:
+        return check_due_days(int(raw) if raw.isdigit() else -1)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a whole number of days from {MIN_DUE_DAYS} to {MAX_DUE_DAYS}."
+        ) from None
 
 
 def _seconds(env: Mapping[str, str], name: str, default: int) -> float:
@@ -298,6 +316,8 @@ class Settings:
     contacts: Contacts = Contacts()
     trusted_proxies: int = 0
     export_timeout: float = 10.0
+    request_due_days: int = DEFAULT_DUE_DAYS
+    """Calendar days a data-subject request has for its answer (CONSENT_REQUEST_DUE_DAYS)."""
     """Seconds an export waits for the mailer's part before answering 503 (decision 0013)."""
     sendgrid_webhook_public_key: str | None = None
     console: ConsoleSettings = ConsoleSettings()
@@ -358,6 +378,7 @@ class Settings:
             contacts=_contacts(env, shop_from_env(env)),
             trusted_proxies=_count(env, "CONSENT_TRUSTED_PROXIES", 0),
             export_timeout=_seconds(env, "CONSENT_EXPORT_TIMEOUT", 10),
+            request_due_days=_request_due_days(env),
             sendgrid_webhook_public_key=_webhook_public_key(env),
             console=_console(env, production),
             shop=shop_from_env(env),

@@ -34,6 +34,18 @@ class SqlOverview:
         count, oldest = self._registry.connection.execute(query).one()
         return int(count), oldest
 
+    def requests_due(self, today: date, soon_until: date) -> tuple[int, int]:
+        """By the due index (completed_at, due_on): two counts over the open ones."""
+        open_ = _R.c.completed_at.is_(None)
+        overdue = select(func.count()).where(open_, _R.c.due_on < today).scalar_subquery()
+        soon = (
+            select(func.count())
+            .where(open_, _R.c.due_on >= today, _R.c.due_on <= soon_until)
+            .scalar_subquery()
+        )
+        late, near = self._registry.connection.execute(select(overdue, soon)).one()
+        return int(late), int(near)
+
     def outbox_lag(self) -> tuple[int, datetime | None]:
         return self._registry.relay.outbox_lag()
 

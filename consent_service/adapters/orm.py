@@ -307,20 +307,28 @@ class UsedLinkToken(Base):
 class RightsRequest(Base):
     """A request a person made about their data (erasure, ...) and what became of it.
 
-    Kept as the record that a request was received and answered in time; holds no contact
-    data, only the subject id, which erasure leaves as a pseudonym.
+    Kept as the record that a request was received and answered in time. It names the person
+    by subject id (which erasure leaves as a pseudonym); only a request from someone the
+    registry does not know keeps an address, and only while it is open (decision 0043).
     """
 
     __tablename__ = "rights_requests"
-    __table_args__ = (Index("ix_rights_requests_open", "completed_at", "requested_at"),)
+    __table_args__ = (
+        Index("ix_rights_requests_open", "completed_at", "requested_at"),
+        Index("ix_rights_requests_due", "completed_at", "due_on"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    subject_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     requested_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    due_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    contact_address: Mapped[str | None] = mapped_column(String(320))
 
 
 class Suppression(Base):

@@ -22,6 +22,7 @@ from consent_service.console import (
     layouts,
     pages,
     reports,
+    requests,
     sessions,
     sign_in,
     single_sign_on,
@@ -59,6 +60,7 @@ def page_blueprints() -> list[Blueprint]:
         subjects.blueprint,
         subject_actions.blueprint,
         subject_consents.blueprint,
+        requests.blueprint,
     ]
 
 

@@ -71,7 +71,7 @@ def _people_context() -> dict[str, Any]:
         store = SqlOverview(registry)
         people = overview.people(store, purposes)
         days = overview.changes_per_day(store, clock.now())
-        requests = overview.open_requests(store)
+        requests = overview.open_requests(store, clock.now())
     return {"people": people, "days": days, "chart": chart.draw(days), "requests": requests}
 
 

@@ -78,6 +78,7 @@ def _sections() -> list[tuple[str, str | None, str]]:
         ("console_subjects.find", "subjects:read", _("People")),
         ("console_campaigns.campaign_list", "campaigns:read", _("Campaigns")),
         ("console_layouts.layouts", "layouts:write", _("Email layouts")),
+        ("console_requests.request_list", "requests:write", _("Requests")),
         ("console_reports.reports", "reports:read", _("Reports")),
         ("console_users.users", "users:admin", _("Users")),
     ]

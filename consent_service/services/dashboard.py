@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from consent_service.domain.consent import ConsentStatus
+from consent_service.domain.rights_requests import due_soon_until
 from consent_service.domain.tallies import DayCount, last_days, local_day
 from consent_service.services.ports.tallies import TallyReads
 from consent_service.services.status import OutboxLag
@@ -41,6 +42,11 @@ class OverviewStore(TallyReads, Protocol):
 
     def open_requests(self) -> tuple[int, datetime | None]:
         """How many rights requests wait for an answer, and when the oldest was received."""
+        ...
+
+    def requests_due(self, today: date, soon_until: date) -> tuple[int, int]:
+        """Of the open requests: how many were due before `today` (overdue), and how many are
+        due from `today` to `soon_until`, both included (due soon)."""
         ...
 
 
@@ -102,7 +108,13 @@ def changes_per_day(store: OverviewStore, now: datetime, days: int = CHART_DAYS)
 class OpenRequests:
     count: int
     oldest_received_at: datetime | None
+    overdue: int = 0
+    due_soon: int = 0
 
 
-def open_requests(store: OverviewStore) -> OpenRequests:
-    return OpenRequests(*store.open_requests())
+def open_requests(store: OverviewStore, now: datetime) -> OpenRequests:
+    """The open requests, with how many are past their due day or close to it (the due days
+    are counted in the shop's day, domain/rights_requests.py)."""
+    today = local_day(now)
+    overdue, soon = store.requests_due(today, due_soon_until(today))
+    return OpenRequests(*store.open_requests(), overdue=overdue, due_soon=soon)

@@ -25,10 +25,11 @@ from typing import Any
 from consent_service.domain.consent import Source
 from consent_service.domain.errors import Conflict, SubjectNotFound
 from consent_service.domain.ledger import timestamp
+from consent_service.domain.rights_requests import DEFAULT_DUE_DAYS
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services.ledger_writer import Entry, Evidence, LedgerBatch
 from consent_service.services.ports import Repository
-from consent_service.services.ports.rights import RightsRequestRow
+from consent_service.services.rights_requests import fulfilled_at_once
 from consent_service.services.suppressions import (
     lift,
     suppress_every_address,
@@ -52,6 +53,8 @@ class Erasure:
     source: str
     actor: str
     now: datetime
+    due_days: int = DEFAULT_DUE_DAYS
+    """The request's due day when erasing is its answer (CONSENT_REQUEST_DUE_DAYS)."""
 
 
 @dataclass(frozen=True)
@@ -113,10 +116,10 @@ def erase(registry: Repository, subject_id: uuid.UUID, context: Erasure, secret_
     personal.pseudonymise_ledger(subject.id)
     if not registry.rights.complete_requests(subject.id, ERASURE, now):
         # Nobody had filed a request to complete: asking and answering were one moment.
-        request = RightsRequestRow(
-            uuid.uuid4(), subject.id, ERASURE, context.source, "completed", now, now
-        )
+        request = fulfilled_at_once(subject.id, ERASURE, context.source, now, context.due_days)
         registry.rights.add_request(request)
+    # Requests keep no way to reach an erased person: theirs, or any naming their addresses.
+    registry.rights.forget_contact(subject.id, addresses)
     return Erased(subject.id, version, subject.locale)
 
 

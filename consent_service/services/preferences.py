@@ -27,6 +27,7 @@ from consent_service.domain.consent import ConsentStatus, Source
 from consent_service.domain.errors import DomainError, SubjectNotFound
 from consent_service.domain.locales import is_supported
 from consent_service.domain.purposes import CONSENT_PURPOSES, EMAIL_PURPOSES, consent_purpose
+from consent_service.domain.rights_requests import DEFAULT_DUE_DAYS, RequestKind
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.consents import change_context, set_consent
 from consent_service.services.erasure import Erased, Erasure, erase
@@ -34,6 +35,7 @@ from consent_service.services.export import Exporter
 from consent_service.services.links import LINK_ACTOR
 from consent_service.services.ports import Repository
 from consent_service.services.ports.subjects import SubjectRow
+from consent_service.services.rights_requests import record_fulfilled
 from consent_service.services.subject_changes import Rectification, email_changed_since, rectify
 
 SOURCE = Source.PREFERENCE_CENTER.value
@@ -147,14 +149,28 @@ def save(
 
 
 def erase_on_request(
-    registry: Repository, subject_id: uuid.UUID, now: datetime, secret_key: str
+    registry: Repository,
+    subject_id: uuid.UUID,
+    now: datetime,
+    secret_key: str,
+    due_days: int = DEFAULT_DUE_DAYS,
 ) -> Erased:
-    """The person's own "delete my data": erased at once, in the caller's transaction.
+    """The person's own "delete my data": erased at once, in the caller's transaction, and
+    recorded as an erasure request fulfilled the moment it was made (erasure does that).
 
     The subject row is locked first, so a second click waits and then finds nobody to erase
     (SubjectNotFound), as any later use of the link does.
     """
-    return erase(registry, subject_id, Erasure(SOURCE, LINK_ACTOR, now), secret_key)
+    context = Erasure(SOURCE, LINK_ACTOR, now, due_days=due_days)
+    return erase(registry, subject_id, context, secret_key)
+
+
+def record_download(
+    registry: Repository, subject_id: uuid.UUID, now: datetime, due_days: int
+) -> None:
+    """The person's own download of their data, as an access request fulfilled at once, so
+    the desk's list shows every request however it was answered."""
+    record_fulfilled(registry.rights, subject_id, RequestKind.ACCESS, now, due_days)
 
 
 def export(exporter: Exporter, subject_id: uuid.UUID) -> dict[str, Any]:

@@ -191,6 +191,10 @@ def download(token: str) -> Response:
         return gone()
     except MailerPartUnavailable:
         return error_page(503)
+    moment, due_days = now(), settings().request_due_days
+    in_transaction(
+        lambda registry: preferences.record_download(registry, claim.subject_id, moment, due_days)
+    )
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
@@ -220,7 +224,7 @@ def delete(token: str) -> Response:
     try:
         erased = in_transaction(
             lambda registry: preferences.erase_on_request(
-                registry, claim.subject_id, moment, current.secret_key
+                registry, claim.subject_id, moment, current.secret_key, current.request_due_days
             )
         )
     except SubjectNotFound:

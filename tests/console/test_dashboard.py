@@ -33,10 +33,13 @@ def test_the_navigation_links_only_what_the_roles_open(browser, person) -> None:
         "/console/subjects",
         "/console/campaigns",
         "/console/layouts",
+        "/console/requests",
         "/console/reports",
         "/console/users",
     ]
     assert nav_links(marketer) == ["/console/", "/console/campaigns", "/console/layouts"]
+    support = signed_in(browser(), person("support")).get("/console/").get_data(as_text=True)
+    assert nav_links(support) == ["/console/", "/console/requests"]
 
 
 def test_the_pipeline_block_counts_what_waits_in_the_outbox(app, browser, person, make_key):
@@ -199,8 +202,11 @@ def test_the_overview_speaks_kyrgyz_and_english(app, browser, person):
 
 
 def test_open_requests_are_counted_with_the_oldest_first_received(app, browser, person, clock):
+    today = clock.now.date()  # 09:00 UTC is 15:00 in Bishkek: the same day
+    # (received days ago, due in days, closed): one overdue, two due soon, one on time.
+    rows = ((3, -1, False), (1, 0, False), (1, 2, False), (0, 3, False), (5, -4, True))
     with app.extensions["consent.sessions"]() as session, session.begin():
-        for days_ago, completed in ((3, False), (1, False), (5, True)):
+        for days_ago, due_in, completed in rows:
             at = clock.now - timedelta(days=days_ago)
             session.add(
                 orm.RightsRequest(
@@ -208,14 +214,17 @@ def test_open_requests_are_counted_with_the_oldest_first_received(app, browser, 
                     subject_id=uuid.uuid4(),
                     kind="erasure",
                     source="preference_center",
-                    status="completed" if completed else "received",
+                    status="closed" if completed else "open",
                     requested_at=at,
                     completed_at=at if completed else None,
+                    due_on=today + timedelta(days=due_in),
                 )
             )
     viewer = signed_in(browser(), person("privacy"))
 
     page = text(viewer.get("/console/?lang=en"))
 
-    assert re.search(r'id="requests-open">2<', page)
+    assert re.search(r'id="requests-open">4<', page)
+    assert re.search(r'id="requests-overdue">1<', page)
+    assert re.search(r'id="requests-due-soon">2<', page)
     assert "Nov 28, 2026" in page

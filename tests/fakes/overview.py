@@ -1,6 +1,6 @@
 """The console overview's reads (services/dashboard.py's `OverviewStore`) over `Tables`."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from consent_service.domain.campaigns import CampaignStatus
 from consent_service.services.dashboard import ScheduledCampaign
@@ -23,3 +23,7 @@ class FakeOverview(FakeTallies):
     def open_requests(self) -> tuple[int, datetime | None]:
         received = [r.requested_at for r in self.tables.rights_requests if r.completed_at is None]
         return len(received), min(received, default=None)
+
+    def requests_due(self, today: date, soon_until: date) -> tuple[int, int]:
+        due = [r.due_on for r in self.tables.rights_requests if r.completed_at is None and r.due_on]
+        return sum(d < today for d in due), sum(today <= d <= soon_until for d in due)

@@ -102,9 +102,54 @@ class FakeRightsRequests:
         requests, count = self.tables.rights_requests, 0
         for index, row in enumerate(requests):
             if row.subject_id == subject_id and row.kind == kind and row.completed_at is None:
-                requests[index] = dataclasses.replace(row, status="completed", completed_at=now)
+                requests[index] = dataclasses.replace(
+                    row,
+                    status="closed",
+                    completed_at=now,
+                    outcome="fulfilled",
+                    contact_address=None,
+                )
                 count += 1
         return count
+
+    def forget_contact(self, subject_id: uuid.UUID, addresses: set[str]) -> int:
+        lowered, requests, count = {a.lower() for a in addresses}, self.tables.rights_requests, 0
+        for index, row in enumerate(requests):
+            address = row.contact_address
+            if address is not None and (row.subject_id == subject_id or address.lower() in lowered):
+                requests[index] = dataclasses.replace(row, contact_address=None)
+                count += 1
+        return count
+
+    def list_requests(self, *, closed: bool, limit: int) -> list[RightsRequestRow]:
+        rows = self.tables.rights_requests
+        if closed:
+            done = [r for r in rows if r.completed_at is not None]
+            return sorted(done, key=lambda r: r.completed_at or r.requested_at, reverse=True)[
+                :limit
+            ]
+        waiting = [r for r in rows if r.completed_at is None]
+        return sorted(waiting, key=lambda r: (r.due_on, r.requested_at, r.id))[:limit]
+
+    def request_by_id(
+        self, request_id: uuid.UUID, *, for_update: bool = False
+    ) -> RightsRequestRow | None:
+        return next((r for r in self.tables.rights_requests if r.id == request_id), None)
+
+    def close_request(
+        self, request_id: uuid.UUID, outcome: str, reason: str | None, now: datetime
+    ) -> None:
+        requests = self.tables.rights_requests
+        for index, row in enumerate(requests):
+            if row.id == request_id:
+                requests[index] = dataclasses.replace(
+                    row,
+                    status="closed",
+                    completed_at=now,
+                    outcome=outcome,
+                    reason=reason,
+                    contact_address=None,
+                )
 
 
 class FakeLinkEmails:

@@ -174,7 +174,7 @@ def test_one_transaction_leaves_the_tombstone_the_message_the_request_and_the_ha
         }
     ]
     assert answers == []
-    assert requests == [("erasure", "admin", "completed")]
+    assert requests == [("erasure", "admin", "closed")]
     reasons = in_registry(app, lambda r: suppression_reasons(r, (SECRET,), person["current"]))
     assert reasons == {SuppressionReason.ERASED}
 

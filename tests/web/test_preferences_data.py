@@ -42,6 +42,27 @@ def test_download_is_a_json_file_with_the_subject_consents_history_and_policies(
     assert [p["version"] for p in data["policies"]] == ["2026-11-01"]
 
 
+def test_a_download_is_recorded_as_an_access_request_fulfilled_at_once(
+    client, app, new_subject, preferences_url, mailer_sent_nothing
+) -> None:
+    subject_id = new_subject({"newsletters": True})
+    url = preferences_url(subject_id)
+
+    assert post_form(client, url, f"{url}/export").status_code == 200
+
+    table = orm.RightsRequest
+    with app.extensions["consent.sessions"]() as session:
+        [row] = session.execute(select(table)).scalars().all()
+    assert (str(row.subject_id), row.kind, row.source) == (
+        subject_id,
+        "access",
+        "preference_center",
+    )
+    assert (row.status, row.outcome, row.contact_address) == ("closed", "fulfilled", None)
+    assert row.requested_at == row.completed_at
+    assert (row.due_on - row.requested_at.date()).days in (7, 8)  # a week after the Bishkek day
+
+
 def test_download_without_the_csrf_field_is_refused(client, new_subject, preferences_url) -> None:
     url = preferences_url(new_subject({"newsletters": True}))
     client.get(url)
@@ -76,9 +97,11 @@ def test_confirming_deletion_erases_at_once_and_the_link_then_leads_nowhere(
     assert client.get(url).status_code == 404
     table = orm.RightsRequest
     with app.extensions["consent.sessions"]() as session:
-        rows = session.execute(select(table.kind, table.source, table.status)).all()
+        rows = session.execute(
+            select(table.kind, table.source, table.status, table.outcome, table.contact_address)
+        ).all()
         subject = session.get(orm.Subject, uuid.UUID(subject_id))
-    assert rows == [("erasure", "preference_center", "completed")]
+    assert rows == [("erasure", "preference_center", "closed", "fulfilled", None)]
     assert (subject.email, subject.erased_at is not None) == (None, True)
 
 

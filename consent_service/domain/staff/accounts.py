@@ -113,6 +113,8 @@ class AuditAction(StrEnum):
     SUBJECT_CONSENT_RECORDS_DOWNLOADED = "subject.consent_records_downloaded"
     SUBJECT_ERASED = "subject.erased"
     CONSENT_WITHDRAWN = "subject.consent_withdrawn"
+    REQUEST_RECORDED = "request.recorded"
+    REQUEST_CLOSED = "request.closed"
 
 
 @dataclass(frozen=True)

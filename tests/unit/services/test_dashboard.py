@@ -5,6 +5,7 @@ import uuid
 from datetime import date, timedelta
 
 from consent_service.domain.consent import ConsentStatus
+from consent_service.domain.tallies import local_day
 from consent_service.services import dashboard
 from consent_service.services.consents import set_consent
 from consent_service.services.ports.rights import RightsRequestRow
@@ -78,9 +79,37 @@ def test_the_requests_waiting_are_counted_from_the_oldest(tables) -> None:
             )
         )
 
-    waiting = dashboard.open_requests(FakeOverview(tables))
+    waiting = dashboard.open_requests(FakeOverview(tables), NOW)
 
-    assert waiting == dashboard.OpenRequests(2, NOW - timedelta(hours=30))
+    assert (waiting.count, waiting.oldest_received_at) == (2, NOW - timedelta(hours=30))
+
+
+def test_overdue_and_due_soon_requests_are_counted_by_their_due_day(tables) -> None:
+    today = local_day(NOW)
+    for days_left, done in (
+        (-3, False),
+        (-1, False),
+        (0, False),
+        (2, False),
+        (3, False),
+        (-9, True),
+    ):
+        tables.rights_requests.append(
+            RightsRequestRow(
+                uuid.uuid4(),
+                uuid.uuid4(),
+                "access",
+                "email",
+                "open",
+                NOW,
+                NOW if done else None,
+                due_on=today + timedelta(days=days_left),
+            )
+        )
+
+    waiting = dashboard.open_requests(FakeOverview(tables), NOW)
+
+    assert (waiting.count, waiting.overdue, waiting.due_soon) == (5, 2, 2)
 
 
 def test_the_pipeline_says_how_long_the_oldest_message_waited(registry, links, tables) -> None:

@@ -96,7 +96,8 @@ def test_an_open_erasure_request_is_completed(registry, tables, links) -> None:
     registry.rights.add_request(asked)
     erase(registry, view.subject_id, ERASURE, SECRET)
     [request] = tables.rights_requests
-    assert (request.id, request.status, request.completed_at) == (asked.id, "completed", NOW)
+    assert (request.id, request.status, request.completed_at) == (asked.id, "closed", NOW)
+    assert request.outcome == "fulfilled"
 
 
 def test_an_erasure_nobody_filed_is_recorded_as_asked_and_answered_at_once(
@@ -108,8 +109,9 @@ def test_an_erasure_nobody_filed_is_recorded_as_asked_and_answered_at_once(
     assert (request.kind, request.source, request.status) == (
         "erasure",
         "preference_center",
-        "completed",
+        "closed",
     )
+    assert request.outcome == "fulfilled"
     assert request.requested_at == request.completed_at == NOW
 
 
@@ -145,3 +147,49 @@ def test_an_address_erased_under_a_previous_key_is_still_found(registry, links) 
     assert suppression_reasons(registry, ("new-secret", SECRET), email) == {
         SuppressionReason.ERASED
     }
+
+
+def test_erasure_leaves_no_address_on_requests_of_the_person_or_naming_their_address(
+    registry, tables, links
+) -> None:
+    view = record(registry, links, {"personalization": True})
+    email = registry.subject_by_id(view.subject_id).email
+    theirs = RightsRequestRow(
+        uuid.uuid4(),
+        view.subject_id,
+        "access",
+        "email",
+        "open",
+        NOW,
+        None,
+        contact_address="other@example.kg",
+    )
+    by_address = RightsRequestRow(
+        uuid.uuid4(),
+        None,
+        "objection",
+        "letter",
+        "open",
+        NOW,
+        None,
+        contact_address=email.upper(),
+    )
+    someone_else = RightsRequestRow(
+        uuid.uuid4(),
+        None,
+        "access",
+        "phone",
+        "open",
+        NOW,
+        None,
+        contact_address="stranger@example.kg",
+    )
+    for row in (theirs, by_address, someone_else):
+        registry.rights.add_request(row)
+
+    erase(registry, view.subject_id, ERASURE, SECRET)
+
+    kept = {r.id: r.contact_address for r in tables.rights_requests}
+    assert kept[theirs.id] is None
+    assert kept[by_address.id] is None
+    assert kept[someone_else.id] == "stranger@example.kg"
