@@ -39,7 +39,7 @@ def test_the_navigation_links_only_what_the_roles_open(browser, person) -> None:
     ]
     assert nav_links(marketer) == ["/console/", "/console/campaigns", "/console/layouts"]
     support = signed_in(browser(), person("support")).get("/console/").get_data(as_text=True)
-    assert nav_links(support) == ["/console/", "/console/requests"]
+    assert nav_links(support) == ["/console/", "/console/subjects", "/console/requests"]
 
 
 def test_the_pipeline_block_counts_what_waits_in_the_outbox(app, browser, person, make_key):
