@@ -55,4 +55,6 @@ def register(app: Flask, settings: Settings) -> None:
             pages.secure(response)
             csrf.set_cookie(response, secure)
             languages.remember_switch(response, secure)
+        if request.endpoint in assets.SHARED_WITH_OTHER_ORIGINS:
+            response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
         return response

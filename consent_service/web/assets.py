@@ -10,6 +10,11 @@ from consent_service.config import LOGO_TYPES, Settings
 
 blueprint = Blueprint("assets", __name__, static_folder="static", static_url_path="/static/web")
 
+SHARED_WITH_OTHER_ORIGINS = frozenset({"assets.brand_logo"})
+"""Assets other origins may show: the logo is in the header of every email, so mail programs
+fetch it, and so does the console's sandboxed email preview, whose origin is opaque. Every
+other answer of the pages is `Cross-Origin-Resource-Policy: same-origin`."""
+
 
 def _settings() -> Settings:
     return current_app.extensions["consent.settings"]

@@ -153,6 +153,10 @@ def test_the_logo_is_served_by_the_service_itself(make_app, tmp_path: Path) -> N
     with client.get("/static/brand-logo") as served:
         assert served.status_code == 200 and served.mimetype == "image/svg+xml"
         assert "default-src 'none'" in served.headers["Content-Security-Policy"]
+        # Mail programs and the console's sandboxed preview (an opaque origin) show it.
+        assert served.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    with client.get("/static/brand.css") as stylesheet:
+        assert stylesheet.headers["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
 def test_without_a_logo_there_is_no_image(client) -> None:

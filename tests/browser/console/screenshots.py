@@ -18,6 +18,7 @@ from playwright.sync_api import Page, ViewportSize, sync_playwright
 from tests.browser.chromium import TIMEOUT_MS, launch
 from tests.browser.console.layouts_tour import LAYOUT_STOPS
 from tests.browser.console.reports_tour import REPORT_STOPS
+from tests.browser.console.requests_tour import REQUEST_STOPS
 from tests.browser.console.site import WITH_MAILER, running_console
 from tests.browser.console.subjects_tour import SUBJECT_STOPS
 from tests.browser.console.tour import TOUR, Stop
@@ -37,7 +38,7 @@ def whole_page_on_screen(page: Page) -> None:
     page.evaluate(NEXT_PAINT)
 
 
-EVERY_STOP = (*TOUR, *LAYOUT_STOPS, *REPORT_STOPS, *SUBJECT_STOPS)
+EVERY_STOP = (*TOUR, *LAYOUT_STOPS, *REPORT_STOPS, *SUBJECT_STOPS, *REQUEST_STOPS)
 
 
 def take(out: Path, locale: str, stops: tuple[Stop, ...] = EVERY_STOP) -> list[Path]:
