@@ -16,12 +16,10 @@ from pathlib import Path
 from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from tests.browser.chromium import TIMEOUT_MS, launch
-from tests.browser.console.layouts_tour import LAYOUT_STOPS
-from tests.browser.console.reports_tour import REPORT_STOPS
-from tests.browser.console.requests_tour import REQUEST_STOPS
 from tests.browser.console.site import WITH_MAILER, running_console
+from tests.browser.console.stops import EVERY_STOP
 from tests.browser.console.subjects_tour import SUBJECT_STOPS
-from tests.browser.console.tour import TOUR, Stop
+from tests.browser.console.tour import Stop
 from tests.processes import ROOT
 
 LAPTOP: ViewportSize = {"width": 1024, "height": 720}
@@ -36,9 +34,6 @@ def whole_page_on_screen(page: Page) -> None:
     height = page.evaluate("document.documentElement.scrollHeight")
     page.set_viewport_size({"width": LAPTOP["width"], "height": max(height, LAPTOP["height"])})
     page.evaluate(NEXT_PAINT)
-
-
-EVERY_STOP = (*TOUR, *LAYOUT_STOPS, *REPORT_STOPS, *SUBJECT_STOPS, *REQUEST_STOPS)
 
 
 def take(out: Path, locale: str, stops: tuple[Stop, ...] = EVERY_STOP) -> list[Path]:

@@ -1,34 +1,12 @@
-"""The requests desk in a real browser: axe-core finds no serious or critical violation in
-Kyrgyz and English, on a laptop and a phone; a deletion in the preference centre appears on
+"""The requests desk in a real browser: a deletion in the preference centre appears on
 the desk as a fulfilled erasure request with its due day; a refusal is closed with its reason.
-The pages' no-JavaScript pass is in test_without_javascript.py."""
+Its pages join the accessibility check and the no-JavaScript pass through stops.py."""
 
-import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from tests.browser.chromium import DESKTOP, PHONE
-from tests.browser.console.requests_tour import REQUEST_STOPS, officer, recorded
+from tests.browser.chromium import DESKTOP
+from tests.browser.console.requests_tour import officer, recorded
 from tests.browser.console.site import submit
-from tests.browser.test_accessibility import BLOCKING, describe
-
-axe = Axe()
-
-
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["laptop", "phone"])
-@pytest.mark.parametrize("locale", ["ky", "en"])
-@pytest.mark.parametrize("stop", REQUEST_STOPS, ids=[stop.name for stop in REQUEST_STOPS])
-def test_request_page_has_no_serious_accessibility_violations(
-    open_page, console, screenshot, stop, locale, viewport
-) -> None:
-    page = open_page(viewport, locale=locale)
-    stop.visit(page, console)
-    assert page.locator("html").get_attribute("lang") == locale
-    screenshot(page)
-
-    violations = axe.run(page).response["violations"]
-    blocking = [describe(v) for v in violations if v["impact"] in BLOCKING]
-    assert not blocking, f"{page.url}:\n" + "\n".join(blocking)
 
 
 def test_a_deletion_in_the_preference_centre_appears_fulfilled_with_its_due_day(

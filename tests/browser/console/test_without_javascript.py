@@ -6,18 +6,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.chromium import DESKTOP
-from tests.browser.console.requests_tour import REQUEST_STOPS
 from tests.browser.console.site import sign_in, submit
-from tests.browser.console.subjects_tour import SUBJECT_STOPS
-from tests.browser.console.tour import TOUR
-
-PAGES = (*TOUR, *SUBJECT_STOPS, *REQUEST_STOPS)
-"""The tour's pages, a person's (subjects_tour.py) and the requests desk's (requests_tour.py)."""
+from tests.browser.console.stops import EVERY_STOP
 
 NEW_PASSWORD = "chosen without any script"
 
 
-@pytest.mark.parametrize("stop", PAGES, ids=[stop.name for stop in PAGES])
+@pytest.mark.parametrize("stop", EVERY_STOP, ids=[stop.name for stop in EVERY_STOP])
 def test_console_page_works_without_javascript(open_page, console, screenshot, stop) -> None:
     page = open_page(DESKTOP, javascript=False)
     stop.visit(page, console)
