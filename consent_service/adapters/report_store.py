@@ -11,7 +11,7 @@ cursor on PostgreSQL), so the process holds one batch, never the report.
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, select
+from sqlalchemy import Connection, Select, and_, func, select
 
 from consent_service.adapters import orm
 from consent_service.domain.reports import ReportFilters, ReportKind
@@ -92,3 +92,8 @@ class SqlReportReads:
         result = self._connection.execute(report_query(filters).execution_options(yield_per=BATCH))
         with result:
             yield from result.partitions()
+
+    def count(self, filters: ReportFilters) -> int:
+        """How many rows `batches` yields for the same filters in the same snapshot."""
+        rows = report_query(filters).order_by(None).subquery()
+        return int(self._connection.execute(select(func.count()).select_from(rows)).scalar_one())

@@ -99,4 +99,4 @@ def download() -> Response:
         {name: str(value) for name, value in given.items()},
     )
     in_transaction(lambda registry: SqlStaffStore(registry).record(entry))
-    return report_response(filters, ReportFormat(form["format"]))
+    return report_response(filters, ReportFormat(form["format"]), counted=True)

@@ -34,12 +34,17 @@ def keep_alive_with(report: Callable[[], None]) -> None:
 
 
 def streamed(
-    chunks_of: Callable[[SqlRepository], Generator[bytes]], mimetype: str, filename: str
+    chunks_of: Callable[[SqlRepository], Generator[bytes]],
+    mimetype: str,
+    filename: str,
+    headers_of: Callable[[SqlRepository], dict[str, str]] | None = None,
 ) -> Response:
-    """An attachment whose chunks are made in one snapshot transaction, as they are sent."""
+    """An attachment whose chunks are made in one snapshot transaction, as they are sent;
+    `headers_of` adds headers read in the same snapshot (the number of rows to come)."""
     release = ExitStack()
     try:
         registry = release.enter_context(snapshot())
+        headers = headers_of(registry) if headers_of is not None else {}
         chunks = chunks_of(registry)
         release.callback(chunks.close)  # first, so the cursor closes before the transaction
         first = next(chunks, b"")
@@ -52,6 +57,7 @@ def streamed(
     response.call_on_close(release.close)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
+    response.headers.update(headers)
     return response
 
 

@@ -28,6 +28,10 @@ class ReportReads(Protocol):
         """The rows the filters select, in a stable order, a batch at a time."""
         ...
 
+    def count(self, filters: ReportFilters) -> int:
+        """How many rows `batches` yields: read in the same snapshot, so the two agree."""
+        ...
+
 
 class ReportFormat(StrEnum):
     CSV = "csv"

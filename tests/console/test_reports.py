@@ -93,6 +93,7 @@ def test_the_privacy_officer_downloads_the_report_the_form_chose(app, browser, p
     assert "attachment" in answer.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
     assert [row["purpose"] for row in rows] == ["newsletters", "surveys"]
+    assert answer.headers["X-Report-Rows"] == str(len(rows))  # the download's progress
     assert rows[1]["source"].startswith("'=")  # a spreadsheet shows it, does not run it
     assert "aigul" not in answer.get_data(as_text=True)
     assert audit(app) == [
@@ -106,7 +107,9 @@ def test_the_days_are_bishkek_days_and_the_last_one_is_included(app, browser, pe
     def purposes(query: str) -> list[str]:
         answer = officer.get(f"/console/reports/download?format=jsonl&{query}")
         assert answer.status_code == 200
-        return [json.loads(line)["purpose"] for line in answer.get_data(as_text=True).splitlines()]
+        lines = answer.get_data(as_text=True).splitlines()
+        assert answer.headers["X-Report-Rows"] == str(len(lines))  # counted with the filters
+        return [json.loads(line)["purpose"] for line in lines]
 
     assert purposes("from=2026-12-01") == ["surveys"]
     assert purposes("to=2026-11-30") == ["newsletters"]

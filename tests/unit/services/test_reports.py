@@ -37,6 +37,9 @@ class BatchesOf:
             self.read += 1
             yield batch
 
+    def count(self, filters: ReportFilters) -> int:
+        return sum(len(batch) for batch in self._batches)
+
 
 def current_row(actor: str = "key_1", source: str = "registration") -> tuple:
     return (SUBJECT, "newsletters", "granted", WHEN, source, "2026-11-01", actor, 3, "ab" * 32)
