@@ -13,7 +13,6 @@ from consent_service.faces.clock import now
 from consent_service.faces.streams import streamed
 from consent_service.services.reports import MEDIA_TYPES, ReportFormat, report_chunks
 
-
 ROWS_HEADER = "X-Report-Rows"
 """How many rows the report holds, counted in its snapshot before the first byte: the
 console's download shows its progress against it."""
