@@ -6,16 +6,16 @@ repeat what the row holds (an address, an IP address); whoever started the impor
 and finds the row by its line.
 """
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from consent_service.domain.import_rows import Reasons
+
 STALE_AFTER = timedelta(minutes=10)
 """A running job whose counts have not moved for this long lost its process (decision 0046)."""
 
-_CODE = re.compile(r"(?:^|; )([a-z_]+): ")
 CODES = frozenset(
     {
         "malformed_row",
@@ -77,7 +77,8 @@ class ImportJob:
 
 
 def reason_codes(reason: str) -> str:
-    """`invalid_email; missing_evidence` of a reason `invalid_email: ...; missing_evidence: ...`
-    (the explanations left out: they may quote the row)."""
-    codes = [code for code in _CODE.findall(reason) if code in CODES]
-    return "; ".join(dict.fromkeys(codes)) if codes else "rejected"
+    """`invalid_email; missing_evidence` of the reasons a row was rejected for, the
+    explanations left out (they may quote the row)."""
+    codes = reason.codes if isinstance(reason, Reasons) else ()
+    known = [code for code in codes if code in CODES]
+    return "; ".join(dict.fromkeys(known)) or "rejected"
