@@ -32,6 +32,8 @@ hypothesis.settings.register_profile("suite", deadline=None)
 hypothesis.settings.load_profile("suite")
 
 REGISTRY_TABLES = (
+    "import_rejections",
+    "import_jobs",
     "consent_days",
     "consent_counts",
     "console_audit",

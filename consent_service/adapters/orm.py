@@ -499,3 +499,40 @@ class ConsoleAuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     client_address: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]]
+
+
+class ImportJob(Base):
+    """An import started from the console and what it has done so far (decision 0046).
+
+    Kept in the database so that whichever registry process answers shows it; the process
+    that runs it moves `rows_read` and `updated_at` after every batch.
+    """
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    started_by: Mapped[uuid.UUID | None]
+    file_name: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    rows_total: Mapped[int] = mapped_column(Integer)
+    rows_read: Mapped[int] = mapped_column(Integer)
+    imported: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    subjects_created: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+
+
+class ImportRejection(Base):
+    """A row an import rejected: its line in the file and the codes of its reasons, nothing
+    of the row itself."""
+
+    __tablename__ = "import_rejections"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    line: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reasons: Mapped[str] = mapped_column(String(500))

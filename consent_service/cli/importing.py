@@ -4,7 +4,6 @@ import csv
 import getpass
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -12,7 +11,7 @@ import click
 
 from consent_service.adapters.unit_of_work import SqlUnitOfWork
 from consent_service.cli.support import progress, registry_sessions, settings
-from consent_service.domain.import_rows import header_problems
+from consent_service.services import import_files
 from consent_service.services.importing import Importer, RawRow
 
 EXIT_REJECTED = 1
@@ -40,29 +39,14 @@ def _open(path: Path) -> IO[str]:
 
 
 def _check(path: Path) -> tuple[list[str], int]:
-    """The header and the number of data rows; the whole file is read once, so a file that
-    is not UTF-8 or not CSV is refused before anything is written."""
+    """The header and the number of data rows; a file that is not UTF-8 or not CSV is refused
+    before anything is written."""
     try:
-        with _open(path) as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            count = sum(1 for row in reader if row)
-    except (UnicodeDecodeError, csv.Error) as error:
+        return import_files.check(lambda: _open(path))
+    except import_files.NotCsv as error:
         raise FileRefused(f"{path} is not a UTF-8 CSV file: {error}") from None
-    problems = header_problems(header)
-    if problems:
-        raise FileRefused(f"{path} cannot be imported: {'; '.join(problems)}.")
-    assert header is not None
-    return [column.strip() for column in header], count
-
-
-def _rows(path: Path, header: list[str]) -> Iterator[tuple[int, RawRow]]:
-    """Each row with its line number (where it ends, for a value spanning lines)."""
-    with _open(path) as handle:
-        reader = csv.DictReader(handle, fieldnames=header)
-        next(reader)  # the header row itself
-        for row in reader:
-            yield reader.line_num, row
+    except import_files.BadHeader as error:
+        raise FileRefused(f"{path} cannot be imported: {error}.") from None
 
 
 def _report_writer(path: Path, header: list[str]) -> tuple[IO[str], "csv.DictWriter[str]"]:
@@ -114,7 +98,9 @@ def import_command(file: Path, report: Path | None, batch_size: int) -> None:
                     {**{k: v for k, v in row.items() if k}, "line": line, "reason": reason}
                 )
 
-            counts = importer.run(_rows(file, header), rejected, advance)
+            counts = importer.run(
+                import_files.numbered_rows(lambda: _open(file), header), rejected, advance
+            )
     click.echo(
         f"imported {counts.imported}, unchanged {counts.unchanged}, "
         f"rejected {counts.rejected} (of {total} rows; {counts.subjects_created} new subjects)"

@@ -19,6 +19,7 @@ from consent_service.console import (
     campaign_runs,
     campaigns,
     dashboard,
+    imports,
     layouts,
     pages,
     reports,
@@ -61,6 +62,7 @@ def page_blueprints() -> list[Blueprint]:
         subject_actions.blueprint,
         subject_consents.blueprint,
         requests.blueprint,
+        imports.blueprint,
     ]
 
 

@@ -44,14 +44,27 @@ class Rejection:
         return f"{self.code}: {self.message}"
 
 
+class Reasons(str):
+    """Why a row was rejected, as the report writes it (`code: explanation; ...`), with the
+    codes alone beside it: an explanation may quote the row, a code never does."""
+
+    codes: tuple[str, ...]
+
+    def __new__(cls, rejections: Iterable[Rejection]) -> "Reasons":
+        found = tuple(rejections)
+        reasons = super().__new__(cls, "; ".join(map(str, found)))
+        reasons.codes = tuple(rejection.code for rejection in found)
+        return reasons
+
+
 class RowRejected(Exception):
     def __init__(self, *rejections: Rejection) -> None:
         super().__init__("; ".join(map(str, rejections)))
         self.rejections = rejections
 
     @property
-    def reason(self) -> str:
-        return "; ".join(map(str, self.rejections))
+    def reason(self) -> Reasons:
+        return Reasons(self.rejections)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from consent_service.domain.consent import Change, ConsentStatus, Source, Subjec
 from consent_service.domain.import_rows import (
     ImportRow,
     PolicyCalendar,
+    Reasons,
     Rejection,
     RowRejected,
     apply_row,
@@ -154,7 +155,7 @@ class Importer:
         for number, row in rows:
             reasons = set().union(*(suppressed.get(h, set()) for h in hashes[row.email_key]))
             if reasons:
-                batch.reject(number, str(_suppressed(reasons)))
+                batch.reject(number, Reasons([_suppressed(reasons)]))
                 continue
             person = people.get(row.email_key) or people.setdefault(
                 row.email_key, self._newcomer(row, now, batch.proofs)
