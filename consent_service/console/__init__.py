@@ -21,6 +21,7 @@ from consent_service.console import (
     dashboard,
     layouts,
     pages,
+    policies,
     reports,
     requests,
     sessions,
@@ -61,6 +62,7 @@ def page_blueprints() -> list[Blueprint]:
         subject_actions.blueprint,
         subject_consents.blueprint,
         requests.blueprint,
+        policies.blueprint,
     ]
 
 

@@ -80,6 +80,7 @@ def _sections() -> list[tuple[str, str | None, str]]:
         ("console_layouts.layouts", "layouts:write", _("Email layouts")),
         ("console_requests.request_list", "requests:write", _("Requests")),
         ("console_reports.reports", "reports:read", _("Reports")),
+        ("console_policies.policies", "policies:admin", _("Privacy policy")),
         ("console_users.users", "users:admin", _("Users")),
     ]
 

@@ -115,6 +115,7 @@ class AuditAction(StrEnum):
     CONSENT_WITHDRAWN = "subject.consent_withdrawn"
     REQUEST_RECORDED = "request.recorded"
     REQUEST_CLOSED = "request.closed"
+    POLICY_PUBLISHED = "policy.published"
 
 
 @dataclass(frozen=True)
