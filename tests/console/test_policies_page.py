@@ -116,10 +116,10 @@ def test_a_version_page_marks_what_changed_from_the_one_before(app, admin) -> No
     english = page[page.index('id="text-en"') :]
     assert "Unchanged from version 2026-12-10." in kyrgyz
     assert "<del>Мы его не продаём.</del>" in russian  # noqa: RUF001
-    assert "Removed" in russian
+    assert "Line removed" in russian
     assert "We keep your <ins>email </ins>address." in english
     assert "<ins>Ask us anything.</ins>" in english
-    assert "Added" in english and "Changed" in english
+    assert "Line added" in english and "Line changed" in english
     assert "<del>" not in english
 
 
