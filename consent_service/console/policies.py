@@ -216,7 +216,7 @@ def publish() -> Response | WerkzeugResponse:
         return published
 
     try:
-        published = in_transaction(work, attempts=1)
+        published = in_transaction(work)
     except PolicyRefused as refused:
         problems = {field: _problem(field, code) for field, code in refused.problems.items()}
         return _form_page(422, values, problems)

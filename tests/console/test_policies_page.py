@@ -202,7 +202,11 @@ def test_a_version_the_api_publishes_names_its_key(app, client_for_api, admin) -
     answer = client_for_api.post("/v1/policies", json=body)
 
     assert answer.status_code == 201
-    assert stored(app)["api-1"].published_by is not None
+    with app.extensions["consent.engine"].connect() as connection:
+        key_id = connection.execute(
+            select(orm.ApiKey.id).where(orm.ApiKey.name == "shop backend")
+        ).scalar_one()
+    assert stored(app)["api-1"].published_by == key_id
     assert "API key “shop backend”" in text(admin.get("/console/policies"))
 
 
