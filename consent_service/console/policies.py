@@ -169,10 +169,11 @@ def _form_page(status: int, values: dict[str, str], problems: dict[str, str]) ->
 @blueprint.get("/new")
 @allow(needs(POLICIES_ADMIN))
 def new_policy() -> Response:
-    """The form for a new version, its texts filled with the version now in effect."""
+    """The form for a new version, its texts filled with the newest version's, so that a change
+    is an edit of the text it follows."""
     with read_only() as registry:
-        current = in_effect(list_policies(registry), clock.now())
-    values = dict(current.documents) if current else {}
+        found = list_policies(registry)
+    values = dict(found[-1].documents) if found else {}
     return _form_page(200, values, {})
 
 
