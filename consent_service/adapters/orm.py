@@ -195,6 +195,8 @@ class Policy(Base):
     version: Mapped[str] = mapped_column(String(32), primary_key=True)
     effective_at: Mapped[datetime] = mapped_column(index=True)
     created_at: Mapped[datetime]
+    published_by: Mapped[str | None] = mapped_column(String(64))
+    """`console:<user id>` or an API key's id, as the ledger names actors; NULL before 0014."""
 
 
 class PolicyDocument(Base):

@@ -237,22 +237,37 @@ class SqlRepository:
         )
         return self.session.execute(query).scalar_one_or_none()
 
-    def policies(self) -> list[tuple[str, datetime, dict[str, str]]]:
+    def policies(self) -> list[tuple[str, datetime, dict[str, str], str | None]]:
         docs: dict[str, dict[str, str]] = {}
         for version, locale, text in self.session.execute(
             select(orm.PolicyDocument.version, orm.PolicyDocument.locale, orm.PolicyDocument.text)
         ):
             docs.setdefault(version, {})[locale] = text
         rows = self.session.execute(
-            select(orm.Policy.version, orm.Policy.effective_at).order_by(orm.Policy.effective_at)
+            select(orm.Policy.version, orm.Policy.effective_at, orm.Policy.published_by).order_by(
+                orm.Policy.effective_at
+            )
         )
-        return [(version, effective, docs.get(version, {})) for version, effective in rows]
+        return [
+            (version, effective, docs.get(version, {}), published_by)
+            for version, effective, published_by in rows
+        ]
 
     def add_policy(
-        self, version: str, effective_at: datetime, documents: dict[str, str], now: datetime
+        self,
+        version: str,
+        effective_at: datetime,
+        documents: dict[str, str],
+        now: datetime,
+        published_by: str | None = None,
     ) -> None:
         self.session.execute(
-            insert(orm.Policy).values(version=version, effective_at=effective_at, created_at=now)
+            insert(orm.Policy).values(
+                version=version,
+                effective_at=effective_at,
+                created_at=now,
+                published_by=published_by,
+            )
         )
         self.session.execute(
             insert(orm.PolicyDocument),

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, current_app, jsonify
 
 from consent_service.adapters.repository import SqlRepository
-from consent_service.api.http import require
+from consent_service.api.http import client, require
 from consent_service.domain.purposes import CATALOGUE
 from consent_service.faces.bodies import json_body
 from consent_service.faces.clock import now
@@ -84,6 +84,7 @@ def policy_publish() -> Response:
             body["documents"],
             default_locale,
             now(),
+            published_by=client().key_id,
         )
         return _policy.dump(published)
 

@@ -22,6 +22,7 @@ from consent_service.console import (
     imports,
     layouts,
     pages,
+    policies,
     reports,
     requests,
     sessions,
@@ -63,6 +64,7 @@ def page_blueprints() -> list[Blueprint]:
         subject_consents.blueprint,
         requests.blueprint,
         imports.blueprint,
+        policies.blueprint,
     ]
 
 

@@ -81,6 +81,7 @@ def _sections() -> list[tuple[str, str | None, str]]:
         ("console_requests.request_list", "requests:write", _("Requests")),
         ("console_reports.reports", "reports:read", _("Reports")),
         ("console_imports.import_form", "imports:write", _("Import")),
+        ("console_policies.policies", "policies:admin", _("Privacy policy")),
         ("console_users.users", "users:admin", _("Users")),
     ]
 

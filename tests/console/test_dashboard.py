@@ -36,6 +36,7 @@ def test_the_navigation_links_only_what_the_roles_open(browser, person) -> None:
         "/console/requests",
         "/console/reports",
         "/console/import",
+        "/console/policies",
         "/console/users",
     ]
     assert nav_links(marketer) == ["/console/", "/console/campaigns", "/console/layouts"]

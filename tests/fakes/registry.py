@@ -144,16 +144,26 @@ class FakeRepository:
         in_effect = [(at, v) for v, (at, _docs) in self.tables.policies.items() if at <= now]
         return max(in_effect)[1] if in_effect else None
 
-    def policies(self) -> list[tuple[str, datetime, dict[str, str]]]:
-        listed = [(v, at, dict(docs)) for v, (at, docs) in self.tables.policies.items()]
+    def policies(self) -> list[tuple[str, datetime, dict[str, str], str | None]]:
+        listed = [
+            (v, at, dict(docs), self.tables.policy_publishers.get(v))
+            for v, (at, docs) in self.tables.policies.items()
+        ]
         return sorted(listed, key=lambda policy: policy[1])
 
     def add_policy(
-        self, version: str, effective_at: datetime, documents: dict[str, str], now: datetime
+        self,
+        version: str,
+        effective_at: datetime,
+        documents: dict[str, str],
+        now: datetime,
+        published_by: str | None = None,
     ) -> None:
         if version in self.tables.policies:
             raise WriteConflict(f"policy {version} exists")
         self.tables.policies[version] = (effective_at, dict(documents))
+        if published_by is not None:
+            self.tables.policy_publishers[version] = published_by
 
     # idempotency
     def idempotent_request(self, api_key_id: str, key: str) -> StoredAnswer | None:

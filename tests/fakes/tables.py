@@ -36,6 +36,7 @@ class Tables:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     """Outbox rows with their `id` and `sent_at`."""
     policies: dict[str, tuple[datetime, dict[str, str]]] = field(default_factory=dict)
+    policy_publishers: dict[str, str] = field(default_factory=dict)
     answers: dict[tuple[str, str], tuple[StoredAnswer, uuid.UUID | None, datetime]] = field(
         default_factory=dict
     )

@@ -116,6 +116,7 @@ class AuditAction(StrEnum):
     REQUEST_RECORDED = "request.recorded"
     REQUEST_CLOSED = "request.closed"
     IMPORT_STARTED = "import.started"
+    POLICY_PUBLISHED = "policy.published"
 
 
 @dataclass(frozen=True)

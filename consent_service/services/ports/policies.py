@@ -9,10 +9,15 @@ class Policies(Protocol):
 
     def current_policy_version(self, now: datetime) -> str | None: ...
 
-    def policies(self) -> list[tuple[str, datetime, dict[str, str]]]:
-        """(version, effective at, documents by locale), oldest first."""
+    def policies(self) -> list[tuple[str, datetime, dict[str, str], str | None]]:
+        """(version, effective at, documents by locale, who published it), oldest first."""
         ...
 
     def add_policy(
-        self, version: str, effective_at: datetime, documents: dict[str, str], now: datetime
+        self,
+        version: str,
+        effective_at: datetime,
+        documents: dict[str, str],
+        now: datetime,
+        published_by: str | None = None,
     ) -> None: ...

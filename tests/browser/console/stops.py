@@ -5,6 +5,7 @@ once."""
 
 from tests.browser.console.import_tour import IMPORT_STOPS
 from tests.browser.console.layouts_tour import LAYOUT_STOPS
+from tests.browser.console.policies_tour import POLICY_STOPS
 from tests.browser.console.reports_tour import REPORT_STOPS
 from tests.browser.console.requests_tour import REQUEST_STOPS
 from tests.browser.console.subjects_tour import SUBJECT_STOPS
@@ -17,4 +18,5 @@ EVERY_STOP = (
     *IMPORT_STOPS,
     *SUBJECT_STOPS,
     *REQUEST_STOPS,
+    *POLICY_STOPS,
 )
