@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, request
 from consent_service.config import Settings
 from consent_service.console import (
     access,
+    audit,
     campaign_editing,
     campaign_previews,
     campaign_runs,
@@ -29,6 +30,7 @@ from consent_service.console import (
     subject_actions,
     subject_consents,
     subjects,
+    suppressions,
     test_sends,
     users,
 )
@@ -61,6 +63,8 @@ def page_blueprints() -> list[Blueprint]:
         subject_actions.blueprint,
         subject_consents.blueprint,
         requests.blueprint,
+        audit.blueprint,
+        suppressions.blueprint,
     ]
 
 

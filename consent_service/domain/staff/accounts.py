@@ -115,6 +115,8 @@ class AuditAction(StrEnum):
     CONSENT_WITHDRAWN = "subject.consent_withdrawn"
     REQUEST_RECORDED = "request.recorded"
     REQUEST_CLOSED = "request.closed"
+    LEDGER_VERIFIED = "ledger.verified"
+    SUPPRESSION_LIFTED = "suppression.lifted"
 
 
 @dataclass(frozen=True)
