@@ -12,7 +12,7 @@ from consent_service.adapters import orm
 from consent_service.domain.ledger import Checkpoint, LedgerRecord, StoredEntry, Verification
 
 _L, _K, _S = orm.LedgerEntry.__table__, orm.LedgerCheckpoint.__table__, orm.Subject.__table__
-_V = orm.LedgerVerification.__table__
+_V = orm.AuditVerification.__table__
 _CHECKPOINT_FIELDS = list(Checkpoint.__dataclass_fields__)
 _VERIFICATION_FIELDS = list(Verification.__dataclass_fields__)
 _RECORD_FIELDS = list(LedgerRecord.__dataclass_fields__)

@@ -145,11 +145,11 @@ class LedgerCheckpoint(Base):
     seal: Mapped[str] = mapped_column(String(64))
 
 
-class LedgerVerification(Base):
+class AuditVerification(Base):
     """The outcome of one verification of the whole ledger, by `consent audit verify` or the
     console's "verify now": what was counted and what did not verify (decision 0045)."""
 
-    __tablename__ = "ledger_verifications"
+    __tablename__ = "audit_verifications"
 
     id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     verified_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""ledger_verifications: the outcome of each ledger verification, shown in the console; an
+"""audit_verifications: the outcome of each ledger verification, shown in the console; an
 index on suppressions.reason, from which the console counts the list (decision 0045)
 
 Revision ID: 0015
@@ -23,7 +23,7 @@ AUTO_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 def upgrade() -> None:
     op.create_table(
-        "ledger_verifications",
+        "audit_verifications",
         sa.Column("id", AUTO_ID, autoincrement=True, nullable=False),
         sa.Column("verified_at", UtcDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
@@ -32,11 +32,11 @@ def upgrade() -> None:
         sa.Column("checkpoints", sa.Integer(), nullable=False),
         sa.Column("problems", sa.Integer(), nullable=False),
         sa.Column("findings", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_verifications")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_verifications")),
     )
     op.create_index(op.f("ix_suppressions_reason"), "suppressions", ["reason"])
 
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_suppressions_reason"), table_name="suppressions")
-    op.drop_table("ledger_verifications")
+    op.drop_table("audit_verifications")
