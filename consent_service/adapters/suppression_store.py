@@ -64,7 +64,7 @@ class SuppressionStore:
     def counts(self) -> dict[str, int]:
         """Read from the index on `reason` (migration 0015), never from the people."""
         query = select(_TABLE.c.reason, func.count()).group_by(_TABLE.c.reason)
-        return dict(self.connection.execute(query).tuples())
+        return {row[0]: row[1] for row in self.connection.execute(query)}
 
     def entries(self, hashes: Collection[bytes]) -> dict[str, datetime]:
         query = (
@@ -72,4 +72,4 @@ class SuppressionStore:
             .where(_TABLE.c.address_hash.in_(list(hashes)))
             .group_by(_TABLE.c.reason)
         )
-        return dict(self.connection.execute(query).tuples())
+        return {row[0]: row[1] for row in self.connection.execute(query)}

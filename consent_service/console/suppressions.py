@@ -30,6 +30,7 @@ from consent_service.services.suppressions import (
     NotSuppressed,
     UnknownReason,
     WhyMissing,
+    WhyUnreadable,
 )
 
 blueprint = Blueprint("console_suppressions", __name__, url_prefix="/console/suppressions")
@@ -60,6 +61,8 @@ def _refusal(error: DomainError) -> str:
         return _("Choose which suppression to lift.")
     if isinstance(error, WhyMissing):
         return _("Say why the suppression is lifted; it is kept in the console audit log.")
+    if isinstance(error, WhyUnreadable):
+        return _("The reason holds characters that cannot be stored. Please type it again.")
     if isinstance(error, NotSuppressed):
         return _("This address is not suppressed for this reason; nothing was lifted.")
     return _("Write at most %(count)s characters.", count=MAX_WHY)

@@ -117,6 +117,12 @@ class WhyTooLong(DomainError):
     field = "why"
 
 
+class WhyUnreadable(DomainError):
+    """Characters no database keeps (NUL)."""
+
+    field = "why"
+
+
 class NotSuppressed(Conflict):
     """The address is not suppressed for this reason (lifted meanwhile, or never)."""
 
@@ -168,6 +174,8 @@ def lift_by_staff(
         raise WhyMissing("Say why the suppression is lifted.")
     if len(why) > MAX_WHY:
         raise WhyTooLong(f"Write at most {MAX_WHY} characters.")
+    if "\x00" in why:
+        raise WhyUnreadable("The reason holds a character that cannot be stored.")
     lifted = lift(registry, secret_keys, address, chosen)
     if not lifted:
         raise NotSuppressed("The address is not suppressed for this reason.")

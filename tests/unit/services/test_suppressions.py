@@ -17,6 +17,7 @@ from consent_service.services.suppressions import (
     UnknownReason,
     WhyMissing,
     WhyTooLong,
+    WhyUnreadable,
     counts_by_reason,
     lift,
     lift_by_staff,
@@ -152,6 +153,7 @@ def test_staff_lift_a_bounce_with_a_reason_recorded_without_the_address(registry
         ("spam", "asked by phone", UnknownReason),
         ("hard_bounce", "   ", WhyMissing),
         ("hard_bounce", "x" * (MAX_WHY + 1), WhyTooLong),
+        ("hard_bounce", "a\x00b", WhyUnreadable),
         ("invalid_address", "asked by phone", NotSuppressed),
     ],
 )
