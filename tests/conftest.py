@@ -53,6 +53,7 @@ REGISTRY_TABLES = (
     "campaign_runs",
     "campaigns",
     "layouts",
+    "audit_verifications",
     "consent_ledger_checkpoints",
     "consent_ledger",
     "outbox",

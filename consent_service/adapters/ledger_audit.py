@@ -9,9 +9,12 @@ from sqlalchemy import Row, func, insert, select
 from sqlalchemy.orm import Session
 
 from consent_service.adapters import orm
-from consent_service.domain.ledger import Checkpoint, LedgerRecord, StoredEntry
+from consent_service.domain.ledger import Checkpoint, LedgerRecord, StoredEntry, Verification
 
 _L, _K, _S = orm.LedgerEntry.__table__, orm.LedgerCheckpoint.__table__, orm.Subject.__table__
+_V = orm.AuditVerification.__table__
+_CHECKPOINT_FIELDS = list(Checkpoint.__dataclass_fields__)
+_VERIFICATION_FIELDS = list(Verification.__dataclass_fields__)
 _RECORD_FIELDS = list(LedgerRecord.__dataclass_fields__)
 ENTRY_COLUMNS = (
     _L.c.id,
@@ -62,9 +65,25 @@ class LedgerAuditStore:
         return self.session.execute(query).scalar_one_or_none() or 0
 
     def checkpoints(self) -> list[Checkpoint]:
-        fields = list(Checkpoint.__dataclass_fields__)
-        rows = self.session.execute(select(*(_K.c[f] for f in fields)).order_by(_K.c.id))
-        return [Checkpoint(*row) for row in rows]
+        query = select(*(_K.c[f] for f in _CHECKPOINT_FIELDS)).order_by(_K.c.id)
+        return [Checkpoint(*row) for row in self.session.execute(query)]
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        query = select(*(_K.c[f] for f in _CHECKPOINT_FIELDS)).order_by(_K.c.id.desc()).limit(1)
+        row = self.session.execute(query).first()
+        return Checkpoint(*row) if row else None
 
     def add_checkpoint(self, values: dict[str, Any]) -> None:
         self.session.execute(insert(_K).values(**values))
+
+    def add_verification(self, verification: Verification) -> None:
+        values = {f: getattr(verification, f) for f in _VERIFICATION_FIELDS}
+        self.session.execute(insert(_V).values(values | {"findings": list(verification.findings)}))
+
+    def last_verification(self) -> Verification | None:
+        query = select(*(_V.c[f] for f in _VERIFICATION_FIELDS)).order_by(_V.c.id.desc()).limit(1)
+        row = self.session.execute(query).first()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        return Verification(**values | {"findings": tuple(values["findings"])})

@@ -145,6 +145,23 @@ class LedgerCheckpoint(Base):
     seal: Mapped[str] = mapped_column(String(64))
 
 
+class AuditVerification(Base):
+    """The outcome of one verification of the whole ledger, by `consent audit verify` or the
+    console's "verify now": what was counted and what did not verify (decision 0045)."""
+
+    __tablename__ = "audit_verifications"
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    verified_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    entries: Mapped[int] = mapped_column(BigInteger)
+    subjects: Mapped[int] = mapped_column(BigInteger)
+    checkpoints: Mapped[int] = mapped_column(Integer)
+    problems: Mapped[int] = mapped_column(Integer)
+    findings: Mapped[list[str]] = mapped_column(JSON)
+    """The first findings as text (services/audit.py keeps at most KEPT_FINDINGS)."""
+
+
 class OutboxMessage(Base):
     """A message written with the change it announces, published later by the relay."""
 
@@ -337,6 +354,8 @@ class Suppression(Base):
     """An address that must not come back by itself: an HMAC of it and why (no address)."""
 
     __tablename__ = "suppressions"
+    # The console counts the list by reason from this index alone (decision 0045).
+    __table_args__ = (Index("ix_suppressions_reason", "reason"),)
 
     address_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32), primary_key=True)

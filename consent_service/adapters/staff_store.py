@@ -140,5 +140,19 @@ class SqlStaffStore:
             for row in self._connection.execute(query)
         ]
 
+    def audit_entries_before(self, before: int | None, limit: int) -> list[tuple[int, AuditEntry]]:
+        """Up to `limit` entries with ids below `before` (all when None), newest first, each
+        with its id: the cursor of the page after it."""
+        columns = [_A.c.id, *(_A.c[name] for name in AuditEntry.__dataclass_fields__)]
+        query = select(*columns).order_by(_A.c.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(_A.c.id < before)
+        found = []
+        for row in self._connection.execute(query):
+            values = dict(row._mapping)
+            entry_id = values.pop("id")
+            found.append((entry_id, AuditEntry(**values | {"action": AuditAction(row.action)})))
+        return found
+
     def audit_count(self) -> int:
         return self._connection.execute(select(func.count()).select_from(_A)).scalar_one()

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from consent_service.adapters import orm
@@ -60,3 +60,16 @@ class SuppressionStore:
             )
             found.update(self.connection.execute(query).scalars())
         return found
+
+    def counts(self) -> dict[str, int]:
+        """Read from the index on `reason` (migration 0015), never from the people."""
+        query = select(_TABLE.c.reason, func.count()).group_by(_TABLE.c.reason)
+        return {row[0]: row[1] for row in self.connection.execute(query)}
+
+    def entries(self, hashes: Collection[bytes]) -> dict[str, datetime]:
+        query = (
+            select(_TABLE.c.reason, func.min(_TABLE.c.created_at))
+            .where(_TABLE.c.address_hash.in_(list(hashes)))
+            .group_by(_TABLE.c.reason)
+        )
+        return {row[0]: row[1] for row in self.connection.execute(query)}

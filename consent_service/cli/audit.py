@@ -17,10 +17,13 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 def audit_verify() -> None:
-    """Check every chain and checkpoint; exit 1 if anything was edited, removed or reordered."""
+    """Check every chain and checkpoint; exit 1 if anything was edited, removed or reordered.
+    The outcome is kept for the console's audit page."""
     current = settings()
-    with registry_sessions(current) as sessions, sessions() as session:
-        report = audit.verify(SqlRepository(session), [current.secret_key])
+    with registry_sessions(current) as sessions, sessions() as session, session.begin():
+        report, _kept = audit.verify_and_record(
+            SqlRepository(session), [current.secret_key], audit.COMMAND_LINE, datetime.now(UTC)
+        )
     for finding in report.findings:
         click.echo(f"FAIL {finding}")
     summary = (

@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, request
 from consent_service.config import Settings
 from consent_service.console import (
     access,
+    audit,
     campaign_editing,
     campaign_previews,
     campaign_runs,
@@ -31,6 +32,7 @@ from consent_service.console import (
     subject_actions,
     subject_consents,
     subjects,
+    suppressions,
     test_sends,
     users,
 )
@@ -65,6 +67,8 @@ def page_blueprints() -> list[Blueprint]:
         requests.blueprint,
         imports.blueprint,
         policies.blueprint,
+        audit.blueprint,
+        suppressions.blueprint,
     ]
 
 

@@ -82,6 +82,8 @@ def _sections() -> list[tuple[str, str | None, str]]:
         ("console_reports.reports", "reports:read", _("Reports")),
         ("console_imports.import_form", "imports:write", _("Import")),
         ("console_policies.policies", "policies:admin", _("Privacy policy")),
+        ("console_audit.audit_page", "audit:read", _("Audit")),
+        ("console_suppressions.suppression_list", "suppressions:write", _("Suppressions")),
         ("console_users.users", "users:admin", _("Users")),
     ]
 

@@ -116,6 +116,26 @@ class Checkpoint:
     seal: str
 
 
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of one verification of the whole ledger, kept so that staff see when the
+    ledger was last proved whole, by whom, and what did not verify."""
+
+    verified_at: datetime
+    actor: str
+    """`cli` for the command line, `console:<user id>` for a person in the console."""
+    entries: int
+    subjects: int
+    checkpoints: int
+    problems: int
+    """How many findings there were; `findings` keeps the first of them."""
+    findings: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.problems == 0
+
+
 def checkpoint_hash(
     prev_hash: str,
     first_entry_id: int,

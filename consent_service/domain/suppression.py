@@ -36,3 +36,8 @@ def address_hashes(secret_keys: Iterable[str], email_key: str) -> list[bytes]:
 UNDELIVERABLE = frozenset({SuppressionReason.HARD_BOUNCE, SuppressionReason.INVALID_ADDRESS})
 """Reasons that stop campaign email to whoever holds the address. An erased address held
 again was brought back by fresh consent, so `ERASED` does not stop it."""
+
+LIFTABLE = UNDELIVERABLE
+"""Reasons staff may lift by hand: a mailbox that bounced or was dropped as invalid may work
+again. An erasure's suppression is never lifted by hand: only the person's fresh consent
+brings their address back (decision 0045)."""

@@ -1,22 +1,37 @@
-"""Verifying the ledger and sealing checkpoints over it."""
+"""Verifying the ledger and sealing checkpoints over it.
+
+A verification run by `consent audit verify` or by the console's "verify now" is recorded
+(`verify_and_record`), so that the console can show when the ledger was last proved whole, by
+whom, and what did not verify (decision 0045).
+"""
 
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from consent_service.domain.ledger import (
+    Checkpoint,
     Finding,
     LedgerVerifier,
     RangeDigest,
+    Verification,
     checkpoint_hash,
     genesis_hash,
     seal,
 )
+from consent_service.domain.staff.accounts import AuditAction, AuditEntry
 from consent_service.services.ports import Repository
+from consent_service.services.staff_accounts import Acting
 
 # Entries younger than this are left for the next checkpoint: on PostgreSQL ids are taken
 # before commit, so a slow transaction could still add an id inside a sealed range.
 CHECKPOINT_SETTLE = timedelta(seconds=60)
+KEPT_FINDINGS = 50
+"""A ledger rewritten end to end yields a finding per entry; the first ones say enough, and the
+whole list is one `consent audit verify` away."""
+COMMAND_LINE = "cli"
+"""The actor of a verification run from the command line."""
 
 
 def seal_key(secret_key: str) -> bytes:
@@ -44,6 +59,56 @@ def verify(registry: Repository, secret_keys: list[str]) -> AuditReport:
     versions = list(registry.audit.subject_versions())
     findings = verifier.finish(versions)
     return AuditReport(verifier.entries, len(versions), len(checkpoints), findings)
+
+
+def verify_and_record(
+    registry: Repository, secret_keys: list[str], actor: str, now: datetime
+) -> tuple[AuditReport, Verification]:
+    """Verify the whole ledger and keep the outcome, broken or not, under `actor`."""
+    report = verify(registry, secret_keys)
+    verification = Verification(
+        verified_at=now,
+        actor=actor,
+        entries=report.entries,
+        subjects=report.subjects,
+        checkpoints=report.checkpoints,
+        problems=len(report.findings),
+        findings=tuple(str(finding) for finding in report.findings[:KEPT_FINDINGS]),
+    )
+    registry.audit.add_verification(verification)
+    return report, verification
+
+
+class AuditLog(Protocol):
+    def record(self, entry: AuditEntry) -> None: ...
+
+
+def verify_now(
+    registry: Repository, log: AuditLog, acting: Acting, secret_keys: list[str], now: datetime
+) -> Verification:
+    """The console's "verify now": verified, kept, and in the console audit log."""
+    _report, verification = verify_and_record(
+        registry, secret_keys, f"console:{acting.user_id}", now
+    )
+    details = {"entries": verification.entries, "problems": verification.problems}
+    log.record(
+        AuditEntry(
+            now, acting.user_id, AuditAction.LEDGER_VERIFIED, None, acting.client_address, details
+        )
+    )
+    return verification
+
+
+@dataclass(frozen=True)
+class AuditState:
+    """What the console shows of the audit: the last verification and the last checkpoint."""
+
+    verification: Verification | None
+    checkpoint: Checkpoint | None
+
+
+def state(registry: Repository) -> AuditState:
+    return AuditState(registry.audit.last_verification(), registry.audit.last_checkpoint())
 
 
 def checkpoint(

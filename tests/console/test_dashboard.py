@@ -37,6 +37,8 @@ def test_the_navigation_links_only_what_the_roles_open(browser, person) -> None:
         "/console/reports",
         "/console/import",
         "/console/policies",
+        "/console/audit",
+        "/console/suppressions",
         "/console/users",
     ]
     assert nav_links(marketer) == ["/console/", "/console/campaigns", "/console/layouts"]

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from consent_service.domain.consent import ConsentStatus
-from consent_service.domain.ledger import Checkpoint, StoredEntry
+from consent_service.domain.ledger import Checkpoint, StoredEntry, Verification
 from consent_service.domain.retention import Rule
 from consent_service.services.ports import WriteConflict
 from consent_service.services.ports.subjects import ConsentRow, SubjectRow, SubjectState
@@ -200,6 +200,15 @@ class FakeLedgerAudit:
     def add_checkpoint(self, values: dict[str, Any]) -> None:
         checkpoint_id = len(self.tables.checkpoints) + 1
         self.tables.checkpoints.append(Checkpoint(id=checkpoint_id, **values))
+
+    def last_checkpoint(self) -> Checkpoint | None:
+        return self.tables.checkpoints[-1] if self.tables.checkpoints else None
+
+    def add_verification(self, verification: Verification) -> None:
+        self.tables.verifications.append(verification)
+
+    def last_verification(self) -> Verification | None:
+        return self.tables.verifications[-1] if self.tables.verifications else None
 
     def subject_versions(self) -> Iterator[tuple[str, int]]:
         for subject_id, stored in self.tables.subjects.items():

@@ -4,6 +4,7 @@ webhook events, over the `Tables` the fake repository shares with them."""
 
 import dataclasses
 import uuid
+from collections import Counter
 from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
@@ -42,6 +43,16 @@ class FakeSuppressions:
 
     def held(self, hashes: Collection[bytes], reasons: Collection[str]) -> set[bytes]:
         return {h for (h, reason) in self.tables.suppressions if h in hashes and reason in reasons}
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(reason for _hash, reason in self.tables.suppressions))
+
+    def entries(self, hashes: Collection[bytes]) -> dict[str, datetime]:
+        found: dict[str, datetime] = {}
+        for (hashed, reason), since in self.tables.suppressions.items():
+            if hashed in hashes:
+                found[reason] = min(since, found.get(reason, since))
+        return found
 
 
 class FakePersonalData:

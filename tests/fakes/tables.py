@@ -8,7 +8,7 @@ from typing import Any
 
 from consent_service.domain.forms import SignupForm
 from consent_service.domain.layouts import Layout
-from consent_service.domain.ledger import Checkpoint, StoredEntry
+from consent_service.domain.ledger import Checkpoint, StoredEntry, Verification
 from consent_service.services.ports.campaigns import CampaignRow, RunRow
 from consent_service.services.ports.idempotency import StoredAnswer
 from consent_service.services.ports.keys import StoredKey
@@ -33,6 +33,7 @@ class Tables:
     consents: dict[uuid.UUID, dict[str, ConsentRow]] = field(default_factory=dict)
     ledger: list[StoredEntry] = field(default_factory=list)
     checkpoints: list[Checkpoint] = field(default_factory=list)
+    verifications: list[Verification] = field(default_factory=list)
     outbox: list[dict[str, Any]] = field(default_factory=list)
     """Outbox rows with their `id` and `sent_at`."""
     policies: dict[str, tuple[datetime, dict[str, str]]] = field(default_factory=dict)

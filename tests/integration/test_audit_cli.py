@@ -3,8 +3,9 @@
 import dataclasses
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from consent_service.adapters import orm
 from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.ledger import genesis_hash
 from tests.factories import consent_body
@@ -112,3 +113,21 @@ def test_verification_fails_with_a_foreign_secret_key(environ, history) -> None:
     result = consent_cli(environ | {"CONSENT_SECRET_KEY": "another"}, "audit", "verify")
     assert result.returncode == 1
     assert "seal does not verify" in result.stdout
+
+
+def kept_verifications(app) -> list:
+    with app.extensions["consent.engine"].connect() as connection:
+        table = orm.AuditVerification.__table__
+        return list(connection.execute(select(table).order_by(table.c.id)))
+
+
+def test_each_verification_is_kept_for_the_console_broken_or_not(app, environ, history) -> None:
+    assert consent_cli(environ, "audit", "verify").returncode == 0
+    tamper(app, "UPDATE consent_ledger SET status = 'granted' WHERE status = 'withdrawn'")
+    assert consent_cli(environ, "audit", "verify").returncode == 1
+
+    whole, broken = kept_verifications(app)
+
+    assert (whole.actor, whole.entries, whole.subjects, whole.problems) == ("cli", 4, 2, 0)
+    assert broken.problems >= 1
+    assert any("(edited)" in finding for finding in broken.findings)

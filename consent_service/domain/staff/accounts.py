@@ -117,6 +117,8 @@ class AuditAction(StrEnum):
     REQUEST_CLOSED = "request.closed"
     IMPORT_STARTED = "import.started"
     POLICY_PUBLISHED = "policy.published"
+    LEDGER_VERIFIED = "ledger.verified"
+    SUPPRESSION_LIFTED = "suppression.lifted"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
-from consent_service.domain.ledger import Checkpoint, LedgerRecord, StoredEntry
+from consent_service.domain.ledger import Checkpoint, LedgerRecord, StoredEntry, Verification
 
 LedgerRow = tuple[LedgerRecord, str, dict[str, str] | None, str]
 """An entry to append: (record, its hash, the evidence, the nonce its digest was made with)."""
@@ -45,4 +45,12 @@ class LedgerAudit(Protocol):
 
     def subject_versions(self) -> Iterator[tuple[str, int]]:
         """Every subject's id and version, erased ones too: where each chain must end."""
+        ...
+
+    def last_checkpoint(self) -> Checkpoint | None: ...
+
+    def add_verification(self, verification: Verification) -> None: ...
+
+    def last_verification(self) -> Verification | None:
+        """The most recently recorded verification."""
         ...

@@ -27,3 +27,11 @@ class Suppressions(Protocol):
     def held(self, hashes: Collection[bytes], reasons: Collection[str]) -> set[bytes]:
         """Those of `hashes` suppressed for one of `reasons`."""
         ...
+
+    def counts(self) -> dict[str, int]:
+        """How many entries the list holds per reason (reasons without any left out)."""
+        ...
+
+    def entries(self, hashes: Collection[bytes]) -> dict[str, datetime]:
+        """The reasons any of `hashes` is suppressed for, each with its earliest date."""
+        ...
