@@ -70,9 +70,13 @@ class Section:
     current: bool
 
 
-def _sections() -> list[tuple[str, str | None, str]]:
-    """(endpoint, scope, title) of every section that exists, in the navigation's order. A new
-    page joins here with the scope its access declares."""
+SectionEntry = tuple[str, str | None, str]
+"""(endpoint, scope, title) of a section: the scope its page's access declares."""
+
+
+def _daily_work() -> list[SectionEntry]:
+    """The sections of the everyday desks, in the navigation's order. A new page joins here or
+    in `_administration` with the scope its access declares."""
     return [
         ("console_home.dashboard", None, _("Overview")),
         ("console_subjects.find", "subjects:read", _("People")),
@@ -80,24 +84,46 @@ def _sections() -> list[tuple[str, str | None, str]]:
         ("console_layouts.layouts", "layouts:write", _("Email layouts")),
         ("console_requests.request_list", "requests:write", _("Requests")),
         ("console_reports.reports", "reports:read", _("Reports")),
-        ("console_imports.import_form", "imports:write", _("Import")),
-        ("console_policies.policies", "policies:admin", _("Privacy policy")),
+    ]
+
+
+def _administration() -> list[SectionEntry]:
+    """The sections that look after the service itself rather than a day's work: drawn as a
+    group of their own, so that the everyday ones stay easy to find."""
+    return [
         ("console_audit.audit_page", "audit:read", _("Audit")),
         ("console_suppressions.suppression_list", "suppressions:write", _("Suppressions")),
+        ("console_imports.import_form", "imports:write", _("Import")),
+        ("console_policies.policies", "policies:admin", _("Privacy policy")),
         ("console_users.users", "users:admin", _("Users")),
     ]
 
 
-def navigation() -> list[Section]:
+@dataclass(frozen=True)
+class Navigation:
+    """The sections a person may open, the everyday ones and the administration's."""
+
+    daily_work: list[Section]
+    administration: list[Section]
+
+    def __bool__(self) -> bool:
+        return bool(self.daily_work or self.administration)
+
+
+def navigation() -> Navigation:
     """The sections the signed-in person may open; nothing for someone still signing in."""
     visit = access.visit()
     if visit is None or visit.step is not Step.DONE:
-        return []
-    return [
-        Section(endpoint, title, request.endpoint == endpoint)
-        for endpoint, scope, title in _sections()
-        if scope is None or visit.may(scope)
-    ]
+        return Navigation([], [])
+
+    def open_to_them(entries: list[SectionEntry]) -> list[Section]:
+        return [
+            Section(endpoint, title, request.endpoint == endpoint)
+            for endpoint, scope, title in entries
+            if scope is None or visit.may(scope)
+        ]
+
+    return Navigation(open_to_them(_daily_work()), open_to_them(_administration()))
 
 
 def render(template: str, status: int = 200, **context: Any) -> Response:
