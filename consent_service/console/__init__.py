@@ -19,12 +19,14 @@ from consent_service.console import (
     campaign_runs,
     campaigns,
     dashboard,
+    keys,
     layouts,
     pages,
     reports,
     requests,
     sessions,
     sign_in,
+    sign_up_forms,
     single_sign_on,
     subject_actions,
     subject_consents,
@@ -61,6 +63,8 @@ def page_blueprints() -> list[Blueprint]:
         subject_actions.blueprint,
         subject_consents.blueprint,
         requests.blueprint,
+        keys.blueprint,
+        sign_up_forms.blueprint,
     ]
 
 

@@ -80,6 +80,8 @@ def _sections() -> list[tuple[str, str | None, str]]:
         ("console_layouts.layouts", "layouts:write", _("Email layouts")),
         ("console_requests.request_list", "requests:write", _("Requests")),
         ("console_reports.reports", "reports:read", _("Reports")),
+        ("console_keys.keys", "keys:admin", _("API keys")),
+        ("console_forms.form_list", "forms:admin", _("Sign-up forms")),
         ("console_users.users", "users:admin", _("Users")),
     ]
 

@@ -115,6 +115,10 @@ class AuditAction(StrEnum):
     CONSENT_WITHDRAWN = "subject.consent_withdrawn"
     REQUEST_RECORDED = "request.recorded"
     REQUEST_CLOSED = "request.closed"
+    KEY_CREATED = "key.created"
+    KEY_REVOKED = "key.revoked"
+    FORM_CREATED = "form.created"
+    SUBJECT_TRANSFER_REQUESTED = "subject.transfer_requested"
 
 
 @dataclass(frozen=True)
