@@ -56,8 +56,7 @@ def _problems() -> dict[str, str]:
         "purposes": _("Tick at least one purpose."),
         "source": _("Choose where the sign-ups come from."),
         "allowed_origins": _(
-            "One origin a line, scheme://host[:port] with no path, each once, at most "
-            "%(count)s.",
+            "One origin a line, scheme://host[:port] with no path, each once, at most %(count)s.",
             count=MAX_ORIGINS,
         ),
         "success_url": _("An http or https address, or nothing."),
@@ -177,4 +176,3 @@ def create_form() -> Response | WerkzeugResponse:
         return _forms_page(409, form=typed, problems=problems)
     target = url_for(".form_list", done="created", _anchor=f"form-{form.form_id}")
     return redirect(target, 303)
-
