@@ -5,12 +5,12 @@ Every action is two steps: a GET page that says what will happen and holds the f
 the POST of that form, which acts only when its confirmation box is ticked (a POST without
 it, or with a bad CSRF field, changes nothing). Rectification needs `subjects:rectify`
 (support and privacy); export and erasure need `subjects:export` and `subjects:erase`
-(privacy; SPEC section 9); a transfer to a registered recipient (GDPR Art. 20(2)) needs
-`subjects:export` too: it queues the same export for the relay to deliver (services/
-transfers.py), and the person's page then says how the transfer stands. The ledger names the officer as `console:<user id>`; the reason
-they type goes into the console audit log with the action, addresses in it masked
-(decision 0041). The export is the one every face hands out (services/export.py): JSON, or
-a zip of CSV tables, and never without the mailer's part.
+(privacy; SPEC section 9). A transfer to a registered recipient (GDPR Art. 20(2)) needs
+`subjects:export` too: it queues the person's export for the relay to deliver (services/
+transfers.py), and the person's page then says how the transfer stands. The ledger names the
+officer as `console:<user id>`; the reason they type goes into the console audit log with the
+action, addresses in it masked (decision 0041). The export is the one every face hands out
+(services/export.py): JSON, or a zip of CSV tables, and never without the mailer's part.
 """
 
 import json
@@ -37,8 +37,8 @@ from consent_service.services import subject_desk
 from consent_service.services.changes import ConfirmLinks
 from consent_service.services.erasure import Erasure, erase
 from consent_service.services.export import MailerPartUnavailable, csv_zip
-from consent_service.services.ports.transfers import RecipientRow
 from consent_service.services.ports.subjects import SubjectRow
+from consent_service.services.ports.transfers import RecipientRow
 from consent_service.services.subject_changes import Rectification, rectify
 from consent_service.services.transfers import UnknownRecipient, request_transfer
 from plumbing.db import scrub_sqlite

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from consent_service.adapters import orm
 from consent_service.adapters.repository import SqlRepository
 from consent_service.services.ports.transfers import RecipientRow
-
 from tests.console.conftest import Browser, location, signed_in
 from tests.console.people import (
     StandInMailer,
