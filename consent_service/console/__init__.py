@@ -21,6 +21,7 @@ from consent_service.console import (
     campaigns,
     dashboard,
     imports,
+    keys,
     layouts,
     pages,
     policies,
@@ -28,6 +29,7 @@ from consent_service.console import (
     requests,
     sessions,
     sign_in,
+    sign_up_forms,
     single_sign_on,
     subject_actions,
     subject_consents,
@@ -69,6 +71,8 @@ def page_blueprints() -> list[Blueprint]:
         policies.blueprint,
         audit.blueprint,
         suppressions.blueprint,
+        keys.blueprint,
+        sign_up_forms.blueprint,
     ]
 
 

@@ -95,6 +95,8 @@ def _administration() -> list[SectionEntry]:
         ("console_suppressions.suppression_list", "suppressions:write", _("Suppressions")),
         ("console_imports.import_form", "imports:write", _("Import")),
         ("console_policies.policies", "policies:admin", _("Privacy policy")),
+        ("console_keys.keys", "keys:admin", _("API keys")),
+        ("console_forms.form_list", "forms:admin", _("Sign-up forms")),
         ("console_users.users", "users:admin", _("Users")),
     ]
 

@@ -1,13 +1,16 @@
-"""A person's actions in the console: rectify the address, export, erase, each confirmed.
+"""A person's actions in the console: rectify the address, export, transfer, erase, each
+confirmed.
 
 Every action is two steps: a GET page that says what will happen and holds the form, then
 the POST of that form, which acts only when its confirmation box is ticked (a POST without
 it, or with a bad CSRF field, changes nothing). Rectification needs `subjects:rectify`
 (support and privacy); export and erasure need `subjects:export` and `subjects:erase`
-(privacy; SPEC section 9). The ledger names the officer as `console:<user id>`; the reason
-they type goes into the console audit log with the action, addresses in it masked
-(decision 0041). The export is the one every face hands out (services/export.py): JSON, or
-a zip of CSV tables, and never without the mailer's part.
+(privacy; SPEC section 9). A transfer to a registered recipient (GDPR Art. 20(2)) needs
+`subjects:export` too: it queues the person's export for the relay to deliver (services/
+transfers.py), and the person's page then says how the transfer stands. The ledger names the
+officer as `console:<user id>`; the reason they type goes into the console audit log with the
+action, addresses in it masked (decision 0041). The export is the one every face hands out
+(services/export.py): JSON, or a zip of CSV tables, and never without the mailer's part.
 """
 
 import json
@@ -35,7 +38,9 @@ from consent_service.services.changes import ConfirmLinks
 from consent_service.services.erasure import Erasure, erase
 from consent_service.services.export import MailerPartUnavailable, csv_zip
 from consent_service.services.ports.subjects import SubjectRow
+from consent_service.services.ports.transfers import RecipientRow
 from consent_service.services.subject_changes import Rectification, rectify
+from consent_service.services.transfers import UnknownRecipient, request_transfer
 from plumbing.db import scrub_sqlite
 from plumbing.text import storable
 
@@ -64,12 +69,14 @@ def page(action: str, subject_id: uuid.UUID, status: int = 200, **context: Any) 
         "export": _("Export the person's data"),
         "erase": _("Erase the person"),
         "withdraw": _("Withdraw a consent"),
+        "transfer": _("Transfer the person's data"),
     }
     endpoints = {
         "rectify": "console_subject_actions.rectify_subject",
         "export": "console_subject_actions.export_subject",
         "erase": "console_subject_actions.erase_subject",
         "withdraw": "console_subject_consents.withdraw",
+        "transfer": "console_subject_actions.transfer_subject",
     }
     return render(
         "console/subject_action.html",
@@ -248,3 +255,54 @@ def erase_subject(subject_id: uuid.UUID) -> Response | WerkzeugResponse:
         abort(404)
     scrub_sqlite(current_app.extensions["consent.engine"])
     return redirect(url_for("console_subjects.find", done="erased"), 303)
+
+
+def _recipients() -> list[RecipientRow]:
+    with read_only() as registry:
+        return sorted(registry.transfers.recipients(), key=lambda row: row.name)
+
+
+@blueprint.get("/<uuid:subject_id>/transfer")
+@allow(needs(EXPORT))
+def transfer_page(subject_id: uuid.UUID) -> Response:
+    """The registered recipients to choose from, the reason and the confirmation."""
+    return page("transfer", subject_id, recipients=_recipients())
+
+
+@blueprint.post("/<uuid:subject_id>/transfer")
+@allow(needs(EXPORT))
+def transfer_subject(subject_id: uuid.UUID) -> Response | WerkzeugResponse:
+    """Queue the person's export for the chosen recipient; the relay delivers it."""
+    recipients = _recipients()
+    chosen = request.form.get("recipient", "")[:MAX_TYPED]
+    form = {"recipient": chosen, "reason": _typed("reason", MAX_REASON)}
+    problem, reason = confirmed_reason()
+    if problem is None and chosen not in {row.name for row in recipients}:
+        problem = _("Choose one of the registered recipients. Nothing was sent.")
+    if problem is not None or reason is None:
+        return page("transfer", subject_id, 422, problem=problem, form=form, recipients=recipients)
+    requested_by = signed_in().name
+
+    def work(registry: SqlRepository) -> uuid.UUID:
+        row = request_transfer(registry, subject_id, chosen, requested_by, clock.now())
+        audit_subject(
+            registry,
+            AuditAction.SUBJECT_TRANSFER_REQUESTED,
+            subject_id,
+            recipient=chosen,
+            transfer=str(row.id),
+            reason=reason,
+        )
+        return row.id
+
+    try:
+        transfer_id = in_transaction(work)
+    except SubjectNotFound:
+        abort(404)
+    except UnknownRecipient:  # unregistered between the page and the post
+        problem = _("Choose one of the registered recipients. Nothing was sent.")
+        return page("transfer", subject_id, 422, problem=problem, form=form, recipients=recipients)
+    target = url_for(
+        "console_subjects.subject", subject_id=subject_id, done="transfer", transfer=transfer_id
+    )
+    return redirect(target, 303)

@@ -35,6 +35,8 @@ from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services import subject_desk
 from consent_service.services.consent_records import consent_records, records_document
 from consent_service.services.export import MailerPartUnavailable
+from consent_service.services.ports.transfers import TransferRow
+from consent_service.services.transfers import transfer_of
 from plumbing.logs import mask_key
 
 blueprint = Blueprint("console_subjects", __name__, url_prefix="/console/subjects")
@@ -55,6 +57,10 @@ DONE = {
 DONE_HERE = {
     "rectified": lambda: _("The address was changed."),
     "withdrawn": lambda: _("The consent was withdrawn in the person's name."),
+    "transfer": lambda: _(
+        "The transfer was requested. The relay sends the person's data to the recipient and "
+        "the ledger records the outcome."
+    ),
 }
 
 
@@ -145,6 +151,16 @@ def _moment(text: object) -> datetime | None:
         return None
 
 
+def _transfer(subject_id: uuid.UUID) -> TransferRow | None:
+    """The transfer the page was sent back with (`transfer`), if it is this person's."""
+    try:
+        transfer_id = uuid.UUID(request.args.get("transfer", ""))
+    except ValueError:
+        return None
+    with read_only() as registry:
+        return transfer_of(registry, subject_id, transfer_id)
+
+
 @blueprint.get("/<uuid:subject_id>")
 @allow(needs(READ))
 def subject(subject_id: uuid.UUID) -> Response:
@@ -169,6 +185,7 @@ def subject(subject_id: uuid.UUID) -> Response:
         emails=_emails(subject_id),
         purposes=TITLES,
         done=DONE_HERE[done]() if done in DONE_HERE else None,
+        transfer=_transfer(subject_id) if done == "transfer" else None,
         may=signed_in().may,
     )
 

@@ -290,7 +290,16 @@ def embed_page(form_id: str) -> Response:
     the visitor's; it is a plain form that works without JavaScript.
     """
     form = _known_form()
-    base = settings().public_base_url
+    return render(
+        "web/signup_embed.html",
+        title=_("Put this sign-up form on your site"),
+        snippet=embed_snippet(form, settings().public_base_url),
+        snippet_lang=form.default_locale,
+    )
+
+
+def embed_snippet(form: SignupForm, base: str) -> str:
+    """The HTML of `form` a shop pastes into its page (also shown in the console's list)."""
     with force_locale(form.default_locale):
         snippet = render_template(
             "web/signup_snippet.html",
@@ -301,9 +310,4 @@ def embed_page(form_id: str) -> Response:
             purposes=_choices(form, set()),
             honeypot=HONEYPOT,
         )
-    return render(
-        "web/signup_embed.html",
-        title=_("Put this sign-up form on your site"),
-        snippet=snippet.strip() + "\n",
-        snippet_lang=form.default_locale,
-    )
+    return snippet.strip() + "\n"

@@ -28,6 +28,7 @@ SAMPLE_VALUES = {
     "request_id": "00000000-0000-4000-8000-000000000000",
     "job_id": "00000000-0000-4000-8000-000000000000",
     "version": "2026-11-01",
+    "key_id": "0123456789ab",
     "anything": "no-such-page",
     "locale": "ky",
 }

@@ -39,6 +39,8 @@ def test_the_navigation_links_only_what_the_roles_open(browser, person) -> None:
         "/console/suppressions",
         "/console/import",
         "/console/policies",
+        "/console/keys",
+        "/console/forms",
         "/console/users",
     ]
     assert nav_links(marketer) == ["/console/", "/console/campaigns", "/console/layouts"]

@@ -5,12 +5,18 @@ erases."""
 
 import io
 import json
+import uuid
 import zipfile
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+from consent_service.adapters import orm
+from consent_service.adapters.repository import SqlRepository
+from consent_service.services.ports.transfers import RecipientRow
 from tests.console.conftest import Browser, location, signed_in
 from tests.console.people import (
     StandInMailer,
@@ -299,3 +305,118 @@ def test_marketing_may_not_withdraw_for_a_person(app, browser, person, aigul, ro
     assert marketer.post(f"/console/subjects/{aigul}/withdraw", form).status_code == 403
     assert audit_lines(app, "subject.consent_withdrawn") == []
     assert last_entry(app, aigul).status != "withdrawn"
+
+
+def register(app, name: str = "crm") -> None:
+    row = RecipientRow(name, f"https://{name}.example.kg/in", "s" * 43, datetime.now(UTC))
+    with app.extensions["consent.sessions"]() as session, session.begin():
+        SqlRepository(session).transfers.add_recipient(row)
+
+
+def transfers_of(app, subject_id: str) -> list:
+    table = orm.Transfer.__table__
+    query = select(table).where(table.c.subject_id == uuid.UUID(subject_id))
+    with app.extensions["consent.engine"].connect() as connection:
+        return list(connection.execute(query).all())
+
+
+def test_privacy_transfers_to_a_registered_recipient_and_the_page_says_so(
+    app, browser, person, aigul
+) -> None:
+    register(app)
+    who = person("privacy")
+    privacy = signed_in(browser(), who)
+    assert f"/console/subjects/{aigul}/transfer" in privacy.get(
+        f"/console/subjects/{aigul}"
+    ).get_data(as_text=True)
+
+    confirm = privacy.get(f"/console/subjects/{aigul}/transfer")
+    answer = privacy.post(
+        f"/console/subjects/{aigul}/transfer",
+        {"recipient": "crm", "reason": "Asked by letter", "confirm": "yes"},
+    )
+
+    assert confirm.status_code == 200
+    assert 'name="confirm"' in confirm.get_data(as_text=True)
+    assert '<option value="crm"' in confirm.get_data(as_text=True)
+    assert answer.status_code == 303
+    [row] = transfers_of(app, aigul)
+    assert (row.recipient, row.status) == ("crm", "pending")
+    assert row.requested_by == f"console:{who.account.id}"
+    assert location(answer) == (f"/console/subjects/{aigul}?done=transfer&transfer={row.id}")
+    shown = privacy.get(location(answer)).get_data(as_text=True)
+    assert 'id="transfer-state" data-status="pending"' in shown
+    [line] = audit_lines(app, "subject.transfer_requested")
+    assert line.user_id == who.account.id and line.target == f"subject:{aigul}"
+    assert line.details == {
+        "recipient": "crm",
+        "transfer": str(row.id),
+        "reason": "Asked by letter",
+    }
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"recipient": "crm", "reason": "asked"},
+        {"recipient": "crm", "reason": "", "confirm": "yes"},
+        {"recipient": "nobody", "reason": "asked", "confirm": "yes"},
+        {"reason": "asked", "confirm": "yes"},
+    ],
+)
+def test_a_transfer_without_confirmation_or_recipient_queues_nothing(
+    app, browser, person, aigul, form
+) -> None:
+    register(app)
+    privacy = signed_in(browser(), person("privacy"))
+
+    answer = privacy.post(f"/console/subjects/{aigul}/transfer", form)
+
+    assert answer.status_code == 422 and answer.mimetype == "text/html"
+    assert 'id="problem"' in answer.get_data(as_text=True)
+    assert transfers_of(app, aigul) == []
+    assert audit_lines(app, "subject.transfer_requested") == []
+
+
+def test_without_a_registered_recipient_the_page_says_so(app, browser, person, aigul) -> None:
+    privacy = signed_in(browser(), person("privacy"))
+
+    page = privacy.get(f"/console/subjects/{aigul}/transfer")
+
+    assert page.status_code == 200 and 'id="no-recipients"' in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["support", "marketing"])
+def test_only_privacy_may_transfer(app, browser, person, aigul, role) -> None:
+    register(app)
+    someone = signed_in(browser(), person(role))
+    form = {"recipient": "crm", "reason": "asked", "confirm": "yes"}
+
+    assert someone.get(f"/console/subjects/{aigul}/transfer").status_code == 403
+    assert someone.post(f"/console/subjects/{aigul}/transfer", form).status_code == 403
+    assert someone.client.post(f"/console/subjects/{aigul}/transfer", data=form).status_code == 403
+    assert transfers_of(app, aigul) == []
+
+
+def test_a_transfer_form_without_its_csrf_field_is_refused(app, browser, person, aigul) -> None:
+    register(app)
+    privacy = signed_in(browser(), person("privacy"))
+    form = {"recipient": "crm", "reason": "asked", "confirm": "yes"}
+
+    assert privacy.client.post(f"/console/subjects/{aigul}/transfer", data=form).status_code == 403
+    assert transfers_of(app, aigul) == []
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(recipient=st.text(max_size=400), reason=st.text(max_size=700))
+def test_whatever_is_typed_into_the_transfer_form_the_answer_is_a_page(
+    app, browser, person, aigul, recipient, reason
+) -> None:
+    privacy = signed_in(browser(), person("privacy"))
+
+    answer = privacy.post(
+        f"/console/subjects/{aigul}/transfer",
+        {"recipient": recipient, "reason": reason, "confirm": "yes"},
+    )
+
+    assert answer.status_code == 422 and answer.mimetype == "text/html"

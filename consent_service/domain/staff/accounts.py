@@ -119,6 +119,10 @@ class AuditAction(StrEnum):
     POLICY_PUBLISHED = "policy.published"
     LEDGER_VERIFIED = "ledger.verified"
     SUPPRESSION_LIFTED = "suppression.lifted"
+    KEY_CREATED = "key.created"
+    KEY_REVOKED = "key.revoked"
+    FORM_CREATED = "form.created"
+    SUBJECT_TRANSFER_REQUESTED = "subject.transfer_requested"
 
 
 @dataclass(frozen=True)

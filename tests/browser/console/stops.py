@@ -3,6 +3,7 @@ sign-in and campaigns (tour.py) and each desk's own stops. The accessibility che
 no-JavaScript pass and the screenshots all walk this one list, so a new page's stops join here
 once."""
 
+from tests.browser.console.admin_tour import ADMIN_STOPS
 from tests.browser.console.audit_tour import AUDIT_STOPS
 from tests.browser.console.import_tour import IMPORT_STOPS
 from tests.browser.console.layouts_tour import LAYOUT_STOPS
@@ -21,4 +22,5 @@ EVERY_STOP = (
     *REQUEST_STOPS,
     *POLICY_STOPS,
     *AUDIT_STOPS,
+    *ADMIN_STOPS,
 )

@@ -25,7 +25,7 @@ def test_a_first_sign_in_changes_the_one_time_password_then_opens_the_overview(
     submit(page, "#save-password")
 
     expect(page).to_have_url(console.url("/console/"))
-    expect(page.locator("nav.console-nav a")).to_have_count(11)  # every section: an administrator
+    expect(page.locator("nav.console-nav a")).to_have_count(13)  # every section: an administrator
     screenshot(page)
     submit(page, "#sign-out")
     sign_in(page, console, newcomer.__class__(newcomer.email, NEW_PASSWORD))
