@@ -2,7 +2,7 @@
 index on suppressions.reason, from which the console counts the list (decision 0045)
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-08
 """
 

@@ -2,7 +2,7 @@
 the line and reason codes of each rejected row (decision 0046)
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-08
 """
 
