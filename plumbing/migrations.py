@@ -6,9 +6,15 @@ from alembic import command
 from alembic.config import Config
 
 
-def upgrade(url: str, migrations: Path) -> None:
-    """Bring the database to the newest schema of `migrations`; a no-op when it is there."""
+def config_for(url: str, migrations: Path) -> Config:
+    """Alembic's configuration for `migrations` on the database at `url` (a test that steps
+    through revisions one by one starts from it too)."""
     config = Config(str(migrations / "alembic.ini"))
     config.set_main_option("script_location", str(migrations))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "head")
+    return config
+
+
+def upgrade(url: str, migrations: Path) -> None:
+    """Bring the database to the newest schema of `migrations`; a no-op when it is there."""
+    command.upgrade(config_for(url, migrations), "head")

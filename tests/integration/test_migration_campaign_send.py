@@ -7,41 +7,20 @@ integration keeps working across the upgrade (SPEC section 9, decision 0030).
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 
 from consent_service.adapters.schema import MIGRATIONS
-from consent_service.config import database_url as normalize_url
 from plumbing.db import make_engine
-from tests.databases import fresh_postgres
+from plumbing.migrations import config_for
 
 OLD_KEYS = {
     "aaaaaaaaaaaa": ["campaigns:read", "campaigns:write"],
     "bbbbbbbbbbbb": ["campaigns:read"],
     "cccccccccccc": ["consents:write", "campaigns:write", "sync:read"],
 }
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'consent.db'}"
-        return
-    with fresh_postgres("consent_migration") as url:
-        yield normalize_url(url)
-
-
-def _config(url: str) -> Config:
-    config = Config(str(MIGRATIONS / "alembic.ini"))
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
 
 
 def _scopes(url: str) -> dict[str, list[str]]:
@@ -55,7 +34,7 @@ def _scopes(url: str) -> dict[str, list[str]]:
 
 
 def test_keys_with_campaigns_write_are_given_campaigns_send(empty_database) -> None:
-    config = _config(empty_database)
+    config = config_for(empty_database, MIGRATIONS)
     command.upgrade(config, "0008")
     engine = make_engine(empty_database)
     with engine.begin() as connection:

@@ -1,35 +1,14 @@
 """Migration 0014: a policy version keeps who published it; versions published before the
 column existed keep NULL, "not recorded", and the downgrade removes the column only."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
 from consent_service.adapters.schema import MIGRATIONS
-from consent_service.config import database_url as normalize_url
 from plumbing.db import make_engine
-from tests.databases import fresh_postgres
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'consent.db'}"
-        return
-    with fresh_postgres("consent_migration") as url:
-        yield normalize_url(url)
-
-
-def _config(url: str) -> Config:
-    config = Config(str(MIGRATIONS / "alembic.ini"))
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
+from plumbing.migrations import config_for
 
 
 def _rows(url: str) -> dict[str, str | None]:
@@ -53,7 +32,7 @@ def _columns(url: str) -> set[str]:
 def test_versions_published_before_are_not_recorded_and_new_ones_keep_the_publisher(
     empty_database,
 ) -> None:
-    config = _config(empty_database)
+    config = config_for(empty_database, MIGRATIONS)
     command.upgrade(config, "0013")
     engine = make_engine(empty_database)
     with engine.begin() as connection:
