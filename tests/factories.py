@@ -57,3 +57,26 @@ RECORD_CONTEXT = RecordContext(
     inactive_erasure=timedelta(days=730),
 )
 """What consent records name the shop and the authority, for tests without settings."""
+
+
+IMPORT_POLICY = "2026-11-01"
+"""The policy version the import rows below are given under (the seeded first version)."""
+
+
+def import_row(**overrides: str) -> dict[str, str]:
+    """One valid row of an import file (docs/import.md); each test overrides what matters."""
+    values = {
+        "email": "aigul@example.kg",
+        "purpose": "newsletters",
+        "status": "granted",
+        "consented_at": "2026-11-05T10:00:00+06:00",
+        "source": "newsletter_form",
+        "policy_version": IMPORT_POLICY,
+        "locale": "ky",
+        "name": "Aigul",
+        "external_id": "u-17",
+        "form_id": "footer",
+        "ip": "203.0.113.7",
+        "user_agent": "Mozilla/5.0",
+    }
+    return values | overrides

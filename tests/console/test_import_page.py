@@ -26,27 +26,9 @@ from consent_service.domain.import_rows import COLUMNS
 from consent_service.services import import_jobs
 from tests.console.conftest import START, forms_of, signed_in, text
 from tests.console.people import audit_lines
+from tests.factories import import_row as row
 
-POLICY = "2026-11-01"
 WAIT_SECONDS = 30
-
-
-def row(**overrides: str) -> dict[str, str]:
-    values = {
-        "email": "aigul@example.kg",
-        "purpose": "newsletters",
-        "status": "granted",
-        "consented_at": "2026-11-05T10:00:00+06:00",
-        "source": "newsletter_form",
-        "policy_version": POLICY,
-        "locale": "ky",
-        "name": "Aigul",
-        "external_id": "u-17",
-        "form_id": "footer",
-        "ip": "203.0.113.7",
-        "user_agent": "Mozilla/5.0",
-    }
-    return values | overrides
 
 
 def csv_file(rows: list[dict[str, str]]) -> bytes:

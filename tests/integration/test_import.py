@@ -17,32 +17,13 @@ from consent_service.domain.import_rows import COLUMNS
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services.suppressions import suppress
 from schemas.messages import load_message
+from tests.factories import IMPORT_POLICY as POLICY
+from tests.factories import import_row as row
 from tests.processes import consent_cli
-
-POLICY = "2026-11-01"
 
 
 def consent_body_for(email: str, purposes: dict[str, bool]) -> dict:
     return {"subject": {"email": email}, "purposes": purposes, "source": "registration"}
-
-
-def row(**overrides: str) -> dict[str, str]:
-    """One valid row of the import file; each test overrides what matters to it."""
-    values = {
-        "email": "aigul@example.kg",
-        "purpose": "newsletters",
-        "status": "granted",
-        "consented_at": "2026-11-05T10:00:00+06:00",
-        "source": "newsletter_form",
-        "policy_version": POLICY,
-        "locale": "ky",
-        "name": "Aigul",
-        "external_id": "u-17",
-        "form_id": "footer",
-        "ip": "203.0.113.7",
-        "user_agent": "Mozilla/5.0",
-    }
-    return values | overrides
 
 
 def write(path: Path, rows: list[dict[str, str]], columns=COLUMNS) -> Path:
