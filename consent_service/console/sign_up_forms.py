@@ -23,9 +23,9 @@ from consent_service.domain.forms import FormExists, SignupForm
 from consent_service.domain.purpose_texts import TITLES
 from consent_service.domain.staff.accounts import AuditAction, AuditEntry
 from consent_service.faces import clock, csrf
+from consent_service.faces.signup_forms import embed_snippet
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.services import forms
-from consent_service.web.forms import embed_snippet
 from plumbing.origins import normalize_origin
 from plumbing.vocabulary import CONSENT_PURPOSES
 from schemas.api.forms import MAX_ORIGINS, FormCreateSchema

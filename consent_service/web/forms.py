@@ -12,8 +12,7 @@ address was known. Three ways in, each protected its own way (decision 0016):
   only; any other origin gets a 403 problem and no CORS header.
 """
 
-from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request
-from flask_babel import force_locale
+from flask import Blueprint, Response, abort, g, jsonify, redirect, request
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -21,12 +20,12 @@ from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.errors import DomainError
 from consent_service.domain.forms import HONEYPOT, SignupForm
 from consent_service.domain.locales import LOCALES
-from consent_service.domain.purposes import CATALOGUE
 from consent_service.faces import csrf
 from consent_service.faces.bodies import json_body
 from consent_service.faces.clock import now
 from consent_service.faces.languages import fall_back_to, speak_as_subject
 from consent_service.faces.problems import Problem, invalid_body
+from consent_service.faces.signup_forms import embed_snippet, purpose_choices
 from consent_service.faces.transactions import in_transaction, read_only
 from consent_service.openapi.operations import (
     JSON,
@@ -113,18 +112,6 @@ def _cors(response: Response) -> Response:
     return response
 
 
-def _choices(form: SignupForm, ticked: set[str]) -> list[dict[str, object]]:
-    return [
-        {
-            "id": purpose,
-            "title": _(CATALOGUE[purpose].title),
-            "description": _(CATALOGUE[purpose].description),
-            "ticked": purpose in ticked,
-        }
-        for purpose in form.purposes
-    ]
-
-
 def _page(
     form: SignupForm,
     status: int = 200,
@@ -140,7 +127,7 @@ def _page(
         status,
         title=_("Sign up for our emails"),
         form_id=form.form_id,
-        purposes=_choices(form, set(ticked)),
+        purposes=purpose_choices(form, set(ticked)),
         email=email,
         errors=errors or {},
         honeypot=HONEYPOT,
@@ -296,18 +283,3 @@ def embed_page(form_id: str) -> Response:
         snippet=embed_snippet(form, settings().public_base_url),
         snippet_lang=form.default_locale,
     )
-
-
-def embed_snippet(form: SignupForm, base: str) -> str:
-    """The HTML of `form` a shop pastes into its page (also shown in the console's list)."""
-    with force_locale(form.default_locale):
-        snippet = render_template(
-            "web/signup_snippet.html",
-            action=f"{base}/f/{form.form_id}",
-            policy=f"{base}/policy",
-            locale=form.default_locale,
-            form_id=form.form_id,
-            purposes=_choices(form, set()),
-            honeypot=HONEYPOT,
-        )
-    return snippet.strip() + "\n"
