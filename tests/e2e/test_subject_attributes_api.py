@@ -68,12 +68,9 @@ def test_patch_replaces_given_keys_removes_nulls_and_keeps_the_rest(
     assert message["attributes"] == {"plan": "pro", "seats": 1}
     assert in_registry(lambda r: audit.verify(r, [SECRET])).ok
     # The entry names the changed keys, never their values.
+    subject_id = uuid.UUID(subject["subject_id"])
     with app.extensions["consent.sessions"]() as session:
-        from consent_service.adapters.repository import SqlRepository
-
-        entries = list(
-            SqlRepository(session).history(__import__("uuid").UUID(subject["subject_id"]))
-        )
+        entries = list(SqlRepository(session).history(subject_id))
     evidence = entries[-1].evidence or {}
     assert evidence["changed"] == "attributes"
     assert evidence["attribute_keys"] == "city,plan"
