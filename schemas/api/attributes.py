@@ -11,7 +11,7 @@ from plumbing.attributes import (
 )
 
 
-class Attributes(fields.Field):
+class Attributes(fields.Field[dict[str, Any]]):
     """A flat map of attribute names to values; with `removals`, a value may be null (the
     PATCH that removes that key). A refusal is reported under the key it is about."""
 

@@ -46,6 +46,7 @@ class SubjectState:
     email: str | None
     locale: str
     name: str | None
+    attributes: dict[str, Any] | None = None
 
 
 class Subjects(Protocol):
