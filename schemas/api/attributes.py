@@ -16,6 +16,16 @@ class Attributes(fields.Field[dict[str, Any]]):
     PATCH that removes that key). A refusal is reported under the key it is about."""
 
     def __init__(self, *, removals: bool = False, **kwargs: Any) -> None:
+        value: dict[str, Any] = {"type": ["string", "number", "boolean"], "maxLength": 200}
+        if removals:
+            value["type"].append("null")
+        shape = {
+            "type": "object",
+            "maxProperties": 100 if removals else 50,
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]{0,39}$"},
+            "additionalProperties": value,
+        }
+        kwargs["metadata"] = shape | kwargs.get("metadata", {})
         super().__init__(**kwargs)
         self.removals = removals
 
