@@ -38,6 +38,7 @@ class ErasureStore:
                 email_key=None,
                 name=None,
                 external_id=None,
+                attributes=None,
                 email_confirmed_at=None,
                 version=version,
                 updated_at=now,

@@ -16,7 +16,13 @@ _PURPOSE_VERSIONS_OF = select(_C.c.subject_id, _C.c.version).where(
     _C.c.subject_id.in_(bindparam("ids", expanding=True)), _C.c.purpose == bindparam("purpose")
 )
 _STATES = select(
-    _S.c.id, _S.c.version, _S.c.erased_at.is_not(None), _S.c.email, _S.c.locale, _S.c.name
+    _S.c.id,
+    _S.c.version,
+    _S.c.erased_at.is_not(None),
+    _S.c.email,
+    _S.c.locale,
+    _S.c.name,
+    _S.c.attributes,
 ).order_by(_S.c.id)
 
 

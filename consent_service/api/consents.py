@@ -87,6 +87,7 @@ def post_consents() -> Response:
         locale=subject.get("locale"),
         external_id=subject.get("external_id"),
         name=subject.get("name"),
+        attributes=subject.get("attributes"),
         purposes=body["purposes"],
         source=body["source"],
         policy_version=body.get("policy_version"),

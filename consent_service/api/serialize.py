@@ -18,6 +18,7 @@ def subject_body(view: SubjectView) -> dict[str, Any]:
             "locale": subject.locale,
             "name": subject.name,
             "external_id": subject.external_id,
+            "attributes": subject.attributes or {},
             "version": subject.version,
             "consents": {
                 purpose: {

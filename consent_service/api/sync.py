@@ -42,6 +42,7 @@ def _listed(snapshot: SubjectSnapshot) -> dict[str, Any]:
         "locale": None if state.erased else snapshot.locale,
         "name": None if state.erased else snapshot.name,
         "suppressed": snapshot.suppressed,
+        "attributes": {} if state.erased else (snapshot.attributes or {}),
         "consents": {
             purpose: {"status": status, "version": version}
             for purpose, (status, version) in state.consents.items()

@@ -8,6 +8,7 @@ that can grant therefore passes the `ConfirmLinks` that mint its link.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from consent_service.domain.consent import ConsentStatus, SubjectConsents
 from consent_service.domain.emails import email_key, normalize_email
@@ -19,6 +20,7 @@ from consent_service.services.erasure import admit_address
 from consent_service.services.policies import resolve_policy_version
 from consent_service.services.ports import Repository
 from consent_service.services.ports.subjects import ConsentRow, SubjectRow
+from consent_service.services.subject_changes import Rectification, rectify
 from consent_service.services.views import SubjectView
 
 
@@ -35,6 +37,8 @@ class Decisions:
     name: str | None = None
     policy_version: str | None = None
     evidence: dict[str, str] | None = None
+    attributes: dict[str, Any] | None = None
+    """Merged into the subject's after the consents, as a rectification (decision 0047)."""
 
 
 def change_context(
@@ -152,6 +156,12 @@ def record_decisions(
         new_email_key=email_key(email) if created else None,
         address_proven=address_proven,
     )
+    if decisions.attributes:
+        rectification = Rectification(decisions.source, decisions.actor, now, decisions.evidence)
+        if rectify(registry, subject.id, {"attributes": decisions.attributes}, rectification):
+            fresh = registry.subject_by_id(subject.id)
+            if fresh is not None:
+                view = SubjectView(fresh, view.consents)
     return view, created
 
 

@@ -64,6 +64,7 @@ def registry_part(
             "locale": subject.locale,
             "name": subject.name,
             "external_id": subject.external_id,
+            "attributes": subject.attributes or {},
             "version": subject.version,
             "consents": {
                 p: {
@@ -131,6 +132,7 @@ class Exporter:
 
 
 SUBJECT_COLUMNS = ("subject_id", "email", "locale", "name", "external_id", "version", "created_at")
+ATTRIBUTE_COLUMNS = ("attribute", "value")
 CONSENT_COLUMNS = ("purpose", "status", "updated_at", "policy_version", "source")
 HISTORY_COLUMNS = (
     "version",
@@ -185,12 +187,21 @@ def tables(
     return {
         "subject.csv": (SUBJECT_COLUMNS, [export["subject"]]),
         "consents.csv": (CONSENT_COLUMNS, consents),
+        "attributes.csv": (ATTRIBUTE_COLUMNS, _attribute_rows(export["subject"])),
         "history.csv": (HISTORY_COLUMNS, export["history"]),
         "policies.csv": (POLICY_COLUMNS, export["policies"]),
         "receipts.csv": (RECEIPT_COLUMNS, [_receipt_row(r) for r in export["receipts"]]),
         "emails.csv": (EMAIL_COLUMNS, export["emails"]),
         "requests.csv": (REQUEST_COLUMNS, export["requests"]),
     }
+
+
+def _attribute_rows(subject: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """One row per attribute, by name; a value that is not text as JSON (`true`, `12`)."""
+    return [
+        {"attribute": key, "value": value if isinstance(value, str) else json.dumps(value)}
+        for key, value in sorted((subject.get("attributes") or {}).items())
+    ]
 
 
 def _cell(value: object) -> str:

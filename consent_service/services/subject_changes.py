@@ -41,14 +41,17 @@ from consent_service.services.suppressions import (
     remember_former_address,
     suppression_reasons,
 )
+from plumbing.attributes import InvalidAttributes, changed_keys, merged_attributes
 from plumbing.tokens import token_digest
 
 SUBJECT_UPDATED = "subject.updated/1"
 SUBJECT = "subject"
 """The kind of the ledger entry of a rectification."""
-RECTIFIABLE = ("email", "locale", "name", "external_id")
+RECTIFIABLE = ("email", "locale", "name", "external_id", "attributes")
 CHANGED = "changed"
 """The evidence key naming the changed fields, comma-separated."""
+ATTRIBUTE_KEYS = "attribute_keys"
+"""The evidence key naming the attributes set or removed, comma-separated (never values)."""
 NEW_CONFIRM_LINK = "confirm_link"
 """The evidence key holding the digest of the double opt-in link sent to a new address."""
 REFUSED_ADDRESSES = (SuppressionReason.HARD_BOUNCE, SuppressionReason.INVALID_ADDRESS)
@@ -64,7 +67,7 @@ class Rectification:
     evidence: dict[str, str] | None = None
 
 
-def _new_values(subject: SubjectRow, wanted: Mapping[str, str | None]) -> dict[str, Any]:
+def _new_values(subject: SubjectRow, wanted: Mapping[str, Any]) -> dict[str, Any]:
     """The columns to write for the fields that really differ; DomainError if one is bad."""
     unknown = sorted(set(wanted) - set(RECTIFIABLE))
     if unknown:
@@ -73,6 +76,10 @@ def _new_values(subject: SubjectRow, wanted: Mapping[str, str | None]) -> dict[s
         )
     values: dict[str, Any] = {}
     for field in RECTIFIABLE:
+        if field == "attributes":
+            if "attributes" in wanted:
+                values |= _new_attributes(subject, wanted["attributes"])
+            continue
         if field not in wanted or wanted[field] == getattr(subject, field):
             continue
         value = wanted[field]
@@ -87,6 +94,17 @@ def _new_values(subject: SubjectRow, wanted: Mapping[str, str | None]) -> dict[s
                 values |= {"email_key": email_key(value), "email_confirmed_at": None}
         values[field] = value
     return values
+
+
+def _new_attributes(subject: SubjectRow, changes: object) -> dict[str, Any]:
+    """`attributes` merged as decision 0047 says, when that changes any key; else nothing."""
+    try:
+        merged = merged_attributes(subject.attributes, changes)
+    except InvalidAttributes as error:
+        raise DomainError(error.message, field=error.field) from None
+    if not changed_keys(subject.attributes, merged):
+        return {}
+    return {"attributes": merged or None}
 
 
 def _check_address_free(registry: Repository, subject: SubjectRow, key: str | None) -> None:
@@ -125,6 +143,7 @@ def subject_updated_message(
         "email": subject.email,
         "locale": subject.locale,
         "name": subject.name,
+        "attributes": subject.attributes or {},
         "changed": changed,
     }
     if suppressed is not None:
@@ -144,7 +163,7 @@ def _pending_email_purposes(registry: Repository, subject_id: uuid.UUID) -> list
 def rectify(
     registry: Repository,
     subject_id: uuid.UUID,
-    wanted: Mapping[str, str | None],
+    wanted: Mapping[str, Any],
     context: Rectification,
     *,
     suppression_keys: tuple[str, ...] = (),
@@ -162,6 +181,7 @@ def rectify(
         raise SubjectNotFound(f"No subject {subject_id}.")
     values = _new_values(subject, wanted)
     changed = [field for field in RECTIFIABLE if field in values]
+    keys = changed_keys(subject.attributes, values.get("attributes") or {})
     if not changed:
         return []
     new_mailbox = "email_key" in values
@@ -176,6 +196,8 @@ def rectify(
         if column != "email_key":  # the lookup key is a column only, not part of the row
             setattr(subject, column, value)
     evidence = (clean_evidence(context.evidence) or {}) | {CHANGED: ",".join(changed)}
+    if "attributes" in changed:
+        evidence[ATTRIBUTE_KEYS] = ",".join(keys)
     pending = _pending_email_purposes(registry, subject.id) if new_mailbox else []
     url = None
     if pending:

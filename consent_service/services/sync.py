@@ -10,6 +10,7 @@ now is suppressed, which only the registry can tell (docs/decisions/0014).
 import uuid
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from consent_service.services.ports import Repository
 from consent_service.services.suppressions import undeliverable
@@ -23,6 +24,8 @@ class SubjectSnapshot:
     locale: str | None
     name: str | None
     suppressed: bool = False
+    attributes: dict[str, Any] | None = None
+    """Decision 0047; None when the subject has none."""
     """No campaign email may go to the address it holds now (the suppression list)."""
 
 
@@ -47,7 +50,13 @@ def _snapshots(
             erased=row.erased,
             consents={} if row.erased else consents.get(row.id, {}),
         )
-        yield SubjectSnapshot(state, row.email, row.locale, row.name)
+        yield SubjectSnapshot(
+            state,
+            row.email,
+            row.locale,
+            row.name,
+            attributes=None if row.erased else row.attributes,
+        )
 
 
 def digests(registry: Repository) -> dict[str, str]:

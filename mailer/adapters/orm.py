@@ -21,6 +21,7 @@ from sqlalchemy import (
     Uuid,
     false,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.sqltypes import NAMING, UtcDateTime
@@ -54,6 +55,10 @@ class Recipient(Base):
     contact_version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql")
+    )
+    """The subject's attributes as the registry last said (decision 0047)."""
 
 
 class RecipientConsent(Base):

@@ -41,6 +41,7 @@ class _Subject(_Lenient):
     locale = fields.String(load_default=None, allow_none=True)
     name = fields.String(load_default=None, allow_none=True)
     suppressed = fields.Boolean(load_default=False)
+    attributes = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=None)
     consents = fields.Dict(
         keys=fields.String(validate=validate.OneOf(sorted(CONSENT_PURPOSES))),
         values=fields.Nested(_Consent),
@@ -199,7 +200,9 @@ def _snapshot(subject: dict[str, Any]) -> Snapshot:
     return Snapshot(
         subject_id,
         subject["version"],
-        contact=Contact(subject["email"], subject["locale"], subject["name"]),
+        contact=Contact(
+            subject["email"], subject["locale"], subject["name"], subject["attributes"]
+        ),
         consents={
             p: PurposeState(c["status"], c["version"]) for p, c in subject["consents"].items()
         },

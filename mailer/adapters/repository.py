@@ -157,6 +157,7 @@ class MailerStore:
                 "recipient",
                 *(_R.subject_id, _R.email, _R.locale, _R.name, _R.version, _R.contact_version),
                 _R.suppressed,
+                _R.attributes,
             ),
             rows("consent", _C.subject_id, _C.purpose, _C.status, _C.version),
             rows("erased", _E.subject_id, _E.version),
@@ -210,6 +211,7 @@ class MailerStore:
             "version": new.version,
             "contact_version": new.contact_version,
             "suppressed": new.suppressed,
+            "attributes": dict(new.contact.attributes) if new.contact.attributes else None,
             "updated_at": now,
         }
         if old is None:
@@ -251,7 +253,7 @@ def _view(subject_id: uuid.UUID, rows: list[tuple[str, Any]]) -> SubjectView:
             recipient = Recipient(
                 subject_id=subject_id,
                 version=row.version,
-                contact=Contact(row.email, row.locale, row.name),
+                contact=Contact(row.email, row.locale, row.name, row.attributes or None),
                 contact_version=row.contact_version,
                 consents=consents,
                 suppressed=row.suppressed,

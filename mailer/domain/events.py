@@ -7,6 +7,7 @@ change, so versions order the facts even when the broker does not.
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,9 @@ class Contact:
     email: str | None
     locale: str | None
     name: str | None
+    attributes: Mapping[str, Any] | None = None
+    """The subject's attributes (decision 0047); None when the fact does not say, so the
+    copy held is kept."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ late or duplicated event can never bring the person back.
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from mailer.domain.events import (
@@ -125,6 +125,11 @@ def _merge(
             if purpose not in states and held.version <= version:
                 del consents[purpose]
     newer_contact = view.recipient is None or version > current.contact_version
+    if newer_contact:
+        # Attributes the fact does not carry are kept; none at all are held as None.
+        said = contact.attributes
+        attributes = current.contact.attributes if said is None else said
+        contact = replace(contact, attributes=dict(attributes) if attributes else None)
     return Recipient(
         subject_id=current.subject_id,
         version=max(current.version, version),

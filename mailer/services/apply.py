@@ -111,7 +111,7 @@ def fact_from(message: Mapping[str, Any]) -> Fact:
 
 
 def _contact(message: Mapping[str, Any]) -> Contact:
-    return Contact(message["email"], message["locale"], message["name"])
+    return Contact(message["email"], message["locale"], message["name"], message.get("attributes"))
 
 
 def apply_batch(store: ApplyStore, messages: Sequence[Mapping[str, Any]]) -> Counter[Result]:

@@ -7,6 +7,7 @@ from marshmallow import ValidationError, fields, validate, validates
 
 from plumbing.emails import MAX_EMAIL_LENGTH, InvalidAddress, normalize_email
 from plumbing.vocabulary import LEGAL_BASES, LOCALES, SOURCES
+from schemas.api.attributes import Attributes
 from schemas.api.fields import RequestSchema, StrictBoolean, Text, text
 
 
@@ -52,6 +53,7 @@ class SubjectInputSchema(RequestSchema):
     locale = Text(validate=validate.OneOf(LOCALES))
     external_id = text(200)
     name = text(200)
+    attributes = Attributes()
 
 
 class ConsentRequestSchema(RequestSchema):

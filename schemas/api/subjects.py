@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from plumbing.vocabulary import LOCALES
+from schemas.api.attributes import Attributes
 from schemas.api.consents import valid_email
 from schemas.api.fields import RequestSchema, Text, text
 
@@ -22,6 +23,7 @@ class SubjectSchema(Schema):
     locale = fields.String()
     name = fields.String(allow_none=True)
     external_id = fields.String(allow_none=True)
+    attributes = fields.Dict(keys=fields.String(), values=fields.Raw())
     version = fields.Integer()
     consents = fields.Dict(keys=fields.String(), values=fields.Nested(ConsentStateSchema))
 
@@ -61,8 +63,16 @@ class SubjectPatchSchema(RequestSchema):
     locale = Text(validate=validate.OneOf(LOCALES))
     name = text(200, allow_none=True)
     external_id = text(200, allow_none=True)
+    attributes = Attributes(
+        removals=True,
+        metadata={
+            "description": "Keys given replace, a key given as null is removed (decision 0047)."
+        },
+    )
 
     @validates_schema
     def _something(self, data: dict[str, Any], **_: Any) -> None:
         if not data:
-            raise ValidationError("Give at least one of email, locale, name, external_id.")
+            raise ValidationError(
+                "Give at least one of email, locale, name, external_id, attributes."
+            )

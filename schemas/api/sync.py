@@ -83,6 +83,11 @@ class ListedSubjectSchema(Schema):
         required=True,
         metadata={"description": "no campaign email may go to the address it holds now"},
     )
+    attributes = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "the subject's attributes, `{}` if none or erased (0047)"},
+    )
     consents = fields.Dict(
         keys=fields.String(), values=fields.Nested(ListedConsentSchema), required=True
     )

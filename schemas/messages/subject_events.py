@@ -1,9 +1,19 @@
 """Events about a subject as a whole: rectified contact data, erasure, emails with a link."""
 
-from marshmallow import fields, validate
+from typing import Any
 
+from marshmallow import ValidationError, fields, validate
+
+from plumbing.attributes import InvalidAttributes, valid_attributes
 from plumbing.vocabulary import CONSENT_PURPOSES, LOCALES
 from schemas.messages.base import SubjectMessageSchema
+
+
+def _valid_attributes(value: dict[str, Any]) -> None:
+    try:
+        valid_attributes(value)
+    except InvalidAttributes as error:
+        raise ValidationError(error.message) from None
 
 
 class SubjectUpdatedV1(SubjectMessageSchema):
@@ -13,6 +23,10 @@ class SubjectUpdatedV1(SubjectMessageSchema):
     is on the suppression list: `true` when a hard bounce or an invalid address put it there
     (`changed` is then `["suppressed"]`). Absent, it says nothing: the address keeps its
     flag, and a new address starts unsuppressed (docs/decisions/0014).
+
+    `attributes` (optional, added later): the subject's whole attribute map after the change,
+    `{}` when it has none; it replaces the mailer's copy. Absent, the copy is kept
+    (docs/decisions/0047).
     """
 
     schema = fields.String(required=True, validate=validate.Equal("subject.updated/1"))
@@ -21,6 +35,7 @@ class SubjectUpdatedV1(SubjectMessageSchema):
     name = fields.String(required=True, allow_none=True)
     changed = fields.List(fields.String(), required=True)
     suppressed = fields.Boolean(truthy={True}, falsy={False})
+    attributes = fields.Dict(keys=fields.String(), values=fields.Raw(), validate=_valid_attributes)
 
 
 class SubjectErasedV1(SubjectMessageSchema):

@@ -85,3 +85,16 @@ def test_every_sync_route_answers_a_sync_read_key(app, client, syncer) -> None:
     for method, path in sync_routes(app):
         body = {"subject_ids": [str(uuid.uuid4())]} if method == "POST" else None
         assert client.open(path, method=method, json=body, headers=syncer).status_code == 200
+
+
+def test_a_listing_carries_the_attributes_and_none_once_erased(client, writer, syncer) -> None:
+    body = consent_body(purposes={"personalization": True})
+    body["subject"]["attributes"] = {"plan": "pro", "seats": 3}
+    subject_id = client.post("/v1/consents", json=body, headers=writer).get_json()["subject_id"]
+    listing = client.post("/v1/sync/subjects", json={"subject_ids": [subject_id]}, headers=syncer)
+    [listed] = listing.get_json()["subjects"]
+    assert listed["attributes"] == {"plan": "pro", "seats": 3}
+    assert client.delete(f"/v1/subjects/{subject_id}", headers=writer).status_code == 204
+    bucket = client.get(f"/v1/sync/buckets/{bucket_of(subject_id)}", headers=syncer).get_json()
+    [erased] = [s for s in bucket["subjects"] if s["subject_id"] == subject_id]
+    assert (erased["erased"], erased["attributes"]) == (True, {})

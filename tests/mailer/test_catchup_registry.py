@@ -76,3 +76,23 @@ def test_catch_up_refuses_to_run_with_a_key_the_registry_does_not_know(
     client = RegistryClient(registry.base_url, "ck_unknown.secret")
     with pytest.raises(RegistryClientError, match="401"):
         catch_up(sqlite_unit_of_work, client)
+
+
+def test_catch_up_brings_attributes_the_view_missed(
+    registry: RunningRegistry, unit_of_work
+) -> None:
+    subject_id = sign_up(registry, {"newsletters": True})
+    for message in registry.outbox():
+        with unit_of_work() as store:
+            apply_message(store, load_message(message))
+    change = {"attributes": {"plan": "pro", "renewal": "2027-01-31", "seats": 3}}
+    registry.call("PATCH", f"/v1/subjects/{subject_id}", change)  # its message is missed
+    client = RegistryClient(registry.base_url, registry.key)
+    assert catch_up(unit_of_work, client).buckets_differing >= 1
+    with unit_of_work() as store:
+        recipient = store.load(uuid.UUID(subject_id)).recipient
+    assert recipient is not None
+    assert recipient.contact.attributes == change["attributes"]
+    assert registry.call("GET", f"/v1/subjects/{subject_id}")["attributes"] == dict(
+        recipient.contact.attributes
+    )

@@ -133,3 +133,26 @@ def test_a_snapshot_at_or_below_the_tombstone_is_ignored() -> None:
 def test_forgetting_a_recipient_keeps_its_tombstone() -> None:
     view = SubjectView(ID, view_after(changed(5)).recipient, 2)
     assert forget(view) == SubjectView(ID, None, 2)
+
+
+def test_attributes_come_with_a_newer_contact_and_are_kept_when_a_fact_does_not_say() -> None:
+    tagged = Contact("old@example.kg", "ky", None, {"plan": "pro"})
+    view = view_after(changed(1), ContactUpdated(ID, 2, tagged))
+    assert view.recipient is not None
+    assert view.recipient.contact.attributes == {"plan": "pro"}
+    view, _ = apply(view, changed(3))  # consent.changed carries no attributes
+    assert view.recipient is not None
+    assert view.recipient.contact.attributes == {"plan": "pro"}
+    emptied = Contact("old@example.kg", "ky", None, {})
+    view, outcome = apply(view, ContactUpdated(ID, 4, emptied))
+    assert outcome == "applied"
+    assert view.recipient is not None
+    assert view.recipient.contact.attributes is None
+
+
+def test_older_attributes_are_stale() -> None:
+    view = view_after(ContactUpdated(ID, 5, Contact("a@example.kg", "ky", None, {"a": 1})))
+    view, outcome = apply(view, ContactUpdated(ID, 4, Contact("a@example.kg", "ky", None, {})))
+    assert outcome == "stale"
+    assert view.recipient is not None
+    assert view.recipient.contact.attributes == {"a": 1}

@@ -22,6 +22,8 @@ class SubjectRow:
     email_confirmed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    attributes: dict[str, Any] | None = None
+    """Decision 0047: a flat map, None when the subject has none."""
 
 
 @dataclass
@@ -44,6 +46,7 @@ class SubjectState:
     email: str | None
     locale: str
     name: str | None
+    attributes: dict[str, Any] | None = None
 
 
 class Subjects(Protocol):
