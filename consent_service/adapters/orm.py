@@ -49,6 +49,7 @@ class Subject(Base):
     """A person. Contact data (email, name, external id) lives here and nowhere in the ledger."""
 
     __tablename__ = "subjects"
+    __table_args__ = (Index("ix_subjects_external_id", "external_id", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254))
