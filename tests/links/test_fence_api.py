@@ -56,6 +56,7 @@ def test_an_erased_subject_is_listed_with_its_tombstones_version(
                 "name": None,
                 "suppressed": False,
                 "consents": {},
+                "attributes": {},
             }
         ]
     }

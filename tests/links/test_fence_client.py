@@ -36,7 +36,7 @@ def test_versions_and_subjects_answer_for_held_subjects_only(
     snapshots = {s.subject_id: s for s in registry_client.subjects(ids)}
     assert set(snapshots) == {uuid.UUID(held), uuid.UUID(gone)}
     person = snapshots[uuid.UUID(held)]
-    assert person.contact == Contact(subject(held)["email"], "ru", None)
+    assert person.contact == Contact(subject(held)["email"], "ru", None, {})
     assert person.consents == {
         "newsletters": PurposeState("pending", 1),
         "personalization": PurposeState("granted", 2),
