@@ -37,6 +37,19 @@ any_text = st.text(st.characters(exclude_categories=()), max_size=40)
 hostile_text = st.one_of(st.sampled_from(ODD_TEXT), any_text)
 
 
+def _sendable(value: str) -> bool:
+    """What a browser can put in a form: the test client encodes it as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+typed_in_a_form = hostile_text.filter(_sendable)
+"""Hostile text a person can type into a console form (no lone surrogates)."""
+
+
 @st.composite
 def unstorable_text(draw: st.DrawFn) -> str:
     """Text with at least one NUL or lone surrogate somewhere in it."""

@@ -8,7 +8,6 @@ whom, and what did not verify (decision 0045).
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from consent_service.domain.ledger import (
     Checkpoint,
@@ -21,6 +20,7 @@ from consent_service.domain.ledger import (
     seal,
 )
 from consent_service.domain.staff.accounts import AuditAction, AuditEntry
+from consent_service.services.console_log import AuditLog
 from consent_service.services.ports import Repository
 from consent_service.services.staff_accounts import Acting
 
@@ -77,10 +77,6 @@ def verify_and_record(
     )
     registry.audit.add_verification(verification)
     return report, verification
-
-
-class AuditLog(Protocol):
-    def record(self, entry: AuditEntry) -> None: ...
 
 
 def verify_now(

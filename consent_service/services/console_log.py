@@ -14,6 +14,12 @@ from consent_service.domain.staff.accounts import AuditEntry, StaffAccount
 PAGE = 50
 
 
+class AuditLog(Protocol):
+    """Where a service writes what a member of staff did (the store's writer)."""
+
+    def record(self, entry: AuditEntry) -> None: ...
+
+
 class AuditLogReader(Protocol):
     def audit_entries_before(
         self, before: int | None, limit: int

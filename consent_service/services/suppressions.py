@@ -12,7 +12,7 @@ hashes of a subject's former addresses are kept the same way until erasure suppr
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from consent_service.domain.emails import email_key, normalize_email
 from consent_service.domain.errors import Conflict, DomainError
@@ -24,6 +24,7 @@ from consent_service.domain.suppression import (
     address_hash,
     address_hashes,
 )
+from consent_service.services.console_log import AuditLog
 from consent_service.services.ports import Repository
 from consent_service.services.staff_accounts import Acting
 
@@ -125,10 +126,6 @@ class WhyUnreadable(DomainError):
 
 class NotSuppressed(Conflict):
     """The address is not suppressed for this reason (lifted meanwhile, or never)."""
-
-
-class AuditLog(Protocol):
-    def record(self, entry: AuditEntry) -> None: ...
 
 
 def counts_by_reason(registry: Repository) -> dict[SuppressionReason, int]:

@@ -16,7 +16,7 @@ from consent_service.adapters import orm
 from consent_service.adapters.repository import SqlRepository
 from consent_service.services import api_keys
 from tests.console.conftest import location, signed_in, text
-from tests.hostile_input import hostile_text
+from tests.hostile_input import typed_in_a_form as typed
 
 SEEDED = "2026-11-01"  # migration 0002; the console's clock is 2026-12-01 09:00 UTC
 FORM = {
@@ -27,17 +27,6 @@ FORM = {
     "ru": "Мы храним ваш адрес.\nМы его не продаём.",  # noqa: RUF001
     "en": "We keep your address.\nWe never sell it.",
 }
-
-
-def _sendable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-typed = hostile_text.filter(_sendable)
 
 
 def stored(app) -> dict[str, orm.Policy]:

@@ -17,19 +17,7 @@ from sqlalchemy import select
 from consent_service.adapters import orm
 from tests.console.conftest import location, signed_in, text
 from tests.factories import consent_body
-from tests.hostile_input import hostile_text
-
-
-def _sendable(value: str) -> bool:
-    """What a browser can put in a form: the test client encodes it as UTF-8."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-typed = hostile_text.filter(_sendable)
+from tests.hostile_input import typed_in_a_form as typed
 
 TODAY = "2026-12-01"  # the console's clock: 2026-12-01 09:00 UTC, 15:00 in Bishkek
 

@@ -15,22 +15,11 @@ from consent_service.adapters.repository import SqlRepository
 from consent_service.domain.suppression import SuppressionReason
 from consent_service.services.suppressions import suppress
 from tests.console.conftest import location, signed_in, text
-from tests.hostile_input import hostile_text
+from tests.hostile_input import typed_in_a_form as typed
 
 SECRET = "test-secret"
 BOUNCED = "bounced@example.kg"
 ERASED = "erased@example.kg"
-
-
-def _sendable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-typed = hostile_text.filter(_sendable)
 
 
 def put_on_list(app, email: str, reason: SuppressionReason, at: datetime) -> None:
